@@ -1,0 +1,60 @@
+import type { ContextEvent, EventDefinition } from "./event";
+import { names } from "./names";
+import { callerFile } from "./source";
+
+export interface ContextSpec<Name extends string, Events extends readonly EventDefinition[]> {
+  /** kebab-case, unique in the topology; names the topic (`<name>.events`) and the state machine. */
+  readonly name: Name;
+  /** The events this context publishes at its milestones. */
+  readonly events: Events;
+  readonly description?: string;
+}
+
+type BoundEvents<Context extends string, Events extends readonly EventDefinition[]> = {
+  readonly [E in Events[number] as E["name"]]: ContextEvent<Context, E["name"], E["schema"]>;
+};
+
+export interface ContextDefinition<
+  Name extends string = string,
+  Events extends readonly EventDefinition[] = readonly EventDefinition[],
+> {
+  readonly kind: "context";
+  readonly name: Name;
+  readonly description: string | undefined;
+  /** Events by name, for consumers to reference: `orders.events.OrderPlaced`. */
+  readonly events: BoundEvents<Name, Events>;
+  /** Every declared event in declaration order, duplicates included so `validate()` sees them. */
+  readonly eventList: readonly ContextEvent<Name>[];
+  /** The file that declared this context, for error messages. */
+  readonly definedIn: string | undefined;
+}
+
+/**
+ * Declares a bounded context and the events it publishes.
+ *
+ * @example
+ * export default defineContext({
+ *   name: "orders",
+ *   events: [OrderPlaced, OrderRejected],
+ * });
+ */
+export function defineContext<const Name extends string, const Events extends readonly EventDefinition[]>(
+  spec: ContextSpec<Name, Events>,
+): ContextDefinition<Name, Events> {
+  const eventList = spec.events.map(
+    (event): ContextEvent<Name> => ({
+      ...event,
+      context: spec.name,
+      type: names.eventType(spec.name, event.name) as `${Name}.${string}`,
+    }),
+  );
+  const events = Object.fromEntries(eventList.map((event) => [event.name, event])) as BoundEvents<Name, Events>;
+  return {
+    kind: "context",
+    name: spec.name,
+    description: spec.description,
+    events,
+    eventList,
+    definedIn: callerFile(),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The limits AWS and Kafka put on what the model turns into resources. `validate()` checks
+ * names and settings against these, so `pulumi up` never learns about them the hard way.
+ */
+
+/** Stack names are part of physical names; capping them lets `validate()` vouch for every stack. */
+export const STACK_NAME = { maxLength: 20, pattern: /^[a-z][a-z0-9-]*$/ } as const;
+
+export const NAME_LIMITS = {
+  // https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (FunctionName)
+  lambdaFunction: { label: "Lambda function name", maxLength: 64, pattern: /^[A-Za-z0-9_-]+$/ },
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html
+  stateMachine: { label: "state machine name", maxLength: 80, pattern: /^[A-Za-z0-9_-]+$/ },
+  // Kafka's Topic.validate(): 249 characters of [a-zA-Z0-9._-]
+  kafkaTopic: { label: "Kafka topic name", maxLength: 249, pattern: /^[A-Za-z0-9._-]+$/ },
+  // AmazonManagedKafkaEventSourceConfig.ConsumerGroupId
+  consumerGroupId: { label: "consumer group id", maxLength: 200, pattern: /^[a-zA-Z0-9-/*:_+=.@]+$/ },
+} as const;
+
+export type NameKind = keyof typeof NAME_LIMITS;
+
+/** Ranges of the Lambda event source mapping settings for Amazon MSK. */
+export const CONSUMER_LIMITS = {
+  batchSize: { min: 1, max: 10_000 },
+  batchWindowSeconds: { min: 0, max: 300 },
+  minPollers: { min: 1, max: 200 },
+  maxPollers: { min: 1, max: 2_000 },
+  retries: { min: -1, max: 10_000 },
+  // -1 means "no limit"; otherwise 60 s to 7 days.
+  maxRecordAgeSeconds: { min: 60, max: 604_800, unlimited: -1 },
+} as const;
+
+/** Context and consumer group names: they end up in topic, function and group names. */
+export const KEBAB_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** Event names: they end up in CloudEvent types such as `orders.OrderPlaced`. */
+export const PASCAL_NAME = /^[A-Z][A-Za-z0-9]*$/;

@@ -1,0 +1,17 @@
+import * as path from "node:path";
+
+/**
+ * The file that called a `defineX()` function, relative to the working directory, so an
+ * error can say which file to open. Undefined when the stack does not tell (bundled code).
+ */
+export function callerFile(): string | undefined {
+  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  for (const line of stack) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
+    const file = match?.[1]?.replace(/^file:\/\//, "");
+    if (!file || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    if (file.startsWith(__dirname + path.sep)) continue;
+    return path.relative(process.cwd(), file);
+  }
+  return undefined;
+}

@@ -1,0 +1,353 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ConsumerDefinition } from "./consumer";
+import type { ContextDefinition } from "./context";
+import { type TopologyIssue, TopologyError } from "./errors";
+import type { ContextEvent } from "./event";
+import { CONSUMER_LIMITS, KEBAB_NAME, NAME_LIMITS, type NameKind, PASCAL_NAME, STACK_NAME } from "./limits";
+import { names } from "./names";
+import { closest } from "./suggest";
+
+export interface Topology {
+  readonly contexts: readonly ContextDefinition[];
+  readonly consumers: readonly ConsumerDefinition[];
+}
+
+export interface ValidateOptions {
+  /**
+   * The stack the topology is deployed to. Without it, names are checked against the longest
+   * stack name allowed, so a topology that validates fits every stack.
+   */
+  readonly stack?: string;
+  /** Whether to check that each consumer's handler file exists. @default true */
+  readonly checkFiles?: boolean;
+}
+
+export interface Topic {
+  readonly name: string;
+  /** `events` carries a context's milestones; `dead-letter` a group's failed records. */
+  readonly purpose: "events" | "dead-letter";
+  /** The context or consumer group the topic belongs to. */
+  readonly owner: string;
+}
+
+/** A topology that passed `validate()`, with what interpreters derive from it. */
+export interface ValidTopology extends Topology {
+  readonly stack: string | undefined;
+  readonly events: readonly ContextEvent[];
+  readonly topics: readonly Topic[];
+  /** Consumer groups subscribed to an event type. */
+  subscribersOf(eventType: string): readonly ConsumerDefinition[];
+}
+
+/** Checks a topology and returns it enriched, or throws a `TopologyError` listing every issue. */
+export function validate(topology: Topology, options: ValidateOptions = {}): ValidTopology {
+  const issues = findIssues(topology, options);
+  if (issues.length > 0) throw new TopologyError(issues);
+  const events = topology.contexts.flatMap((context) => context.eventList);
+  return {
+    ...topology,
+    stack: options.stack,
+    events,
+    topics: [
+      ...topology.contexts.map((c): Topic => ({ name: names.contextTopic(c.name), purpose: "events", owner: c.name })),
+      ...topology.consumers.map(
+        (c): Topic => ({ name: names.deadLetterTopic(c.name), purpose: "dead-letter", owner: c.name }),
+      ),
+    ],
+    subscribersOf: (eventType) => topology.consumers.filter((c) => c.on.some((e) => e.type === eventType)),
+  };
+}
+
+/** Every issue of a topology, in declaration order; empty when it is valid. */
+export function findIssues(topology: Topology, options: ValidateOptions = {}): TopologyIssue[] {
+  const issues: TopologyIssue[] = [];
+  const report = (file: string | undefined, subject: string, problem: string, fix: string) =>
+    issues.push({ file, subject, problem, fix });
+
+  const stack = checkStack(options.stack, report);
+  const physical = new PhysicalNames(stack, report);
+
+  checkContexts(topology.contexts, physical, report);
+  checkConsumers(topology, physical, options.checkFiles ?? true, report);
+  physical.reportCollisions();
+  return issues;
+}
+
+type Report = (file: string | undefined, subject: string, problem: string, fix: string) => void;
+
+interface StackForNames {
+  readonly name: string;
+  /** How to describe the stack in a message. */
+  readonly described: string;
+}
+
+function checkStack(stack: string | undefined, report: Report): StackForNames {
+  const longest: StackForNames = {
+    name: "s".repeat(STACK_NAME.maxLength),
+    described: `the longest stack name allowed (${STACK_NAME.maxLength} characters)`,
+  };
+  if (stack === undefined) return longest;
+  if (stack.length > STACK_NAME.maxLength || !STACK_NAME.pattern.test(stack)) {
+    report(
+      undefined,
+      `stack "${stack}"`,
+      `is not a valid stack name: it goes into topic, group and function names.`,
+      `use at most ${STACK_NAME.maxLength} lowercase letters, digits and hyphens, starting with a letter (e.g. "dev", "prod-eu").`,
+    );
+    return longest;
+  }
+  return { name: stack, described: `stack "${stack}"` };
+}
+
+function checkContexts(contexts: readonly ContextDefinition[], physical: PhysicalNames, report: Report) {
+  const seen = new Map<string, ContextDefinition>();
+  for (const context of contexts) {
+    const subject = `context "${context.name}"`;
+    const first = seen.get(context.name);
+    if (first) {
+      report(
+        context.definedIn,
+        subject,
+        `is declared twice${first.definedIn ? ` (first in ${first.definedIn})` : ""}.`,
+        `give each context a unique name, or list it once in contexts/index.ts.`,
+      );
+      continue;
+    }
+    seen.set(context.name, context);
+
+    if (!KEBAB_NAME.test(context.name)) {
+      report(context.definedIn, subject, `has an invalid name.`, kebabFix("context", context.name));
+    } else {
+      physical.check(context.definedIn, subject, "kafkaTopic", names.contextTopic(context.name), "context");
+      physical.check(context.definedIn, subject, "stateMachine", names.stateMachine(physical.stack, context.name), "context");
+      physical.check(
+        context.definedIn,
+        subject,
+        "lambdaFunction",
+        names.publisherFunction(physical.stack, context.name),
+        "context",
+      );
+    }
+    checkEvents(context, report);
+  }
+}
+
+function checkEvents(context: ContextDefinition, report: Report) {
+  const seen = new Set<string>();
+  for (const event of context.eventList) {
+    const subject = `event "${event.type}"`;
+    if (seen.has(event.name)) {
+      report(
+        context.definedIn,
+        subject,
+        `is declared twice in context "${context.name}".`,
+        `give each event of a context a unique name, or list it once in the context's events.`,
+      );
+      continue;
+    }
+    seen.add(event.name);
+    if (!PASCAL_NAME.test(event.name)) {
+      report(
+        context.definedIn,
+        subject,
+        `has an invalid name "${event.name}".`,
+        `name events in PascalCase: letters and digits, starting with an uppercase letter (e.g. "OrderPlaced").`,
+      );
+    }
+    if (!Number.isInteger(event.version) || event.version < 1) {
+      report(context.definedIn, subject, `has version ${event.version}.`, `use a positive integer version (1, 2, ...).`);
+    }
+    if (typeof (event.schema as { safeParse?: unknown } | undefined)?.safeParse !== "function") {
+      report(context.definedIn, subject, `has no zod schema.`, `set \`schema\` to a zod schema, e.g. z.object({ ... }).`);
+    }
+  }
+}
+
+function checkConsumers(topology: Topology, physical: PhysicalNames, checkFiles: boolean, report: Report) {
+  const declared = new Map<string, ContextEvent>();
+  for (const context of topology.contexts) for (const event of context.eventList) declared.set(event.type, event);
+  const contextNames = new Set(topology.contexts.map((c) => c.name));
+
+  const seen = new Map<string, ConsumerDefinition>();
+  for (const consumer of topology.consumers) {
+    const subject = `consumer "${consumer.name}"`;
+    const file = consumer.definedIn;
+    const first = seen.get(consumer.name);
+    if (first) {
+      report(
+        file,
+        subject,
+        `is declared twice${first.definedIn ? ` (first in ${first.definedIn})` : ""}; two groups would share one group id and split its events.`,
+        `give each consumer group a unique name, or list it once in consumers/index.ts.`,
+      );
+      continue;
+    }
+    seen.set(consumer.name, consumer);
+
+    if (!KEBAB_NAME.test(consumer.name)) {
+      report(file, subject, `has an invalid name.`, kebabFix("consumer group", consumer.name));
+    } else {
+      physical.check(file, subject, "consumerGroupId", names.consumerGroupId(physical.stack, consumer.name), "consumer");
+      physical.check(file, subject, "lambdaFunction", names.consumerFunction(physical.stack, consumer.name), "consumer");
+      physical.check(file, subject, "kafkaTopic", names.deadLetterTopic(consumer.name), "consumer");
+    }
+
+    checkSubscriptions(consumer, declared, contextNames, report);
+    checkSettings(consumer, report);
+    if (checkFiles && file) checkHandlerFile(consumer, file, report);
+  }
+}
+
+function checkSubscriptions(
+  consumer: ConsumerDefinition,
+  declared: ReadonlyMap<string, ContextEvent>,
+  contextNames: ReadonlySet<string>,
+  report: Report,
+) {
+  const subject = `consumer "${consumer.name}"`;
+  const file = consumer.definedIn;
+  if (consumer.on.length === 0) {
+    report(
+      file,
+      subject,
+      `subscribes to no events.`,
+      `list at least one event in \`on\`, e.g. on: [orders.events.OrderPlaced].`,
+    );
+    return;
+  }
+  const seen = new Set<string>();
+  for (const event of consumer.on) {
+    if (seen.has(event.type)) {
+      report(file, subject, `subscribes to "${event.type}" twice.`, `list each event once in \`on\`.`);
+      continue;
+    }
+    seen.add(event.type);
+    if (declared.has(event.type)) continue;
+
+    const suggestions = closest(event.type, [...declared.keys()]);
+    const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : "";
+    const problem = contextNames.has(event.context)
+      ? `subscribes to "${event.type}", but context "${event.context}" declares no event "${event.name}".`
+      : `subscribes to "${event.type}", but no context named "${event.context}" is in the topology.`;
+    const fix = contextNames.has(event.context)
+      ? `add "${event.name}" to the events of context "${event.context}", or subscribe to a declared event.${hint}`
+      : `add context "${event.context}" to contexts/index.ts, or subscribe to a declared event.${hint}`;
+    report(file, subject, problem, fix);
+  }
+}
+
+function checkSettings(consumer: ConsumerDefinition, report: Report) {
+  const subject = `consumer "${consumer.name}"`;
+  const file = consumer.definedIn;
+  const range = (setting: string, value: number, limit: { readonly min: number; readonly max: number }) => {
+    if (Number.isInteger(value) && value >= limit.min && value <= limit.max) return true;
+    report(
+      file,
+      subject,
+      `${setting} is ${value}; it must be a whole number from ${limit.min} to ${limit.max}.`,
+      `set ${setting} between ${limit.min} and ${limit.max} (the range Lambda accepts for Amazon MSK event source mappings).`,
+    );
+    return false;
+  };
+
+  range("batch.size", consumer.batch.size, CONSUMER_LIMITS.batchSize);
+  range("batch.windowSeconds", consumer.batch.windowSeconds, CONSUMER_LIMITS.batchWindowSeconds);
+  const minOk = range("scaling.minPollers", consumer.scaling.minPollers, CONSUMER_LIMITS.minPollers);
+  const maxOk = range("scaling.maxPollers", consumer.scaling.maxPollers, CONSUMER_LIMITS.maxPollers);
+  if (minOk && maxOk && consumer.scaling.minPollers > consumer.scaling.maxPollers) {
+    report(
+      file,
+      subject,
+      `scaling.minPollers (${consumer.scaling.minPollers}) is greater than scaling.maxPollers (${consumer.scaling.maxPollers}).`,
+      `raise scaling.maxPollers to at least ${consumer.scaling.minPollers}, or lower scaling.minPollers.`,
+    );
+  }
+  range("retries", consumer.retries, CONSUMER_LIMITS.retries);
+
+  const age = consumer.maxRecordAgeSeconds;
+  const ageLimit = CONSUMER_LIMITS.maxRecordAgeSeconds;
+  if (!(age === ageLimit.unlimited || (Number.isInteger(age) && age >= ageLimit.min && age <= ageLimit.max))) {
+    report(
+      file,
+      subject,
+      `maxRecordAgeSeconds is ${age}; it must be ${ageLimit.unlimited} (no limit) or a whole number from ${ageLimit.min} to ${ageLimit.max}.`,
+      `set maxRecordAgeSeconds to ${ageLimit.unlimited}, or between ${ageLimit.min} and ${ageLimit.max} seconds (7 days).`,
+    );
+  }
+}
+
+function checkHandlerFile(consumer: ConsumerDefinition, file: string, report: Report) {
+  const handler = path.resolve(path.dirname(file), consumer.handler);
+  if (fs.existsSync(handler)) return;
+  report(
+    file,
+    `consumer "${consumer.name}"`,
+    `its handler "${consumer.handler}" does not exist (looked for ${path.relative(process.cwd(), handler)}).`,
+    `create the handler module, or point \`handler\` at it relative to ${file}.`,
+  );
+}
+
+function kebabFix(kind: string, name: string): string {
+  const suggestion = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^[^a-z]+|-+$/g, "");
+  const example = suggestion && KEBAB_NAME.test(suggestion) ? ` (e.g. "${suggestion}")` : "";
+  return `name the ${kind} in kebab-case: lowercase letters, digits and single hyphens, starting with a letter${example}.`;
+}
+
+/** Checks physical names against AWS and Kafka limits and remembers them to find collisions. */
+class PhysicalNames {
+  private readonly claims = new Map<string, { file: string | undefined; subject: string; kind: NameKind }[]>();
+
+  constructor(
+    private readonly stackForNames: StackForNames,
+    private readonly report: Report,
+  ) {}
+
+  get stack(): string {
+    return this.stackForNames.name;
+  }
+
+  check(file: string | undefined, subject: string, kind: NameKind, value: string, owner: "context" | "consumer") {
+    const limit = NAME_LIMITS[kind];
+    const claim = `${kind}:${value}`;
+    this.claims.set(claim, [...(this.claims.get(claim) ?? []), { file, subject, kind }]);
+    if (value.length > limit.maxLength) {
+      const excess = value.length - limit.maxLength;
+      this.report(
+        file,
+        subject,
+        `its ${limit.label} "${value}" would be ${value.length} characters with ${this.stackForNames.described}; the limit is ${limit.maxLength}.`,
+        `shorten the ${owner === "context" ? "context" : "consumer group"} name by at least ${excess} character${excess === 1 ? "" : "s"}.`,
+      );
+    } else if (!limit.pattern.test(value)) {
+      this.report(
+        file,
+        subject,
+        `its ${limit.label} "${value}" contains characters that are not allowed.`,
+        `use only lowercase letters, digits and hyphens in the name.`,
+      );
+    }
+  }
+
+  /** Two resources of one kind cannot share a physical name (e.g. consumer "orders-publisher"). */
+  reportCollisions() {
+    for (const [claim, owners] of this.claims) {
+      if (owners.length < 2) continue;
+      const [first, ...others] = owners;
+      const value = claim.slice(claim.indexOf(":") + 1);
+      const label = NAME_LIMITS[first!.kind].label;
+      for (const other of others) {
+        this.report(
+          other.file,
+          other.subject,
+          `its ${label} "${value}" is the same as that of ${first!.subject}.`,
+          `rename one of them so the ${label}s differ.`,
+        );
+      }
+    }
+  }
+}
