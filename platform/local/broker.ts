@@ -159,26 +159,31 @@ async function fromHost(): Promise<Broker> {
 }
 
 /**
- * A broker is ready when it answers metadata and its group coordinator has loaded, so the
- * first consumer group does not meet "coordinator is loading". kafkajs' retry covers start-up.
+ * A broker is ready when it answers metadata and its group and transaction coordinators have
+ * loaded, so the first consumer group or idempotent producer does not meet "coordinator is
+ * loading". kafkajs' retry covers the last seconds of start-up.
  */
 async function waitUntilAnswering(brokers: string[], what: string): Promise<void> {
-  const admin = new Kafka({
+  const kafka = new Kafka({
     clientId: "ensemble-broker-probe",
     brokers,
     logLevel: logLevel.NOTHING,
     retry: { retries: 8, initialRetryTime: 250, maxRetryTime: 5_000 },
-  }).admin();
+  });
+  const admin = kafka.admin();
+  // Connecting an idempotent producer asks the transaction coordinator for a producer id.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   try {
     await admin.connect();
     await admin.describeCluster();
     await admin.describeGroups(["ensemble-broker-probe"]);
+    await producer.connect();
   } catch (error) {
     throw new BrokerUnavailableError(`No Kafka broker answers at ${brokers.join(",")} (${what}): ${firstLine(error)}`, {
       cause: error,
     });
   } finally {
-    await admin.disconnect();
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
   }
 }
 
