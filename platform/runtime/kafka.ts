@@ -1,0 +1,109 @@
+import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
+import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from "kafkajs";
+import { RuntimeConfigError } from "./errors";
+
+export const KafkaAuth = {
+  /** Plaintext, no authentication: the local broker. */
+  None: "none",
+  /** TLS + SASL/OAUTHBEARER with an MSK IAM token: Amazon MSK with IAM auth. */
+  Iam: "iam",
+} as const;
+export type KafkaAuth = (typeof KafkaAuth)[keyof typeof KafkaAuth];
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly auth: KafkaAuth;
+  /** Region of the MSK cluster, for IAM tokens. */
+  readonly region?: string | undefined;
+  readonly clientId: string;
+}
+
+/**
+ * Kafka settings from the environment the infra sets on each Lambda:
+ * `ENSEMBLE_KAFKA_BROKERS` (or `KAFKA_BROKERS` locally), `ENSEMBLE_KAFKA_AUTH` (`iam` | `none`,
+ * default `none`) and `AWS_REGION`.
+ */
+export function kafkaSettingsFromEnv(clientId: string, env: NodeJS.ProcessEnv = process.env): KafkaSettings {
+  const list = env.ENSEMBLE_KAFKA_BROKERS ?? env.KAFKA_BROKERS;
+  if (!list) {
+    throw new RuntimeConfigError(
+      `${clientId}: no Kafka brokers configured. Set ENSEMBLE_KAFKA_BROKERS (the infra does on AWS) or KAFKA_BROKERS locally.`,
+    );
+  }
+  const auth = (env.ENSEMBLE_KAFKA_AUTH ?? KafkaAuth.None) as KafkaAuth;
+  if (!Object.values(KafkaAuth).includes(auth)) {
+    throw new RuntimeConfigError(`${clientId}: ENSEMBLE_KAFKA_AUTH="${auth}" is not one of ${Object.values(KafkaAuth).join(", ")}.`);
+  }
+  if (auth === KafkaAuth.Iam && !env.AWS_REGION) {
+    throw new RuntimeConfigError(`${clientId}: ENSEMBLE_KAFKA_AUTH=iam needs AWS_REGION for the MSK IAM token.`);
+  }
+  return {
+    brokers: list.split(",").map((b) => b.trim()).filter(Boolean),
+    auth,
+    region: env.AWS_REGION,
+    clientId,
+  };
+}
+
+/** The kafkajs configuration for the settings: plaintext locally, TLS + IAM on MSK. */
+export function kafkaConfig(settings: KafkaSettings): KafkaConfig {
+  const base: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers: [...settings.brokers],
+    logLevel: logLevel.WARN,
+  };
+  if (settings.auth === KafkaAuth.None) return base;
+  const region = settings.region!;
+  return {
+    ...base,
+    ssl: true,
+    sasl: {
+      mechanism: "oauthbearer",
+      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+    },
+  };
+}
+
+export function createKafka(settings: KafkaSettings): Kafka {
+  return new Kafka(kafkaConfig(settings));
+}
+
+/**
+ * An idempotent producer (acks=all, one request in flight so retries cannot reorder) with
+ * Java-compatible partitioning, so a key lands on the partition any Kafka tool expects.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+/**
+ * Connects once and hands the same connected producer to every caller, so a Lambda container
+ * connects on its first invocation only. A failed connect is forgotten, so the next call retries.
+ */
+export class SharedProducer {
+  private connecting: Promise<Producer> | undefined;
+
+  constructor(private readonly create: () => Producer) {}
+
+  get(): Promise<Producer> {
+    this.connecting ??= (async () => {
+      const producer = this.create();
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  async disconnect(): Promise<void> {
+    const connecting = this.connecting;
+    this.connecting = undefined;
+    if (connecting) await (await connecting.catch(() => undefined))?.disconnect();
+  }
+}

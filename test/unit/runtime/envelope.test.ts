@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { defineContext, defineEvent } from "../../../platform/model";
+import { PoisonReason } from "../../../platform/runtime/dead-letter";
+import { dataSchema, decodeEvent, eventId, toCloudEvent, toKafkaRecord } from "../../../platform/runtime/envelope";
+
+const Placed = defineEvent({ name: "OrderPlaced", schema: z.object({ orderId: z.string(), totalCents: z.number().int() }) });
+const orders = defineContext({ name: "orders", events: [Placed] });
+const subscribed = new Map([[orders.events.OrderPlaced.type, orders.events.OrderPlaced]]);
+const EXECUTION = "arn:aws:states:eu-west-1:123456789012:execution:dev-orders:run-1";
+
+function encoded(event = toCloudEvent({ event: orders.events.OrderPlaced, key: "o-1", data: { orderId: "o-1", totalCents: 100 }, executionId: EXECUTION, state: "Placed" })) {
+  const record = toKafkaRecord(event);
+  return { value: Buffer.from(record.value), headers: record.headers };
+}
+
+describe("eventId", () => {
+  it("is the same for the same execution, state and map index", () => {
+    expect(eventId({ executionId: EXECUTION, state: "Placed" })).toBe(eventId({ executionId: EXECUTION, state: "Placed" }));
+    expect(eventId({ executionId: EXECUTION, state: "Placed", mapIndex: 2 })).toBe(eventId({ executionId: EXECUTION, state: "Placed", mapIndex: 2 }));
+  });
+
+  it("differs when any part of the origin differs", () => {
+    const ids = new Set([
+      eventId({ executionId: EXECUTION, state: "Placed" }),
+      eventId({ executionId: `${EXECUTION}x`, state: "Placed" }),
+      eventId({ executionId: EXECUTION, state: "Rejected" }),
+      eventId({ executionId: EXECUTION, state: "Placed", mapIndex: 0 }),
+      eventId({ executionId: EXECUTION, state: "Placed", mapIndex: 1 }),
+    ]);
+    expect(ids.size).toBe(5);
+  });
+
+  it("is a UUID", () => {
+    expect(eventId({ executionId: EXECUTION, state: "Placed" })).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe("toCloudEvent / toKafkaRecord", () => {
+  it("builds a structured-mode CloudEvent keyed by the entity", () => {
+    // Act
+    const event = toCloudEvent({
+      event: orders.events.OrderPlaced,
+      key: "o-1",
+      data: { orderId: "o-1", totalCents: 100 },
+      executionId: EXECUTION,
+      state: "Placed",
+      time: "2026-11-26T10:00:00.000Z",
+    });
+    const record = toKafkaRecord(event);
+
+    // Assess
+    expect(record.key).toBe("o-1");
+    expect(record.headers).toEqual({ "content-type": "application/cloudevents+json; charset=utf-8" });
+    expect(JSON.parse(record.value)).toEqual({
+      specversion: "1.0",
+      id: eventId({ executionId: EXECUTION, state: "Placed" }),
+      type: "orders.OrderPlaced",
+      source: "orders",
+      subject: "o-1",
+      time: "2026-11-26T10:00:00.000Z",
+      datacontenttype: "application/json",
+      dataschema: "urn:ensemble:schema:orders.OrderPlaced:v1",
+      data: { orderId: "o-1", totalCents: 100 },
+      correlationid: EXECUTION,
+      partitionkey: "o-1",
+    });
+    expect(dataSchema(orders.events.OrderPlaced)).toBe("urn:ensemble:schema:orders.OrderPlaced:v1");
+  });
+});
+
+describe("decodeEvent", () => {
+  it("decodes a published event with its envelope and parsed data", () => {
+    const { value, headers } = encoded();
+    const decoded = decodeEvent(value, headers, subscribed);
+    expect(decoded).toMatchObject({
+      ok: true,
+      event: { type: "orders.OrderPlaced", source: "orders", subject: "o-1", data: { orderId: "o-1", totalCents: 100 }, correlationId: EXECUTION },
+    });
+  });
+
+  it.each([
+    ["an empty value", Buffer.alloc(0), PoisonReason.EmptyValue, "the record has no value"],
+    ["a missing value", undefined, PoisonReason.EmptyValue, "the record has no value"],
+    ["a value that is not JSON", Buffer.from("not json {"), PoisonReason.NotJson, "the value is not JSON: "],
+  ])("rejects %s", (_, value, reason, detail) => {
+    const decoded = decodeEvent(value, { "content-type": "application/cloudevents+json" }, subscribed);
+    expect(decoded).toMatchObject({ ok: false, reason });
+    expect(!decoded.ok && decoded.detail).toContain(detail);
+  });
+
+  it("rejects JSON without the CloudEvents content type", () => {
+    const { value } = encoded();
+    const decoded = decodeEvent(value, {}, subscribed);
+    expect(decoded).toMatchObject({ ok: false, reason: PoisonReason.NotCloudEvent });
+    expect(!decoded.ok && decoded.detail).toContain("not a structured-mode CloudEvent 1.0");
+  });
+
+  it("rejects JSON that is not a CloudEvent", () => {
+    const decoded = decodeEvent(Buffer.from(JSON.stringify({ orderId: "o-1" })), { "content-type": "application/cloudevents+json" }, subscribed);
+    expect(decoded).toMatchObject({ ok: false, reason: PoisonReason.NotCloudEvent });
+  });
+
+  it("rejects a type the group does not subscribe to", () => {
+    const { value, headers } = encoded();
+    const decoded = decodeEvent(value, headers, new Map());
+    expect(decoded).toEqual({ ok: false, reason: PoisonReason.UnknownType, detail: 'type "orders.OrderPlaced" is not one this group subscribes to ()' });
+  });
+
+  it("rejects data that fails the schema, naming the field", () => {
+    const bad = toCloudEvent({ event: orders.events.OrderPlaced, key: "o-1", data: { orderId: "o-1", totalCents: 1.5 }, executionId: EXECUTION, state: "Placed" });
+    const { value, headers } = encoded(bad);
+    const decoded = decodeEvent(value, headers, subscribed);
+    expect(decoded).toMatchObject({ ok: false, reason: PoisonReason.SchemaInvalid });
+    expect(!decoded.ok && decoded.detail).toMatch(/^orders\.OrderPlaced data: totalCents: /);
+  });
+});
