@@ -1,0 +1,277 @@
+import { createHash } from "node:crypto";
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyItemAlreadyExistsError,
+  IdempotencyItemNotFoundError,
+  makeIdempotent,
+} from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import { BasePersistenceLayer, IdempotencyRecord } from "@aws-lambda-powertools/idempotency/persistence";
+import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import type { Context } from "aws-lambda";
+import { RuntimeConfigError, RuntimeError } from "./errors";
+
+/**
+ * The DynamoDB table the idempotency store needs: Powertools' default layout (partition key
+ * `id`, TTL attribute `expiration`). The infra creates the table from this, so the two cannot
+ * drift; DynamoDB's TTL deletion is only housekeeping, Powertools ignores expired records itself.
+ */
+export const IDEMPOTENCY_TABLE_SCHEMA = {
+  partitionKey: { name: "id", type: "S" },
+  ttlAttribute: "expiration",
+  billingMode: "PAY_PER_REQUEST",
+} as const;
+
+/**
+ * Prefix of every idempotency record id. Constant on purpose: Powertools stores the prefix on
+ * the store instance and recomputes the key after the handler ran, so a per-group prefix on a
+ * store shared by several groups (the local runtime) could save one group's result under
+ * another's key. The group is part of the hashed payload instead.
+ */
+export const IDEMPOTENCY_KEY_PREFIX = "ensemble";
+
+/** How long a handled event id is remembered when `ttlSeconds` is not given: 24 h. */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * How long an attempt without a Lambda context holds its event id: Lambda's longest timeout,
+ * so a crashed attempt never blocks its retries for longer than a real invocation could run.
+ */
+export const DEFAULT_IN_PROGRESS_TIMEOUT_MS = 15 * 60 * 1000;
+
+/** What `once` needs of a Lambda context: the time left, which bounds an attempt's claim. */
+export type RemainingTime = Pick<Context, "getRemainingTimeInMillis">;
+
+/** Another delivery of the same event to the same group is being handled right now; retry later. */
+export class EventInProgressError extends RuntimeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "EventInProgressError";
+  }
+}
+
+/** What Powertools hashes into the record id: the group and the event id, nothing else. */
+interface IdempotencyPayload {
+  readonly event: string;
+  readonly group: string;
+}
+
+/**
+ * The id of the record that remembers `eventId` for `group`: `ensemble#<md5 of the payload,
+ * base64>`, computed as Powertools computes it (keys sorted, JSON, md5, base64). For operators
+ * and tests looking a record up; `once` itself lets Powertools compute it.
+ */
+export function idempotencyRecordId(group: string, eventId: string): string {
+  const payload = JSON.stringify({ event: eventId, group } satisfies IdempotencyPayload);
+  return `${IDEMPOTENCY_KEY_PREFIX}#${createHash("md5").update(payload).digest("base64")}`;
+}
+
+/** An idempotency record as the store keeps it: the fields the DynamoDB layer writes. */
+interface StoredRecord {
+  readonly idempotencyKey: string;
+  readonly status: ReturnType<IdempotencyRecord["getStatus"]>;
+  readonly expiryTimestamp?: number;
+  readonly inProgressExpiryTimestamp?: number;
+  readonly responseData?: IdempotencyRecord["responseData"];
+  readonly payloadHash?: string;
+}
+
+/**
+ * An in-process idempotency store with the DynamoDB layer's semantics, for local runs and
+ * tests: a put fails with `IdempotencyItemAlreadyExistsError` unless there is no record, the
+ * record expired (`expiration` < now, in seconds) or it is `INPROGRESS` with an in-progress
+ * expiry that passed (in milliseconds); an update is an upsert; expired records are dropped.
+ * Records are copied in and out, as a round trip through DynamoDB would.
+ */
+export class InMemoryPersistenceLayer extends BasePersistenceLayer {
+  // Insertion order is expiry order: a store has one TTL (Powertools configures it once) and
+  // every write re-inserts, so evicting from the front until a live record is exact and cheap.
+  readonly #records = new Map<string, StoredRecord>();
+
+  protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const now = Date.now();
+    this.#evictExpired(now);
+    const existing = this.#records.get(record.idempotencyKey);
+    if (existing && !isReplaceable(existing, now)) {
+      throw new IdempotencyItemAlreadyExistsError(
+        `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
+        toRecord(existing),
+      );
+    }
+    this.#write({
+      idempotencyKey: record.idempotencyKey,
+      status: record.getStatus(),
+      expiryTimestamp: record.expiryTimestamp,
+      inProgressExpiryTimestamp: record.inProgressExpiryTimestamp,
+      payloadHash: this.isPayloadValidationEnabled() ? record.payloadHash : undefined,
+    });
+  }
+
+  protected override async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
+    const stored = this.#records.get(idempotencyKey);
+    if (!stored) throw new IdempotencyItemNotFoundError();
+    return toRecord(stored);
+  }
+
+  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    // Like DynamoDB's UpdateItem: sets expiry, status and (when present) the result; keeps the rest.
+    const existing = this.#records.get(record.idempotencyKey);
+    this.#write({
+      ...existing,
+      idempotencyKey: record.idempotencyKey,
+      status: record.getStatus(),
+      expiryTimestamp: record.expiryTimestamp,
+      ...(record.responseData === undefined ? {} : { responseData: record.responseData }),
+      ...(this.isPayloadValidationEnabled() ? { payloadHash: record.payloadHash } : {}),
+    });
+  }
+
+  protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    this.#records.delete(record.idempotencyKey);
+  }
+
+  #write(record: StoredRecord): void {
+    this.#records.delete(record.idempotencyKey);
+    this.#records.set(record.idempotencyKey, structuredClone(record));
+  }
+
+  #evictExpired(now: number): void {
+    for (const [key, record] of this.#records) {
+      if (record.expiryTimestamp === undefined || record.expiryTimestamp >= now / 1000) return;
+      this.#records.delete(key);
+    }
+  }
+}
+
+/** The DynamoDB layer's put condition, negated: may a new attempt take this record's place? */
+function isReplaceable(existing: StoredRecord, now: number): boolean {
+  if (existing.expiryTimestamp !== undefined && existing.expiryTimestamp < now / 1000) return true;
+  return (
+    existing.status === "INPROGRESS" &&
+    existing.inProgressExpiryTimestamp !== undefined &&
+    existing.inProgressExpiryTimestamp < now
+  );
+}
+
+function toRecord(stored: StoredRecord): IdempotencyRecord {
+  return new IdempotencyRecord(structuredClone(stored));
+}
+
+/** How `once` scopes and keeps its records. */
+export interface OnceOptions {
+  /** The consumer group: the same event id handled by two groups has its effect in each. */
+  group: string;
+  /**
+   * How long a handled event id is remembered; a duplicate after that runs again.
+   * @default 86400 (24 h)
+   */
+  ttlSeconds?: number;
+  /**
+   * Where records live. A store takes the TTL of the first `once` that uses it (Powertools
+   * configures a store once), so wrappers sharing a store must agree on `ttlSeconds`.
+   * @default idempotencyStoreFromEnv()
+   */
+  store?: BasePersistenceLayer;
+}
+
+// Powertools silently keeps a store's first configuration; refuse a conflicting one instead.
+const storeTtls = new WeakMap<BasePersistenceLayer, number>();
+
+/**
+ * Wraps `fn` with Powertools' `makeIdempotent` so that inputs with the same `key` (an event id)
+ * have their effect once per `group` within the TTL: the first call runs `fn` and stores its
+ * result; a later call returns the stored result without running `fn`. If `fn` throws, the
+ * record is deleted and a retry runs `fn` again. Results are stored, so they must be plain
+ * JSON-like values (DynamoDB rejects `undefined` inside objects).
+ *
+ * A duplicate that arrives while the first attempt is still running rejects with
+ * {@link EventInProgressError} (cause: Powertools' `IdempotencyAlreadyInProgressError`). It is
+ * a retryable failure: the consumer wrapper reports the record as failed and it comes back
+ * later, when the first attempt finished (its stored result is returned) or failed (it runs).
+ * An attempt holds its event id until the Lambda's remaining time, passed as `context`, runs
+ * out (or {@link DEFAULT_IN_PROGRESS_TIMEOUT_MS} without one), so a timed-out attempt does not
+ * block its retries for the whole TTL.
+ *
+ * @example
+ * const handleOnce = once(async (event: ReceivedEnvelope) => notify(event), {
+ *   group: "notify-customer",
+ *   key: (event) => event.id,
+ * });
+ * await handleOnce(event, lambdaContext);
+ */
+export function once<T, R>(
+  fn: (input: T) => Promise<R>,
+  options: OnceOptions & { key: (input: T) => string },
+): (input: T, context?: RemainingTime) => Promise<R> {
+  const { group, key, ttlSeconds = DEFAULT_IDEMPOTENCY_TTL_SECONDS, store = idempotencyStoreFromEnv() } = options;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
+    throw new RuntimeConfigError(`Consumer group "${group}": the idempotency TTL must be a positive whole number of seconds, got ${ttlSeconds}.`);
+  }
+  const storeTtl = storeTtls.get(store);
+  if (storeTtl !== undefined && storeTtl !== ttlSeconds) {
+    throw new RuntimeConfigError(
+      `Consumer group "${group}" asks for an idempotency TTL of ${ttlSeconds} s on a store already used with ${storeTtl} s; a store has one TTL, so give this group its own store.`,
+    );
+  }
+  storeTtls.set(store, ttlSeconds);
+
+  // Powertools hashes the first argument and reads the time left from the second (any object
+  // with getRemainingTimeInMillis); the input itself is passed through, never hashed.
+  const idempotent = makeIdempotent(
+    (_payload: IdempotencyPayload, _context: RemainingTime, input: T) => fn(input),
+    {
+      persistenceStore: store,
+      keyPrefix: IDEMPOTENCY_KEY_PREFIX,
+      config: new IdempotencyConfig({ expiresAfterSeconds: ttlSeconds }),
+    },
+  );
+
+  return async (input, context) => {
+    const eventId = key(input);
+    const remainingMs = context?.getRemainingTimeInMillis() ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS;
+    try {
+      return await idempotent({ event: eventId, group }, { getRemainingTimeInMillis: () => remainingMs }, input);
+    } catch (error) {
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw new EventInProgressError(
+          `Event "${eventId}" is already being handled by consumer group "${group}" (a concurrent duplicate delivery); retry it later.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  };
+}
+
+let inMemoryStore: InMemoryPersistenceLayer | undefined;
+
+/**
+ * The idempotency store the environment asks for. `ENSEMBLE_IDEMPOTENCY_TABLE` set (by the
+ * infra, on AWS): Powertools' DynamoDB layer on that table, laid out as
+ * {@link IDEMPOTENCY_TABLE_SCHEMA}; `ENSEMBLE_DYNAMODB_ENDPOINT` or `AWS_ENDPOINT_URL_DYNAMODB`
+ * points it at a local DynamoDB-compatible server. Unset: one in-process store for the whole
+ * process, so every wrapper of a local run sees the same records.
+ */
+export function idempotencyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): BasePersistenceLayer {
+  const tableName = env.ENSEMBLE_IDEMPOTENCY_TABLE?.trim();
+  if (!tableName) return (inMemoryStore ??= new InMemoryPersistenceLayer());
+  return new DynamoDBPersistenceLayer({
+    tableName,
+    keyAttr: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.name,
+    expiryAttr: IDEMPOTENCY_TABLE_SCHEMA.ttlAttribute,
+    clientConfig: dynamoDbClientConfig(env),
+  });
+}
+
+function dynamoDbClientConfig(env: NodeJS.ProcessEnv): DynamoDBClientConfig {
+  const endpoint = env.ENSEMBLE_DYNAMODB_ENDPOINT?.trim() || env.AWS_ENDPOINT_URL_DYNAMODB?.trim();
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!endpoint) return region ? { region } : {};
+  // A local server checks no signature, but the SDK still wants a region and credentials.
+  return {
+    endpoint,
+    region: region ?? "us-east-1",
+    ...(env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }),
+  };
+}

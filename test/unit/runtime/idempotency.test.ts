@@ -1,0 +1,267 @@
+import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import { RuntimeConfigError } from "../../../platform/runtime/errors";
+import {
+  EventInProgressError,
+  idempotencyRecordId,
+  idempotencyStoreFromEnv,
+  InMemoryPersistenceLayer,
+  once,
+} from "../../../platform/runtime/idempotency";
+
+interface Delivery {
+  readonly id: string;
+  readonly amount: number;
+}
+
+/** A handler that counts its runs and returns which run it was. */
+function countingHandler() {
+  const runs: Delivery[] = [];
+  const fn = async (delivery: Delivery) => {
+    runs.push(delivery);
+    return { run: runs.length, amount: delivery.amount };
+  };
+  return { fn, runs };
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const byId = { key: (delivery: Delivery) => delivery.id };
+
+describe("once on the in-process store", () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date("2030-01-01T00:00:00Z") });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it("runs the handler once for the same event id and returns the stored result the second time", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const { fn, runs } = countingHandler();
+    const handle = once(fn, { group: "notify-customer", store, ...byId });
+
+    // Act
+    const first = await handle({ id: "evt-1", amount: 10 });
+    const second = await handle({ id: "evt-1", amount: 10 });
+
+    // Assess
+    expect(runs).toHaveLength(1);
+    expect(first).toEqual({ run: 1, amount: 10 });
+    expect(second).toEqual(first);
+    const record = await store.getRecord({ event: "evt-1", group: "notify-customer" });
+    expect(record.idempotencyKey).toBe(idempotencyRecordId("notify-customer", "evt-1"));
+    expect(record.getStatus()).toBe("COMPLETED");
+    expect(record.expiryTimestamp).toBe(Date.now() / 1000 + 24 * 60 * 60);
+  });
+
+  it("gives each consumer group its own effect for the same event id", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const { fn, runs } = countingHandler();
+    const notify = once(fn, { group: "notify-customer", store, ...byId });
+    const ledger = once(fn, { group: "sales-ledger", store, ...byId });
+
+    // Act
+    await notify({ id: "evt-1", amount: 10 });
+    await ledger({ id: "evt-1", amount: 10 });
+    await ledger({ id: "evt-1", amount: 10 });
+
+    // Assess
+    expect(runs).toHaveLength(2);
+  });
+
+  it("runs the handler for each distinct event id", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const { fn, runs } = countingHandler();
+    const handle = once(fn, { group: "notify-customer", store, ...byId });
+
+    // Act
+    const results = [await handle({ id: "evt-1", amount: 10 }), await handle({ id: "evt-2", amount: 20 })];
+
+    // Assess
+    expect(runs.map((r) => r.id)).toEqual(["evt-1", "evt-2"]);
+    expect(results).toEqual([
+      { run: 1, amount: 10 },
+      { run: 2, amount: 20 },
+    ]);
+  });
+
+  it("keys on the event id alone, not on the rest of the input", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const { fn, runs } = countingHandler();
+    const handle = once(fn, { group: "notify-customer", store, ...byId });
+
+    // Act
+    await handle({ id: "evt-1", amount: 10 });
+    const redelivered = await handle({ id: "evt-1", amount: 99 });
+
+    // Assess
+    expect(runs).toHaveLength(1);
+    expect(redelivered).toEqual({ run: 1, amount: 10 });
+  });
+
+  it("forgets an event id once its TTL has passed", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const { fn, runs } = countingHandler();
+    const handle = once(fn, { group: "notify-customer", store, ttlSeconds: 60, ...byId });
+    await handle({ id: "evt-1", amount: 10 });
+
+    // Act
+    jest.advanceTimersByTime(59_000);
+    const withinTtl = await handle({ id: "evt-1", amount: 10 });
+    jest.advanceTimersByTime(2_000);
+    const afterTtl = await handle({ id: "evt-1", amount: 10 });
+
+    // Assess
+    expect(withinTtl).toEqual({ run: 1, amount: 10 });
+    expect(afterTtl).toEqual({ run: 2, amount: 10 });
+    expect(runs).toHaveLength(2);
+  });
+
+  it("deletes the record when the handler throws, so a retry runs it again", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    let attempts = 0;
+    const handle = once(
+      async (delivery: Delivery) => {
+        attempts++;
+        if (attempts === 1) throw new Error("downstream unavailable");
+        return { handled: delivery.id };
+      },
+      { group: "notify-customer", store, ...byId },
+    );
+
+    // Act
+    const failed = handle({ id: "evt-1", amount: 10 });
+    await expect(failed).rejects.toThrow("downstream unavailable");
+    const retried = await handle({ id: "evt-1", amount: 10 });
+    const duplicate = await handle({ id: "evt-1", amount: 10 });
+
+    // Assess
+    expect(attempts).toBe(2);
+    expect(retried).toEqual({ handled: "evt-1" });
+    expect(duplicate).toEqual({ handled: "evt-1" });
+  });
+
+  it("rejects a concurrent duplicate with a retryable in-progress error, then serves the stored result", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const started = deferred();
+    const release = deferred();
+    let runs = 0;
+    const handle = once(
+      async (delivery: Delivery) => {
+        runs++;
+        started.resolve();
+        await release.promise;
+        return { handled: delivery.id };
+      },
+      { group: "notify-customer", store, ...byId },
+    );
+    const first = handle({ id: "evt-1", amount: 10 });
+    await started.promise;
+
+    // Act
+    const concurrent = handle({ id: "evt-1", amount: 10 }).catch((error: unknown) => error);
+    const error = await concurrent;
+    release.resolve();
+    await first;
+    const later = await handle({ id: "evt-1", amount: 10 });
+
+    // Assess
+    expect(error).toBeInstanceOf(EventInProgressError);
+    expect(error).toMatchObject({
+      name: "EventInProgressError",
+      message: expect.stringMatching(/"evt-1".*"notify-customer"/),
+    });
+    expect((error as Error).cause).toBeInstanceOf(IdempotencyAlreadyInProgressError);
+    expect(runs).toBe(1);
+    expect(later).toEqual({ handled: "evt-1" });
+  });
+
+  it("lets a retry run once the first attempt's Lambda time has run out", async () => {
+    // Prepare: the first attempt never finishes (its Lambda timed out)
+    const store = new InMemoryPersistenceLayer();
+    const hung = deferred();
+    let runs = 0;
+    const handle = once(
+      async (delivery: Delivery) => {
+        runs++;
+        if (runs === 1) await hung.promise;
+        return { handled: delivery.id, run: runs };
+      },
+      { group: "notify-customer", store, ...byId },
+    );
+    const lambda = { getRemainingTimeInMillis: () => 3_000 };
+    const first = handle({ id: "evt-1", amount: 10 }, lambda);
+    const whileRunning = await handle({ id: "evt-1", amount: 10 }, lambda).catch((error: unknown) => error);
+
+    // Act
+    jest.advanceTimersByTime(3_001);
+    const retried = await handle({ id: "evt-1", amount: 10 }, lambda);
+
+    // Assess
+    expect(whileRunning).toBeInstanceOf(EventInProgressError);
+    expect(retried).toEqual({ handled: "evt-1", run: 2 });
+    hung.resolve();
+    await first;
+  });
+
+  it("refuses a second TTL on a store that already has one", () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const { fn } = countingHandler();
+    once(fn, { group: "notify-customer", store, ttlSeconds: 60, ...byId });
+
+    // Act
+    const conflicting = () => once(fn, { group: "sales-ledger", store, ttlSeconds: 120, ...byId });
+
+    // Assess
+    expect(conflicting).toThrow(RuntimeConfigError);
+    expect(conflicting).toThrow(/"sales-ledger".*120 s.*60 s/);
+  });
+
+  it("rejects a TTL that is not a positive whole number of seconds", () => {
+    // Prepare
+    const { fn } = countingHandler();
+
+    // Act
+    const zero = () => once(fn, { group: "notify-customer", store: new InMemoryPersistenceLayer(), ttlSeconds: 0, ...byId });
+
+    // Assess
+    expect(zero).toThrow(RuntimeConfigError);
+  });
+});
+
+describe("idempotencyStoreFromEnv", () => {
+  it("shares one in-process store across the process when no table is configured", () => {
+    // Act
+    const first = idempotencyStoreFromEnv({});
+    const second = idempotencyStoreFromEnv({ ENSEMBLE_IDEMPOTENCY_TABLE: " " });
+
+    // Assess
+    expect(first).toBeInstanceOf(InMemoryPersistenceLayer);
+    expect(second).toBe(first);
+  });
+
+  it("uses DynamoDB when a table is configured", () => {
+    // Act
+    const store = idempotencyStoreFromEnv({
+      ENSEMBLE_IDEMPOTENCY_TABLE: "dev-idempotency",
+      ENSEMBLE_DYNAMODB_ENDPOINT: "http://127.0.0.1:1",
+    });
+
+    // Assess
+    expect(store).toBeInstanceOf(DynamoDBPersistenceLayer);
+  });
+});
