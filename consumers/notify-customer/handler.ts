@@ -1,5 +1,6 @@
 import type { ConsumedEvent } from "../../platform/model";
-import type consumer from "./consumer";
+import { consume } from "../../platform/runtime";
+import consumer from "./consumer";
 
 export interface Notification {
   readonly customerId: string;
@@ -27,3 +28,10 @@ export function notificationFor(event: ConsumedEvent<typeof consumer>): Notifica
       };
   }
 }
+
+/** The Lambda handler: one notification per event, once per event id. */
+export const handler = consume(consumer, (event, { logger }) => {
+  const notification = notificationFor(event);
+  // Sending is out of scope for the example; the structured log line is the notification.
+  logger.info("customer notified", { ...notification });
+});

@@ -1,5 +1,6 @@
 import type { ConsumedEvent } from "../../platform/model";
-import type consumer from "./consumer";
+import { consume } from "../../platform/runtime";
+import consumer from "./consumer";
 
 /** Revenue per currency, in cents: one ledger entry per placed order. */
 export class SalesLedger {
@@ -18,3 +19,10 @@ export class SalesLedger {
     return this.totals.get(currency) ?? 0;
   }
 }
+
+/** This container's ledger; the example keeps it in memory. */
+export const ledger = new SalesLedger();
+
+export const handler = consume(consumer, (event, { logger }) => {
+  if (ledger.book(event)) logger.info("order booked", { orderId: event.data.orderId, totalCents: event.data.totalCents });
+});

@@ -1,3 +1,4 @@
+import type { ContextDefinition } from "./context";
 import type { ContextEvent, EventData } from "./event";
 import { callerFile } from "./source";
 
@@ -59,6 +60,14 @@ export interface ConsumerSpec<Name extends string, On extends readonly ContextEv
    * @default "TRIM_HORIZON"
    */
   readonly startingPosition?: StartingPosition;
+  /**
+   * The context whose workflow this group starts for each event (choreography starting
+   * orchestration). Its handler maps the event to the execution input with `startsWorkflow()`.
+   *
+   * @example
+   * startWorkflow: shipping
+   */
+  readonly startWorkflow?: ContextDefinition;
 }
 
 export interface ConsumerDefinition<Name extends string = string, On extends readonly ContextEvent[] = readonly ContextEvent[]> {
@@ -73,6 +82,8 @@ export interface ConsumerDefinition<Name extends string = string, On extends rea
   readonly maxRecordAgeSeconds: number;
   readonly bisectOnError: boolean;
   readonly startingPosition: StartingPosition;
+  /** The context whose state machine this group starts, if any. */
+  readonly startWorkflow: ContextDefinition | undefined;
   /** The file that declared this consumer, for error messages and to resolve `handler`. */
   readonly definedIn: string | undefined;
 }
@@ -119,6 +130,7 @@ export function defineConsumer<const Name extends string, const On extends reado
     maxRecordAgeSeconds: spec.maxRecordAgeSeconds ?? CONSUMER_DEFAULTS.maxRecordAgeSeconds,
     bisectOnError: spec.bisectOnError ?? CONSUMER_DEFAULTS.bisectOnError,
     startingPosition: spec.startingPosition ?? CONSUMER_DEFAULTS.startingPosition,
+    startWorkflow: spec.startWorkflow,
     definedIn: callerFile(),
   };
 }

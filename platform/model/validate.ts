@@ -194,6 +194,15 @@ function checkConsumers(topology: Topology, physical: PhysicalNames, checkFiles:
     }
 
     checkSubscriptions(consumer, declared, contextNames, report);
+    if (consumer.startWorkflow && !contextNames.has(consumer.startWorkflow.name)) {
+      const suggestions = closest(consumer.startWorkflow.name, [...contextNames]);
+      report(
+        file,
+        subject,
+        `starts the workflow of context "${consumer.startWorkflow.name}", which is not in the topology.`,
+        `add the context to contexts/index.ts, or start a declared context's workflow${suggestions.length > 0 ? ` (did you mean "${suggestions[0]}"?)` : ""}.`,
+      );
+    }
     checkSettings(consumer, report);
     if (checkFiles && file) checkHandlerFile(consumer, file, report);
   }

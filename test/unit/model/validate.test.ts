@@ -243,3 +243,17 @@ describe("validate", () => {
     });
   });
 });
+
+describe("workflow-starting consumers", () => {
+  it("rejects starting the workflow of a context that is not in the topology", () => {
+    const shipping = defineContext({ name: "shiping", events: [] });
+    expect(problems({ contexts: [orders, defineContext({ name: "shipping", events: [] })], consumers: [consumer({ startWorkflow: shipping })] })).toEqual([
+      `${THIS_FILE}: consumer "notify": starts the workflow of context "shiping", which is not in the topology. Fix: add the context to contexts/index.ts, or start a declared context's workflow (did you mean "shipping"?).`,
+    ]);
+  });
+
+  it("accepts starting a declared context's workflow", () => {
+    const shipping = defineContext({ name: "shipping", events: [] });
+    expect(problems({ contexts: [orders, shipping], consumers: [consumer({ startWorkflow: shipping })] })).toEqual([]);
+  });
+});
