@@ -75,7 +75,12 @@ export class ConsumerInputError extends RuntimeError {
   }
 }
 
-export type KafkaHandler = (event: unknown, context?: LambdaContext) => Promise<KafkaBatchResponse>;
+/** A Lambda handler for a Kafka event source mapping. */
+export interface KafkaHandler {
+  (event: unknown, context?: LambdaContext): Promise<KafkaBatchResponse>;
+  /** Disconnects the dead-letter producer; Lambda never needs it, long-lived processes do. */
+  close(): Promise<void>;
+}
 
 type Outcome = "handled" | "duplicate" | "dead-lettered" | "failed";
 
@@ -148,7 +153,7 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
     }
   }
 
-  return async (event: unknown, lambdaContext?: LambdaContext): Promise<KafkaBatchResponse> => {
+  const invoke = async (event: unknown, lambdaContext?: LambdaContext): Promise<KafkaBatchResponse> => {
     if (!isKafkaEvent(event)) {
       throw new ConsumerInputError(
         `Consumer group "${group}" was invoked with something that is not a Kafka event (expected eventSource "aws:kafka" and records by topic-partition); check its event source mapping.`,
@@ -177,4 +182,5 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
     options.onBatch?.(stats);
     return { batchItemFailures };
   };
+  return Object.assign(invoke, { close: () => deadLetters.close() });
 }

@@ -1,6 +1,6 @@
 import type { Admin, Producer } from "kafkajs";
 import { defineConsumer, names } from "../../platform/model";
-import { type BatchStats, consume } from "../../platform/runtime/consumer";
+import { type BatchStats, consume, type KafkaHandler } from "../../platform/runtime/consumer";
 import { DeadLetterHeaders, PoisonReason } from "../../platform/runtime/dead-letter";
 import { toCloudEvent, toKafkaRecord } from "../../platform/runtime/envelope";
 import { InMemoryPersistenceLayer } from "../../platform/runtime/idempotency";
@@ -37,6 +37,13 @@ describe("the consumer wrapper on a real broker", () => {
     await Promise.all([producer.disconnect(), admin.disconnect()]);
   });
 
+  // Handlers keep a dead-letter connection open: close them even when a test fails.
+  const handlers: KafkaHandler[] = [];
+  const track = (handler: KafkaHandler) => (handlers.push(handler), handler);
+  afterEach(async () => {
+    await Promise.all(handlers.splice(0).map((h) => h.close()));
+  });
+
   /** Sends records to a fresh topic partition 0 and reads them back as one MSK event. */
   async function deliverToPartitionZero(messages: { key: string; value: string | null; headers?: Record<string, string> }[]) {
     const start = Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high);
@@ -59,12 +66,12 @@ describe("the consumer wrapper on a real broker", () => {
     const consumer = defineConsumer({ name: group, on: [context.events.StepReached] });
     const handled: number[] = [];
     const stats: BatchStats[] = [];
-    const handler = consume(consumer, (event) => void handled.push(event.data.step), {
+    const handler = track(consume(consumer, (event) => void handled.push(event.data.step), {
       kafka,
       logger: silentLogger(),
       idempotency: new InMemoryPersistenceLayer(),
       onBatch: (s) => stats.push(s),
-    });
+    }));
     const unknownType = toKafkaRecord(
       toCloudEvent({ event: context.events.Finished, key: "e1", data: { entityId: "e1", steps: 1 }, executionId: "x", state: "Done" }),
     );
@@ -123,14 +130,14 @@ describe("the consumer wrapper on a real broker", () => {
     const consumer = defineConsumer({ name: group, on: [context.events.StepReached] });
     const attempted: number[] = [];
     const stats: BatchStats[] = [];
-    const handler = consume(
+    const handler = track(consume(
       consumer,
       (event) => {
         attempted.push(event.data.step);
         if (event.data.step === 2) throw new Error("payment service unavailable");
       },
       { kafka, logger: silentLogger(), idempotency: new InMemoryPersistenceLayer(), onBatch: (s) => stats.push(s) },
-    );
+    ));
 
     // Act
     const { event, start } = await deliverToPartitionZero([0, 1, 2, 3, 4].map((step) => valid("e2", step)));

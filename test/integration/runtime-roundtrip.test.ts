@@ -1,6 +1,6 @@
 import type { Admin } from "kafkajs";
 import { defineConsumer, names } from "../../platform/model";
-import { consume, type BatchStats } from "../../platform/runtime/consumer";
+import { type BatchStats, consume, type KafkaHandler } from "../../platform/runtime/consumer";
 import { InMemoryPersistenceLayer } from "../../platform/runtime/idempotency";
 import { MilestonePublisher } from "../../platform/runtime/publisher";
 import { consumeUntil, testKafka, uniqueName } from "../support/kafka";
@@ -38,18 +38,25 @@ describe("publisher -> broker -> consumer wrapper", () => {
     await admin.disconnect();
   });
 
+  // Handlers keep a dead-letter connection open: close them even when a test fails.
+  const handlers: KafkaHandler[] = [];
+  const track = (handler: KafkaHandler) => (handlers.push(handler), handler);
+  afterEach(async () => {
+    await Promise.all(handlers.splice(0).map((h) => h.close()));
+  });
+
   it("delivers 1,000 milestones of 50 entities once each, in order per entity, with ids a re-run reproduces", async () => {
     // Prepare
     const type = context.events.StepReached.type;
     const handled: { id: string; entityId: string; step: number; correlationId: string | undefined }[] = [];
     const stats: BatchStats[] = [];
-    const handler = consume(
+    const handler = track(consume(
       consumer,
       (event, { correlationId }) => {
         if (event.type === type) handled.push({ id: event.id, ...event.data, correlationId });
       },
       { kafka, logger: silentLogger(), idempotency: new InMemoryPersistenceLayer(), onBatch: (s) => stats.push(s) },
-    );
+    ));
 
     // Act: entities publish concurrently, each entity's steps in order
     const results = await Promise.all(
@@ -93,12 +100,12 @@ describe("publisher -> broker -> consumer wrapper", () => {
     const type = context.events.Finished.type;
     const effects: string[] = [];
     const stats: BatchStats[] = [];
-    const handler = consume(consumer, (event) => void effects.push(event.id), {
+    const handler = track(consume(consumer, (event) => void effects.push(event.id), {
       kafka,
       logger: silentLogger(),
       idempotency: new InMemoryPersistenceLayer(),
       onBatch: (s) => stats.push(s),
-    });
+    }));
     const input = { type, key: "entity-x", data: { entityId: "entity-x", steps: 3 }, executionId: execution(999), state: "Done" };
     const before = await recordCount(admin, topic);
 
