@@ -1,6 +1,22 @@
 import type { ContextEvent, EventDefinition } from "./event";
 import { names } from "./names";
 import { callerFile } from "./source";
+import { ownEvents, type WorkflowDefinition } from "./workflow";
+
+/** A Lambda task the context's workflow calls. */
+export interface TaskSpec {
+  /** The module exporting `handler`, relative to the file that calls `defineContext`. */
+  readonly handler: string;
+  readonly description?: string;
+  /** @default the stack's `functions.timeoutSeconds` */
+  readonly timeoutSeconds?: number;
+  /** @default the stack's `functions.memoryMb` */
+  readonly memoryMb?: number;
+}
+
+export interface TaskDefinition extends TaskSpec {
+  readonly name: string;
+}
 
 export interface ContextSpec<Name extends string, Events extends readonly EventDefinition[]> {
   /** kebab-case, unique in the topology; names the topic (`<name>.events`) and the state machine. */
@@ -8,6 +24,15 @@ export interface ContextSpec<Name extends string, Events extends readonly EventD
   /** The events this context publishes at its milestones. */
   readonly events: Events;
   readonly description?: string;
+  /**
+   * The Lambda tasks of the workflow, by the name `task()` uses (PascalCase); a string is the
+   * handler path.
+   * @example
+   * tasks: { ReserveStock: "./tasks/reserve-stock.ts" }
+   */
+  readonly tasks?: Readonly<Record<string, string | TaskSpec>>;
+  /** The state machine that orchestrates the tasks and reaches the milestones. */
+  readonly workflow?: WorkflowDefinition;
 }
 
 type BoundEvents<Context extends string, Events extends readonly EventDefinition[]> = {
@@ -25,6 +50,8 @@ export interface ContextDefinition<
   readonly events: BoundEvents<Name, Events>;
   /** Every declared event in declaration order, duplicates included so `validate()` sees them. */
   readonly eventList: readonly ContextEvent<Name>[];
+  readonly tasks: readonly TaskDefinition[];
+  readonly workflow: WorkflowDefinition | undefined;
   /** The file that declared this context, for error messages. */
   readonly definedIn: string | undefined;
 }
@@ -55,6 +82,8 @@ export function defineContext<const Name extends string, const Events extends re
     description: spec.description,
     events,
     eventList,
+    tasks: Object.entries(spec.tasks ?? {}).map(([name, task]) => ({ name, ...(typeof task === "string" ? { handler: task } : task) })),
+    workflow: spec.workflow && ownEvents(spec.workflow, spec.name),
     definedIn: callerFile(),
   };
 }

@@ -1,5 +1,5 @@
 export { defineEvent, type ContextEvent, type EventData, type EventDefinition, type EventSpec } from "./event";
-export { defineContext, type ContextDefinition, type ContextSpec } from "./context";
+export { defineContext, type ContextDefinition, type ContextSpec, type TaskDefinition, type TaskSpec } from "./context";
 export {
   CONSUMER_DEFAULTS,
   defineConsumer,
@@ -13,3 +13,22 @@ export { formatIssue, ModelError, TopologyError, type TopologyIssue } from "./er
 export { CONSUMER_LIMITS, NAME_LIMITS, STACK_NAME } from "./limits";
 export { names } from "./names";
 export { closest } from "./suggest";
+export {
+  bindWorkflow,
+  defineWorkflow,
+  fail,
+  LAMBDA_INVOKE,
+  MILESTONE_FUNCTION,
+  milestone,
+  type MilestoneState,
+  type Retrier,
+  type State,
+  succeed,
+  task,
+  taskOf,
+  transient,
+  transitionProblems,
+  type WorkflowBindings,
+  type WorkflowDefinition,
+  type WorkflowSpec,
+} from "./workflow";

@@ -7,10 +7,18 @@ export const names = {
   contextTopic: (context: string) => `${context}.events`,
   /** One dead-letter topic per consumer group. */
   deadLetterTopic: (group: string) => `${group}.dlq`,
-  /** Prefixed by the stack so two stacks sharing a cluster never share offsets. */
-  consumerGroupId: (stack: string, group: string) => `${stack}.${group}`,
+  /**
+   * The Kafka consumer group of one group's subscription to one context's topic. Lambda takes
+   * one topic per MSK event source mapping and wants group ids unique among them, so a group
+   * reading two contexts has two ids; naming each by its context keeps an id stable when the
+   * group later subscribes to more. Prefixed by the stack so stacks sharing a cluster never
+   * share offsets.
+   */
+  consumerGroupId: (stack: string, group: string, context: string) => `${stack}.${group}.${context}`,
   consumerFunction: (stack: string, group: string) => `${stack}-${group}`,
   publisherFunction: (stack: string, context: string) => `${stack}-${context}-publisher`,
+  /** Tasks are PascalCase, so they cannot collide with the lowercase `publisher`. */
+  taskFunction: (stack: string, context: string, task: string) => `${stack}-${context}-${task}`,
   stateMachine: (stack: string, context: string) => `${stack}-${context}`,
   /** CloudEvent `type` of an event: `<context>.<Event>`. */
   eventType: (context: string, event: string) => `${context}.${event}`,

@@ -7,6 +7,7 @@ import type { ContextEvent } from "./event";
 import { CONSUMER_LIMITS, KEBAB_NAME, NAME_LIMITS, type NameKind, PASCAL_NAME, STACK_NAME } from "./limits";
 import { names } from "./names";
 import { closest } from "./suggest";
+import { transitionProblems } from "./workflow";
 
 export interface Topology {
   readonly contexts: readonly ContextDefinition[];
@@ -66,7 +67,7 @@ export function findIssues(topology: Topology, options: ValidateOptions = {}): T
     issues.push({ file, subject, problem, fix });
 
   const stack = checkStack(options.stack, report);
-  const physical = new PhysicalNames(stack, report);
+  const physical = new PhysicalNames(stack, report, options.checkFiles ?? true);
 
   checkContexts(topology.contexts, physical, report);
   checkConsumers(topology, physical, options.checkFiles ?? true, report);
@@ -130,6 +131,83 @@ function checkContexts(contexts: readonly ContextDefinition[], physical: Physica
       );
     }
     checkEvents(context, report);
+    checkTasks(context, physical, report);
+    checkWorkflow(context, report);
+  }
+}
+
+function checkTasks(context: ContextDefinition, physical: PhysicalNames, report: Report) {
+  const file = context.definedIn;
+  for (const task of context.tasks) {
+    const subject = `task "${context.name}.${task.name}"`;
+    if (!PASCAL_NAME.test(task.name)) {
+      report(file, subject, `has an invalid name.`, `name tasks in PascalCase: letters and digits, starting with an uppercase letter (e.g. "ReserveStock").`);
+    } else if (KEBAB_NAME.test(context.name)) {
+      physical.check(file, subject, "lambdaFunction", names.taskFunction(physical.stack, context.name, task.name), "task");
+    }
+    if (file && physical.checkFiles && !fs.existsSync(path.resolve(path.dirname(file), task.handler))) {
+      report(
+        file,
+        subject,
+        `its handler "${task.handler}" does not exist (looked for ${path.relative(process.cwd(), path.resolve(path.dirname(file), task.handler))}).`,
+        `create the handler module, or point the task at it relative to ${file}.`,
+      );
+    }
+  }
+}
+
+function checkWorkflow(context: ContextDefinition, report: Report) {
+  const file = context.definedIn;
+  const subject = `context "${context.name}"`;
+  const workflow = context.workflow;
+  if (!workflow) {
+    if (context.tasks.length > 0) {
+      report(file, subject, `declares tasks but no workflow calls them.`, `add a workflow (defineWorkflow) that calls the tasks, or remove them.`);
+    }
+    return;
+  }
+  const declared = new Set(context.tasks.map((t) => t.name));
+  for (const name of workflow.tasks) {
+    if (declared.has(name)) continue;
+    const hint = closest(name, [...declared]);
+    report(
+      file,
+      subject,
+      `its workflow calls task "${name}", which the context does not declare.`,
+      `add ${name} to the context's tasks with its handler${hint.length > 0 ? `, or call "${hint[0]}"` : ""}.`,
+    );
+  }
+  for (const name of declared) {
+    if (!workflow.tasks.includes(name)) {
+      report(file, subject, `declares task "${name}", which its workflow never calls.`, `call it from a task("${name}", ...) state, or remove it from tasks.`);
+    }
+  }
+  const own = new Set<string>(context.eventList.map((e) => e.type));
+  for (const milestone of workflow.milestones) {
+    if (!own.has(milestone.eventType)) {
+      report(
+        file,
+        subject,
+        `milestone state "${milestone.state}" publishes "${milestone.eventType}", which is not an event of this context.`,
+        `a context publishes only its own events: declare the event in this context's events, or publish it from its own context.`,
+      );
+    }
+  }
+  const published = new Set<string>(workflow.milestones.map((m) => m.eventType));
+  for (const event of context.eventList) {
+    if (!published.has(event.type)) {
+      report(file, subject, `declares event "${event.type}", but no milestone state publishes it.`, `add a milestone(${event.name}, ...) state to the workflow, or remove the event.`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const state of workflow.stateNames) {
+    if (seen.has(state)) {
+      report(file, subject, `its workflow has two states named "${state}".`, `state names must be unique across the whole state machine, nested Map and Parallel states included: rename one.`);
+    }
+    seen.add(state);
+  }
+  for (const problem of transitionProblems(workflow.asl)) {
+    report(file, subject, `its workflow: ${problem}.`, `point every StartAt, Next, Default and Catch at a state of the same scope, and remove unreachable states.`);
   }
 }
 
@@ -188,7 +266,9 @@ function checkConsumers(topology: Topology, physical: PhysicalNames, checkFiles:
     if (!KEBAB_NAME.test(consumer.name)) {
       report(file, subject, `has an invalid name.`, kebabFix("consumer group", consumer.name));
     } else {
-      physical.check(file, subject, "consumerGroupId", names.consumerGroupId(physical.stack, consumer.name), "consumer");
+      for (const context of new Set(consumer.on.map((event) => event.context))) {
+        physical.check(file, subject, "consumerGroupId", names.consumerGroupId(physical.stack, consumer.name, context), "consumer");
+      }
       physical.check(file, subject, "lambdaFunction", names.consumerFunction(physical.stack, consumer.name), "consumer");
       physical.check(file, subject, "kafkaTopic", names.deadLetterTopic(consumer.name), "consumer");
     }
@@ -314,13 +394,14 @@ class PhysicalNames {
   constructor(
     private readonly stackForNames: StackForNames,
     private readonly report: Report,
+    readonly checkFiles: boolean,
   ) {}
 
   get stack(): string {
     return this.stackForNames.name;
   }
 
-  check(file: string | undefined, subject: string, kind: NameKind, value: string, owner: "context" | "consumer") {
+  check(file: string | undefined, subject: string, kind: NameKind, value: string, owner: "context" | "consumer" | "task") {
     const limit = NAME_LIMITS[kind];
     const claim = `${kind}:${value}`;
     this.claims.set(claim, [...(this.claims.get(claim) ?? []), { file, subject, kind }]);
@@ -330,7 +411,7 @@ class PhysicalNames {
         file,
         subject,
         `its ${limit.label} "${value}" would be ${value.length} characters with ${this.stackForNames.described}; the limit is ${limit.maxLength}.`,
-        `shorten the ${owner === "context" ? "context" : "consumer group"} name by at least ${excess} character${excess === 1 ? "" : "s"}.`,
+        `shorten the ${owner === "consumer" ? "consumer group" : owner} name by at least ${excess} character${excess === 1 ? "" : "s"}.`,
       );
     } else if (!limit.pattern.test(value)) {
       this.report(

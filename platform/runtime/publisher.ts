@@ -1,5 +1,5 @@
 import type { Kafka } from "kafkajs";
-import { z } from "zod";
+import * as z from "zod";
 import { type ContextDefinition, type ContextEvent, names } from "../model";
 import { eventId, toCloudEvent, toKafkaRecord } from "./envelope";
 import { InvalidEventError, MilestoneInputError, PublishFailedError, UnknownEventError } from "./errors";

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Admin, Kafka } from "kafkajs";
-import { z } from "zod";
+import * as z from "zod";
 import { toMskEvent } from "../../platform/local/msk-event";
 import { ensureTopics } from "../../platform/local/topics";
 import { defineContext, defineEvent, names } from "../../platform/model";

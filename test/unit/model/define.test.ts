@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CONSUMER_DEFAULTS, type ConsumedEvent, defineConsumer, defineContext, defineEvent } from "../../../platform/model";
 
 const Placed = defineEvent({ name: "OrderPlaced", schema: z.object({ orderId: z.string(), totalCents: z.number() }) });

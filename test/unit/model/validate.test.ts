@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   defineConsumer,
   defineContext,
@@ -154,14 +154,14 @@ describe("validate", () => {
 
     it("rejects names whose Kafka topic or consumer group id would be too long", () => {
       const longContext = `c${"x".repeat(242)}`; // "<243>.events" = 250 > 249
-      const longGroup = `g${"x".repeat(199)}`; // "<20>.<200>" = 221 > 200
+      const longGroup = `g${"x".repeat(190)}`; // "dev.<191>.orders" = 202 > 200
       const context = defineContext({ name: longContext, events: [] });
       const issues = problems({ contexts: [context], consumers: [consumer({ name: longGroup })] }, "dev");
       expect(issues).toContain(
         `${THIS_FILE}: context "${longContext}": its Kafka topic name "${longContext}.events" would be 250 characters with stack "dev"; the limit is 249. Fix: shorten the context name by at least 1 character.`,
       );
       expect(issues).toContain(
-        `${THIS_FILE}: consumer "${longGroup}": its consumer group id "dev.${longGroup}" would be 204 characters with stack "dev"; the limit is 200. Fix: shorten the consumer group name by at least 4 characters.`,
+        `${THIS_FILE}: consumer "${longGroup}": its consumer group id "dev.${longGroup}.orders" would be 202 characters with stack "dev"; the limit is 200. Fix: shorten the consumer group name by at least 2 characters.`,
       );
     });
   });

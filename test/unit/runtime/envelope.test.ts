@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineContext, defineEvent } from "../../../platform/model";
 import { PoisonReason } from "../../../platform/runtime/dead-letter";
 import { dataSchema, decodeEvent, eventId, toCloudEvent, toKafkaRecord } from "../../../platform/runtime/envelope";

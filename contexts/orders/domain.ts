@@ -1,0 +1,105 @@
+/**
+ * The orders context's own state: a price list, a stock ledger and a payment ledger, kept in
+ * memory. Deployed, each task's container has its own copy, which is enough for the example;
+ * a real context would keep them in its own database.
+ */
+
+export interface OrderLine {
+  readonly sku: string;
+  readonly quantity: number;
+}
+
+/** The workflow's input. */
+export interface OrderRequest {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly lines: readonly OrderLine[];
+  readonly currency: string;
+}
+
+/** The state as it flows through the workflow; each task returns it with its part added. */
+export interface OrderState extends OrderRequest {
+  readonly totalCents?: number;
+  readonly reservationId?: string;
+  readonly paymentId?: string;
+  readonly reason?: "out-of-stock" | "payment-declined" | "invalid-order";
+}
+
+export const PRICES_CENTS: Readonly<Record<string, number>> = {
+  "tea-earl-grey": 650,
+  "tea-sencha": 900,
+  "mug-white": 1200,
+  "kettle-steel": 4500,
+  teapot: 3200,
+};
+
+/** Orders above this are declined by the example payment provider. */
+export const CREDIT_LIMIT_CENTS = 20_000;
+
+/** A task failure a workflow catches by name (Lambda reports `name` as the error type). */
+export class OrderError extends Error {
+  constructor(name: "InvalidOrder" | "OutOfStock" | "PaymentDeclined", message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const INITIAL_STOCK: Readonly<Record<string, number>> = {
+  "tea-earl-grey": 500,
+  "tea-sencha": 300,
+  "mug-white": 200,
+  "kettle-steel": 40,
+  teapot: 60,
+};
+
+export class StockLedger {
+  private readonly available = new Map(Object.entries(INITIAL_STOCK));
+  private readonly reservations = new Map<string, readonly OrderLine[]>();
+
+  /** Reserves every line or none; the same order reserves once. */
+  reserve(orderId: string, lines: readonly OrderLine[]): string {
+    const id = `res-${orderId}`;
+    if (this.reservations.has(id)) return id;
+    const short = lines.filter((line) => (this.available.get(line.sku) ?? 0) < line.quantity);
+    if (short.length > 0) {
+      throw new OrderError("OutOfStock", `Order ${orderId}: not enough ${short.map((l) => l.sku).join(", ")} in stock.`);
+    }
+    for (const line of lines) this.available.set(line.sku, this.available.get(line.sku)! - line.quantity);
+    this.reservations.set(id, lines);
+    return id;
+  }
+
+  /** Returns a reservation's stock; releasing twice changes nothing. */
+  release(reservationId: string): void {
+    const lines = this.reservations.get(reservationId);
+    if (!lines) return;
+    for (const line of lines) this.available.set(line.sku, (this.available.get(line.sku) ?? 0) + line.quantity);
+    this.reservations.delete(reservationId);
+  }
+
+  availableOf(sku: string): number {
+    return this.available.get(sku) ?? 0;
+  }
+}
+
+export class PaymentLedger {
+  private readonly charges = new Map<string, number>();
+
+  /** Charges an order once; declines above the credit limit. */
+  charge(orderId: string, totalCents: number): string {
+    const id = `pay-${orderId}`;
+    if (this.charges.has(id)) return id;
+    if (totalCents > CREDIT_LIMIT_CENTS) {
+      throw new OrderError("PaymentDeclined", `Order ${orderId}: ${totalCents} cents is above the credit limit.`);
+    }
+    this.charges.set(id, totalCents);
+    return id;
+  }
+
+  chargedCents(): number {
+    return [...this.charges.values()].reduce((sum, cents) => sum + cents, 0);
+  }
+}
+
+export const stock = new StockLedger();
+export const payments = new PaymentLedger();
