@@ -1,17 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "./platform/infra/config";
-import { names, validate } from "./platform/model";
+import { stackConfigFromPulumi } from "./platform/infra/config";
+import { EnsemblePlatform } from "./platform/infra/platform";
+import { validate } from "./platform/model";
 import { topology } from "./topology";
 
 const stack = pulumi.getStack();
-const config = new pulumi.Config("ensemble");
-const settings = parseStackConfig(stack, {
-  kafka: config.getObject("kafka"),
-  logRetentionDays: config.getObject("logRetentionDays"),
-});
+const config = stackConfigFromPulumi(stack, pulumi.runtime.allConfig(), topology.consumers.map((c) => c.name));
 const system = validate(topology, { stack });
+const platform = new EnsemblePlatform("Ensemble", { topology: system, stack, config });
 
-// The AWS resources (cluster, topics, state machines, consumer groups) arrive with platform/infra.
-export const kafka = settings.kafka;
+export const clusterArn = platform.cluster.arn;
+export const bootstrapBrokersIam = platform.cluster.bootstrapBrokersIam;
 export const topics = system.topics.map((topic) => topic.name);
-export const consumerGroupIds = system.consumers.map((consumer) => names.consumerGroupId(stack, consumer.name));
+export const stateMachineArns = Object.fromEntries(Object.entries(platform.contexts).map(([name, c]) => [name, c.stateMachineArn]));
+export const consumerFunctions = Object.fromEntries(Object.entries(platform.groups).map(([name, g]) => [name, g.functionName]));
+export const consumerGroupIds = Object.fromEntries(Object.entries(platform.groups).map(([name, g]) => [name, g.groupIds]));
+export const dashboardUrl = platform.observability.dashboardUrl;

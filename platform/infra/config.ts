@@ -1,36 +1,187 @@
-import { z } from "zod";
+import * as z from "zod";
+import { closest, CONSUMER_LIMITS } from "../model";
+
+const positiveInt = z.number().int().positive();
+
+/** Bring an existing VPC, or let the stack create a minimal one. */
+const Network = z
+  .object({
+    /** An existing VPC; needs `privateSubnetIds`. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC id such as vpc-0abc1234").optional(),
+    /** Private subnets of `vpcId`, one per AZ the brokers spread over. */
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected subnet ids such as subnet-0abc1234")).min(2).optional(),
+    /** AZs of a created VPC (MSK needs 2 or 3). */
+    azCount: z.number().int().min(2).max(3).default(2),
+    /** CIDR of a created VPC. */
+    cidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "expected a CIDR such as 10.40.0.0/16").default("10.40.0.0/16"),
+    /**
+     * How functions in a created VPC reach AWS APIs: `endpoints` (interface endpoints for Lambda,
+     * STS and Step Functions, a gateway endpoint for DynamoDB) or `nat` (one NAT gateway).
+     */
+    egress: z.enum(["endpoints", "nat"]).default("endpoints"),
+  })
+  .refine((n) => (n.vpcId === undefined) === (n.privateSubnetIds === undefined), {
+    message: "give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one",
+  })
+  .prefault({});
+
+/** The MSK cluster: created here, or an existing one by ARN. */
+const Kafka = z
+  .object({
+    /** Use this cluster instead of creating one (IAM auth must be enabled on it). */
+    existingClusterArn: z.string().regex(/^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[^/]+\/[^/]+$/, "expected an MSK cluster ARN").optional(),
+    /** Bootstrap brokers (IAM) of the existing cluster; looked up when omitted. */
+    existingBootstrapBrokers: z.string().optional(),
+    /** MSK version string, KRaft metadata mode. */
+    version: z.string().default("4.1.x.kraft"),
+    /** Broker nodes: a multiple of the number of private subnets. */
+    brokers: positiveInt.default(2),
+    instanceType: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, "expected an MSK broker type such as kafka.t3.small").default("kafka.t3.small"),
+    /** EBS volume per broker, GiB. */
+    volumeGb: z.number().int().min(1).max(16384).default(20),
+    /** Partitions of each context topic (dead-letter topics get half, at least 1). */
+    partitions: positiveInt.default(3),
+    /** Replicas of every topic; defaults to min(3, brokers). */
+    replicationFactor: positiveInt.optional(),
+    /** Retention of context topics, hours (dead-letter topics keep 14 days). */
+    retentionHours: positiveInt.default(168),
+  })
+  .prefault({});
+
+/** Per-group overrides of what `consumers/<group>/consumer.ts` declares, for this stack only. */
+const ConsumerOverride = z
+  .object({
+    batchSize: z.number().int().min(CONSUMER_LIMITS.batchSize.min).max(CONSUMER_LIMITS.batchSize.max).optional(),
+    windowSeconds: z.number().int().min(CONSUMER_LIMITS.batchWindowSeconds.min).max(CONSUMER_LIMITS.batchWindowSeconds.max).optional(),
+    minPollers: z.number().int().min(CONSUMER_LIMITS.minPollers.min).max(CONSUMER_LIMITS.minPollers.max).optional(),
+    maxPollers: z.number().int().min(CONSUMER_LIMITS.maxPollers.min).max(CONSUMER_LIMITS.maxPollers.max).optional(),
+    /** Reserved concurrency of the group's function. */
+    reservedConcurrency: positiveInt.optional(),
+    memoryMb: z.number().int().min(128).max(10240).optional(),
+  })
+  .strict();
+
+const Alarms = z
+  .object({
+    /** Offset lag (records behind) that raises a group's lag alarm. */
+    offsetLag: positiveInt.default(10_000),
+    /** Function errors per period that raise a group's error alarm. */
+    errors: positiveInt.default(5),
+    /** Minutes over which each alarm is evaluated. */
+    periodMinutes: positiveInt.default(5),
+    /** Consecutive periods before an alarm fires. */
+    evaluationPeriods: positiveInt.default(3),
+    /** SNS topic ARN notified by every alarm. */
+    notifyTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, "expected an SNS topic ARN").optional(),
+  })
+  .prefault({});
+
+const Functions = z
+  .object({
+    memoryMb: z.number().int().min(128).max(10240).default(256),
+    timeoutSeconds: z.number().int().min(1).max(840).default(30),
+    /** Reserved concurrency of each consumer group's function, unless overridden per group. */
+    consumerConcurrency: positiveInt.default(10),
+  })
+  .prefault({});
 
 /** The `ensemble:*` keys of a stack's `Pulumi.<stack>.yaml`, with their defaults. */
 export const StackConfig = z.object({
-  kafka: z
-    .object({
-      /** Broker nodes; MSK wants a multiple of the subnets' AZ count. */
-      brokers: z.number().int().min(1).default(2),
-      instanceType: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, "expected an MSK broker type such as kafka.t3.small").default("kafka.t3.small"),
-      /** Partitions of each context topic. */
-      partitions: z.number().int().min(1).default(3),
+  network: Network,
+  kafka: Kafka,
+  functions: Functions,
+  alarms: Alarms,
+  /** Per consumer group (by name): scaling overrides. */
+  consumers: z.record(z.string(), ConsumerOverride).default({}),
+  /** Retention of the CloudWatch log groups the stack creates, days. */
+  logRetentionDays: z
+    .union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(120), z.literal(150), z.literal(180), z.literal(365), z.literal(400), z.literal(545), z.literal(731), z.literal(1827), z.literal(3653)], {
+      error: "expected a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827 or 3653",
     })
-    .prefault({}),
-  /** Retention of the CloudWatch log groups the stack creates. */
-  logRetentionDays: z.number().int().positive().default(7),
+    .default(7),
 });
 export type StackConfig = z.output<typeof StackConfig>;
 
+/** The keys `Pulumi.<stack>.yaml` may set under `ensemble:`. */
+export const STACK_CONFIG_KEYS = Object.keys(StackConfig.shape) as (keyof StackConfig)[];
+
 /** Raised when `Pulumi.<stack>.yaml` holds a value the schema refuses; names each key. */
 export class StackConfigError extends Error {
-  constructor(stack: string, issues: z.core.$ZodIssue[]) {
-    super(
-      `Pulumi.${stack}.yaml has invalid config:\n${issues
-        .map((issue) => `  - ensemble:${issue.path.join(".") || "(root)"}: ${issue.message}`)
-        .join("\n")}`,
-    );
+  constructor(stack: string, problems: readonly string[]) {
+    super(`Pulumi.${stack}.yaml has invalid config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "StackConfigError";
   }
 }
 
-/** Parses raw `ensemble:*` values (as `pulumi.Config#getObject` returns them). */
-export function parseStackConfig(stack: string, raw: Record<string, unknown>): StackConfig {
+/**
+ * Parses the raw `ensemble:*` values (as `pulumi.Config#getObject` returns them) and checks what
+ * spans keys: brokers spread evenly over subnets, overrides only for groups that exist.
+ */
+export function parseStackConfig(stack: string, raw: Record<string, unknown>, groups: readonly string[] = []): StackConfig {
   const result = StackConfig.safeParse(raw);
-  if (!result.success) throw new StackConfigError(stack, result.error.issues);
-  return result.data;
+  if (!result.success) {
+    throw new StackConfigError(
+      stack,
+      result.error.issues.map((issue) => `ensemble:${issue.path.join(".") || "(root)"}: ${issue.message}`),
+    );
+  }
+  const config = result.data;
+  const problems: string[] = [];
+  const subnets = config.network.privateSubnetIds?.length ?? config.network.azCount;
+  if (!config.kafka.existingClusterArn && config.kafka.brokers % subnets !== 0) {
+    problems.push(
+      `ensemble:kafka.brokers: ${config.kafka.brokers} brokers cannot spread evenly over ${subnets} subnets; MSK needs a multiple of ${subnets}.`,
+    );
+  }
+  const replication = config.kafka.replicationFactor;
+  if (replication !== undefined && !config.kafka.existingClusterArn && replication > config.kafka.brokers) {
+    problems.push(`ensemble:kafka.replicationFactor: ${replication} is more than the ${config.kafka.brokers} brokers.`);
+  }
+  for (const [group, override] of Object.entries(config.consumers)) {
+    if (groups.length > 0 && !groups.includes(group)) {
+      problems.push(`ensemble:consumers.${group}: no consumer group "${group}" in consumers/ (groups: ${groups.join(", ")}).`);
+    }
+    const min = override.minPollers;
+    const max = override.maxPollers;
+    if (min !== undefined && max !== undefined && min > max) {
+      problems.push(`ensemble:consumers.${group}: minPollers ${min} is greater than maxPollers ${max}.`);
+    }
+  }
+  if (problems.length > 0) throw new StackConfigError(stack, problems);
+  return config;
+}
+
+/** Replicas of every topic: as configured, else as many as brokers allow, up to 3. */
+export function replicationFactor(config: StackConfig): number {
+  return config.kafka.replicationFactor ?? Math.min(3, config.kafka.brokers);
+}
+
+/**
+ * Reads the stack's `ensemble:*` keys from Pulumi's config map (`pulumi.runtime.allConfig()`:
+ * keys `ensemble:<key>`, values as text, objects as JSON) and parses them; a key the schema
+ * does not know is an error too, with the closest known key, so a typo never goes unnoticed.
+ */
+export function stackConfigFromPulumi(stack: string, all: Record<string, string>, groups: readonly string[] = []): StackConfig {
+  const raw: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const [fullKey, text] of Object.entries(all)) {
+    if (!fullKey.startsWith("ensemble:")) continue;
+    const key = fullKey.slice("ensemble:".length);
+    if (!(STACK_CONFIG_KEYS as string[]).includes(key)) {
+      const hint = closest(key, STACK_CONFIG_KEYS);
+      unknown.push(`ensemble:${key}: not a setting of Ensemble${hint.length > 0 ? `; did you mean ensemble:${hint[0]}?` : ""} (known: ${STACK_CONFIG_KEYS.join(", ")}).`);
+      continue;
+    }
+    raw[key] = parseValue(text);
+  }
+  if (unknown.length > 0) throw new StackConfigError(stack, unknown);
+  return parseStackConfig(stack, raw, groups);
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

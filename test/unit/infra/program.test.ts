@@ -1,42 +1,305 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import validateAsl from "asl-validator";
+import { consumers } from "../../../consumers";
+import { contexts, orders } from "../../../contexts";
+import { defineConsumer } from "../../../platform/model";
+import { awaitOutput, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
+import { runProgram, stackFileConfig } from "../../support/stack";
 
-/** Loads index.ts under Pulumi's mocks for `stack` with the given `ensemble:*` config. */
-function runProgram(stack: string, config: Record<string, unknown>) {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-      call: (args) => args.inputs,
-    },
-    "ensemble",
-    stack,
-    false,
-  );
-  pulumi.runtime.setAllConfig(
-    Object.fromEntries(Object.entries(config).map(([key, value]) => [`ensemble:${key}`, JSON.stringify(value)])),
-  );
-  jest.resetModules();
-  // require, not import(): the program must load after the mocks, and afresh for each stack.
-  return require("../../../index") as typeof import("../../../index");
+const CLUSTER = (stack: string) => `arn:aws:kafka:eu-west-1:123456789012:cluster/${stack}-ensemble/${MOCK_CLUSTER_UUID}`;
+const TOPIC = (stack: string, topic: string) => `arn:aws:kafka:eu-west-1:123456789012:topic/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${topic}`;
+
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string[];
+  Resource: string[];
 }
 
-describe("the Pulumi program (under mocks)", () => {
-  it("exports the topics and stack-prefixed consumer group ids of the topology", () => {
-    // Act
-    const program = runProgram("dev", { kafka: { brokers: 2, instanceType: "kafka.t3.small" } });
+/** Inputs as plain data: a Lambda code archive becomes the text of its files. */
+async function comparable(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(comparable));
+  if (value === null || typeof value !== "object") return value;
+  const archive = value as { __pulumiArchive?: boolean; assets?: Promise<Record<string, { text: Promise<string> }>> };
+  if (archive.__pulumiArchive) {
+    const assets = await archive.assets!;
+    return Object.fromEntries(await Promise.all(Object.entries(assets).map(async ([file, asset]) => [file, await asset.text])));
+  }
+  return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await comparable(child)])));
+}
 
-    // Assess
-    expect(program.topics).toEqual(["orders.events", "notify-customer.dlq", "sales-ledger.dlq"]);
-    expect(program.consumerGroupIds).toEqual(["dev.notify-customer", "dev.sales-ledger"]);
-    expect(program.kafka).toEqual({ brokers: 2, instanceType: "kafka.t3.small", partitions: 3 });
+const policyOf = (resource: RecordedResource): Statement[] => JSON.parse(resource.inputs.policy as string).Statement;
+const statementsWith = (statements: Statement[], action: string) => statements.filter((s) => s.Action.includes(action));
+
+describe("the Pulumi program under mocks", () => {
+  describe.each([
+    [
+      "dev",
+      {
+        subnets: 2,
+        brokers: 2,
+        instanceType: "kafka.t3.small",
+        partitions: 3,
+        dlqPartitions: 2,
+        replication: 2,
+        minIsr: 1,
+        retention: 7,
+        lag: 50_000,
+        notify: { min: 1, max: 4, concurrency: 5 },
+      },
+    ],
+    [
+      "prod",
+      {
+        subnets: 3,
+        brokers: 3,
+        instanceType: "kafka.m7g.large",
+        partitions: 12,
+        dlqPartitions: 6,
+        replication: 3,
+        minIsr: 2,
+        retention: 90,
+        lag: 5_000,
+        notify: { min: 2, max: 10, concurrency: 40 },
+      },
+    ],
+  ])("stack %s", (stack, expected) => {
+    let run: Awaited<ReturnType<typeof runProgram>>;
+
+    beforeAll(async () => {
+      run = await runProgram(stack);
+    });
+
+    it("creates exactly these resources for the topology in contexts/ and consumers/", () => {
+      expect(run.mocks.countsByType()).toEqual({
+        // network: a VPC, private subnets and route tables per AZ, interface + gateway endpoints
+        "aws:ec2/vpc:Vpc": 1,
+        "aws:ec2/subnet:Subnet": expected.subnets,
+        "aws:ec2/routeTable:RouteTable": expected.subnets,
+        "aws:ec2/routeTableAssociation:RouteTableAssociation": expected.subnets,
+        "aws:ec2/securityGroup:SecurityGroup": 3,
+        "aws:ec2/vpcEndpoint:VpcEndpoint": 4,
+        // kafka: cluster, configuration, broker logs, 1 context topic + 2 dead-letter topics
+        "aws:msk/cluster:Cluster": 1,
+        "aws:msk/configuration:Configuration": 1,
+        "aws:msk/topic:Topic": 3,
+        // orders: 4 tasks + publisher; 2 consumer groups: 7 functions, each with role, policy, log group
+        "aws:lambda/function:Function": 7,
+        "aws:iam/role:Role": 8,
+        "aws:iam/rolePolicy:RolePolicy": 8,
+        "aws:cloudwatch/logGroup:LogGroup": 9,
+        "aws:sfn/stateMachine:StateMachine": 1,
+        // consumer groups: one mapping per subscribed context, a table, two alarms, a dead-letter metric
+        "aws:lambda/eventSourceMapping:EventSourceMapping": 2,
+        "aws:dynamodb/table:Table": 2,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2,
+        "aws:cloudwatch/dashboard:Dashboard": 1,
+      });
+    });
+
+    it("creates an IAM-only, TLS-everywhere MSK cluster sized by the stack", () => {
+      const [cluster] = run.mocks.byType("aws:msk/cluster:Cluster");
+      expect(cluster!.inputs).toMatchObject({
+        clusterName: `${stack}-ensemble`,
+        kafkaVersion: "4.1.x.kraft",
+        numberOfBrokerNodes: expected.brokers,
+        brokerNodeGroupInfo: { instanceType: expected.instanceType },
+        clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
+        encryptionInfo: { encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
+      });
+      expect(cluster!.inputs.clientAuthentication.sasl.scram).toBeFalsy();
+      expect(cluster!.inputs.clientAuthentication.tls).toBeUndefined();
+      expect(cluster!.inputs.brokerNodeGroupInfo.clientSubnets).toHaveLength(expected.subnets);
+      const [configuration] = run.mocks.byType("aws:msk/configuration:Configuration");
+      expect(configuration!.inputs.serverProperties).toContain("auto.create.topics.enable=false");
+      expect(configuration!.inputs.serverProperties).toContain(`min.insync.replicas=${expected.minIsr}`);
+    });
+
+    it("creates one topic per context and one dead-letter topic per group with the stack's partitions", () => {
+      const topics = Object.fromEntries(run.mocks.byType("aws:msk/topic:Topic").map((t) => [t.inputs.name, t.inputs]));
+      expect(Object.keys(topics).sort()).toEqual(["notify-customer.dlq", "orders.events", "sales-ledger.dlq"]);
+      expect(topics["orders.events"]).toMatchObject({ partitionCount: expected.partitions, replicationFactor: expected.replication });
+      expect(topics["notify-customer.dlq"]).toMatchObject({ partitionCount: expected.dlqPartitions, replicationFactor: expected.replication });
+    });
+
+    it("maps each consumer group's subscription with its settings, group id, filter and dead-letter destination", () => {
+      const mappings = Object.fromEntries(
+        run.mocks.byType("aws:lambda/eventSourceMapping:EventSourceMapping").map((m) => [m.inputs.amazonManagedKafkaEventSourceConfig.consumerGroupId, m.inputs]),
+      );
+      expect(Object.keys(mappings).sort()).toEqual([`${stack}.notify-customer.orders`, `${stack}.sales-ledger.orders`]);
+      expect(mappings[`${stack}.notify-customer.orders`]).toMatchObject({
+        eventSourceArn: CLUSTER(stack),
+        topics: ["orders.events"],
+        startingPosition: "TRIM_HORIZON",
+        batchSize: 50,
+        maximumBatchingWindowInSeconds: 0,
+        provisionedPollerConfig: { minimumPollers: expected.notify.min, maximumPollers: expected.notify.max },
+        maximumRetryAttempts: 3,
+        maximumRecordAgeInSeconds: -1,
+        bisectBatchOnFunctionError: true,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        destinationConfig: { onFailure: { destinationArn: "kafka://notify-customer.dlq" } },
+        metricsConfig: { metrics: ["EventCount", "ErrorCount", "KafkaMetrics"] },
+      });
+      expect(mappings[`${stack}.sales-ledger.orders`]).toMatchObject({
+        batchSize: 500,
+        maximumBatchingWindowInSeconds: 5,
+        maximumRetryAttempts: 10,
+        destinationConfig: { onFailure: { destinationArn: "kafka://sales-ledger.dlq" } },
+      });
+      const functions = Object.fromEntries(run.mocks.byType("aws:lambda/function:Function").map((f) => [f.inputs.name, f.inputs]));
+      expect(functions[`${stack}-notify-customer`]!.reservedConcurrentExecutions).toBe(expected.notify.concurrency);
+    });
+
+    it("filters each mapping to exactly the subscribed event types (plus malformed records, to dead-letter them)", () => {
+      const filters = (group: string) =>
+        run.mocks
+          .byType("aws:lambda/eventSourceMapping:EventSourceMapping")
+          .find((m) => m.inputs.amazonManagedKafkaEventSourceConfig.consumerGroupId === `${stack}.${group}.orders`)!
+          .inputs.filterCriteria.filters.map((f: { pattern: string }) => JSON.parse(f.pattern));
+      expect(filters("notify-customer")).toEqual([
+        { value: { type: ["orders.OrderPlaced", "orders.OrderRejected"] } },
+        { value: { type: [{ exists: false }] } },
+      ]);
+      expect(filters("sales-ledger")).toEqual([{ value: { type: ["orders.OrderPlaced"] } }, { value: { type: [{ exists: false }] } }]);
+    });
+
+    it("deploys a STANDARD state machine with logging and tracing whose definition is valid ASL bound to the context's functions", () => {
+      const [machine] = run.mocks.byType("aws:sfn/stateMachine:StateMachine");
+      expect(machine!.inputs).toMatchObject({
+        name: `${stack}-orders`,
+        type: "STANDARD",
+        loggingConfiguration: { level: "ALL", includeExecutionData: true },
+        tracingConfiguration: { enabled: true },
+      });
+      const definition = JSON.parse(machine!.inputs.definition as string);
+      expect(validateAsl(definition).errors).toEqual([]);
+      const functionArns = JSON.stringify(definition).match(/"FunctionName":"[^"]+"/g)!.map((m) => m.slice(16, -1));
+      const own = run.mocks.byType("aws:lambda/function:Function").filter((f) => f.name.startsWith("EnsembleOrders"));
+      expect(new Set(functionArns)).toEqual(new Set(own.map((f) => `arn:aws:lambda:eu-west-1:123456789012:function/${f.name}`)));
+      expect(JSON.stringify(definition)).not.toContain("ensemble:");
+    });
+
+    it("sets log retention from the stack", () => {
+      for (const group of run.mocks.byType("aws:cloudwatch/logGroup:LogGroup")) expect(group.inputs.retentionInDays).toBe(expected.retention);
+    });
+
+    it("alarms on each group's offset lag with the stack's threshold", () => {
+      const alarms = run.mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricName === "OffsetLag");
+      expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual([`${stack}-notify-customer`, `${stack}-sales-ledger`]);
+      for (const alarm of alarms) expect(alarm.inputs.threshold).toBe(expected.lag);
+    });
+
+    it("exports the cluster, its IAM brokers, topics, state machines, functions and the dashboard", async () => {
+      expect(await awaitOutput(run.program.clusterArn)).toBe(CLUSTER(stack));
+      expect(await awaitOutput(run.program.bootstrapBrokersIam)).toMatch(/:9098/);
+      expect(run.program.topics).toEqual(["orders.events", "notify-customer.dlq", "sales-ledger.dlq"]);
+      // The mocks name every ARN after the logical resource name.
+      expect(await awaitOutput(run.program.stateMachineArns.orders!)).toBe("arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleOrdersStateMachine");
+      expect(await awaitOutput(run.program.consumerFunctions["notify-customer"]!)).toBe(`${stack}-notify-customer`);
+      expect(await awaitOutput(run.program.dashboardUrl)).toBe(
+        `https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/${stack}-ensemble`,
+      );
+    });
+
+    describe("least privilege, over every IAM policy the program creates", () => {
+      const policies = () => Object.fromEntries(run.mocks.byType("aws:iam/rolePolicy:RolePolicy").map((p) => [p.name, policyOf(p)]));
+
+      it("never grants a wildcard action", () => {
+        const actions = Object.values(policies()).flatMap((statements) => statements.flatMap((s) => s.Action));
+        expect(actions.length).toBeGreaterThan(0);
+        expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
+      });
+
+      it("lets each consumer read exactly its subscribed topics and write only its dead-letter topic", () => {
+        for (const group of ["NotifyCustomer", "SalesLedger"]) {
+          const statements = policies()[`Ensemble${group}Policy`]!;
+          const dlq = group === "NotifyCustomer" ? "notify-customer.dlq" : "sales-ledger.dlq";
+          expect(statementsWith(statements, "kafka-cluster:ReadData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, "orders.events")]);
+          expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, dlq)]);
+          expect(statementsWith(statements, "kafka-cluster:AlterGroup").flatMap((s) => s.Resource)).toEqual([
+            `arn:aws:kafka:eu-west-1:123456789012:group/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${stack}.${dlq.replace(".dlq", "")}.orders`,
+          ]);
+        }
+      });
+
+      it("lets each publisher write exactly its context's topic", () => {
+        const statements = policies().EnsembleOrdersPublisherPolicy!;
+        expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, "orders.events")]);
+        expect(statementsWith(statements, "kafka-cluster:ReadData")).toEqual([]);
+      });
+
+      it("lets each state machine invoke exactly its own functions, and task functions touch no Kafka", () => {
+        const invoke = statementsWith(policies().EnsembleOrdersStateMachinePolicy!, "lambda:InvokeFunction").flatMap((s) => s.Resource);
+        const own = run.mocks
+          .byType("aws:lambda/function:Function")
+          .filter((f) => f.name.startsWith("EnsembleOrders"))
+          .map((f) => `arn:aws:lambda:eu-west-1:123456789012:function/${f.name}`);
+        expect(invoke.sort()).toEqual(own.sort());
+        expect(own).toHaveLength(5);
+        for (const task of ["ValidateOrder", "ReserveStock", "ChargePayment", "ReleaseStock"]) {
+          expect(policies()[`EnsembleOrders${task}Policy`]!.flatMap((s) => s.Action).filter((a) => a.startsWith("kafka"))).toEqual([]);
+        }
+      });
+    });
   });
 
-  it("refuses invalid stack config, naming the key", () => {
-    expect(() => runProgram("dev", { kafka: { brokers: 0 }, logRetentionDays: "long" })).toThrow(
-      /Pulumi\.dev\.yaml has invalid config:\n {2}- ensemble:kafka\.brokers: .*\n {2}- ensemble:logRetentionDays: /,
+  it("adds resources and changes none of the existing ones when a consumer group is added", async () => {
+    // Prepare
+    const before = await runProgram("dev");
+    const auditTrail = defineConsumer({
+      name: "audit-trail",
+      on: [orders.events.OrderPlaced, orders.events.OrderRejected],
+      handler: path.relative(__dirname, path.resolve("consumers/sales-ledger/handler.ts")),
+    });
+
+    // Act
+    const after = await runProgram("dev", stackFileConfig("dev"), () => {
+      jest.doMock("../../../topology", () => ({ topology: { contexts, consumers: [...consumers, auditTrail] } }));
+    });
+
+    // Assess
+    const byName = (resources: RecordedResource[]) => new Map(resources.map((r) => [r.name, r]));
+    const old = byName(before.mocks.resources);
+    const now = byName(after.mocks.resources);
+    for (const [name, resource] of old) {
+      expect({ name, inputs: await comparable(now.get(name)?.inputs) }).toEqual({ name, inputs: await comparable(resource.inputs) });
+    }
+    const added = [...now.values()].filter((r) => !old.has(r.name) && r.custom);
+    expect(added.map((r) => r.type).sort()).toEqual(
+      [
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:dynamodb/table:Table",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        "aws:lambda/function:Function",
+        "aws:msk/topic:Topic",
+      ].sort(),
     );
   });
 
-  it("refuses a stack name that cannot prefix AWS names", () => {
-    expect(() => runProgram("Prod.EU", {})).toThrow(/stack "Prod\.EU": is not a valid stack name/);
+  describe("bad config", () => {
+    it.each([
+      [{ "ensemble:kafka": JSON.stringify({ brokers: 0 }) }, "ensemble:kafka.brokers: Too small: expected number to be >0"],
+      [{ "ensemble:kafka": JSON.stringify({ brokers: 3 }) }, "ensemble:kafka.brokers: 3 brokers cannot spread evenly over 2 subnets; MSK needs a multiple of 2."],
+      [{ "ensemble:logRetentionDays": "10" }, "ensemble:logRetentionDays: expected a retention CloudWatch Logs accepts"],
+      [{ "ensemble:kafak": JSON.stringify({ brokers: 2 }) }, "ensemble:kafak: not a setting of Ensemble; did you mean ensemble:kafka?"],
+      [{ "ensemble:consumers": JSON.stringify({ "notify-custmer": { maxPollers: 3 } }) }, 'ensemble:consumers.notify-custmer: no consumer group "notify-custmer" in consumers/'],
+      [{ "ensemble:consumers": JSON.stringify({ "notify-customer": { maxPollers: 0 } }) }, "ensemble:consumers.notify-customer.maxPollers: Too small"],
+      [{ "ensemble:network": JSON.stringify({ vpcId: "vpc-0abc" }) }, "ensemble:network: give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one"],
+    ])("fails on %j with a message naming the key", async (config, message) => {
+      await expect(runProgram("dev", config)).rejects.toThrow(message);
+    });
+
+    it("names the key when the stack's overrides contradict the group's own scaling", async () => {
+      await expect(runProgram("dev", { "ensemble:consumers": JSON.stringify({ "notify-customer": { minPollers: 5 } }) })).rejects.toThrow(
+        "Pulumi.dev.yaml has invalid config:\n  - ensemble:consumers.notify-customer: minPollers 5 is greater than maxPollers 4",
+      );
+    });
   });
 });

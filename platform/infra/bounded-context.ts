@@ -1,0 +1,218 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import validateAsl from "asl-validator";
+import { bindWorkflow, type ContextDefinition, names } from "../model";
+import { publisherEntry, taskEntry } from "./entries";
+import { LambdaFunction } from "./function";
+import { publisherStatements } from "./kafka-iam";
+import type { KafkaCluster } from "./kafka-cluster";
+import type { Network } from "./network";
+import { type Transform, transform } from "./transform";
+
+export interface BoundedContextArgs {
+  /** The context from `contexts/`, with its tasks and workflow. */
+  context: ContextDefinition;
+  stack: string;
+  cluster: KafkaCluster;
+  network: Network;
+  /** Memory and timeout of the task functions. @default 256 MB, 30 s */
+  functions?: { memoryMb?: number; timeoutSeconds?: number };
+  /** @default 7 */
+  logRetentionDays?: number;
+  transform?: {
+    stateMachine?: Transform<aws.sfn.StateMachineArgs>;
+    stateMachineRole?: Transform<aws.iam.RoleArgs>;
+    stateMachineLogGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+  };
+}
+
+/**
+ * One bounded context on AWS: a STANDARD state machine (execution data logged to its own log
+ * group, X-Ray tracing) running the context's workflow, one Lambda per task, and the milestone
+ * publisher Lambda inside the VPC. The state machine may invoke only these functions; the
+ * publisher may only connect to the cluster and write, idempotently, the context's topic.
+ *
+ * @example
+ * new BoundedContext("Orders", { context: orders, stack: "dev", cluster, network });
+ */
+export class BoundedContext extends pulumi.ComponentResource {
+  readonly stateMachineArn: pulumi.Output<string>;
+  readonly stateMachineName: string;
+  readonly topic: string;
+  readonly functions: readonly LambdaFunction[];
+  readonly nodes: {
+    tasks: Record<string, LambdaFunction>;
+    publisher: LambdaFunction;
+    stateMachine: aws.sfn.StateMachine;
+    role: aws.iam.Role;
+    policy: aws.iam.RolePolicy;
+    logGroup: aws.cloudwatch.LogGroup;
+  };
+
+  constructor(name: string, args: BoundedContextArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ensemble:infra:BoundedContext", name, {}, opts);
+    const parent = this;
+    const { context, stack } = args;
+    if (!context.workflow) {
+      throw new Error(`Context "${context.name}" has no workflow: give it one (defineWorkflow) so there is a state machine to deploy.`);
+    }
+    const workflow = context.workflow;
+    const retention = args.logRetentionDays ?? 7;
+    this.topic = names.contextTopic(context.name);
+    this.stateMachineName = names.stateMachine(stack, context.name);
+
+    const tasks = createTasks();
+    const publisher = createPublisher();
+    const logGroup = createLogGroup();
+    const role = createRole();
+    const policy = createPolicy();
+    const stateMachine = createStateMachine();
+
+    this.stateMachineArn = stateMachine.arn;
+    this.functions = [...Object.values(tasks), publisher];
+    this.nodes = { tasks, publisher, stateMachine, role, policy, logGroup };
+    this.registerOutputs({ stateMachineArn: this.stateMachineArn });
+
+    function createTasks() {
+      return Object.fromEntries(
+        context.tasks.map((task) => {
+          return [
+            task.name,
+            new LambdaFunction(
+              `${name}${task.name}`,
+              {
+                functionName: names.taskFunction(stack, context.name, task.name),
+                entry: taskEntry(context, task),
+                description: task.description ?? `${context.name}: task ${task.name}`,
+                memoryMb: task.memoryMb ?? args.functions?.memoryMb,
+                timeoutSeconds: task.timeoutSeconds ?? args.functions?.timeoutSeconds,
+                logRetentionDays: retention,
+                environment: { POWERTOOLS_SERVICE_NAME: context.name },
+              },
+              { parent },
+            ),
+          ];
+        }),
+      );
+    }
+
+    function createPublisher() {
+      return new LambdaFunction(
+        `${name}Publisher`,
+        {
+          functionName: names.publisherFunction(stack, context.name),
+          entry: publisherEntry(context),
+          description: `${context.name}: publishes milestones to ${names.contextTopic(context.name)}`,
+          logRetentionDays: retention,
+          environment: {
+            ENSEMBLE_KAFKA_BROKERS: args.cluster.bootstrapBrokersIam,
+            ENSEMBLE_KAFKA_AUTH: "iam",
+            POWERTOOLS_SERVICE_NAME: `${context.name}-publisher`,
+          },
+          vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
+          statements: args.cluster.arn.apply((arn) => publisherStatements(arn, names.contextTopic(context.name))),
+        },
+        { parent },
+      );
+    }
+
+    function createLogGroup() {
+      return new aws.cloudwatch.LogGroup(
+        `${name}StateMachineLogGroup`,
+        transform(args.transform?.stateMachineLogGroup, `${name}StateMachineLogGroup`, {
+          // The vendedlogs prefix keeps CloudWatch's resource policy small for many machines.
+          name: `/aws/vendedlogs/states/${names.stateMachine(stack, context.name)}`,
+          retentionInDays: retention,
+        }),
+        { parent },
+      );
+    }
+
+    function createRole() {
+      return new aws.iam.Role(
+        `${name}StateMachineRole`,
+        transform(args.transform?.stateMachineRole, `${name}StateMachineRole`, {
+          name: names.stateMachine(stack, context.name),
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
+        }),
+        { parent },
+      );
+    }
+
+    function createPolicy() {
+      const functionArns = [...Object.values(tasks), publisher].map((fn) => fn.arn);
+      return new aws.iam.RolePolicy(
+        `${name}StateMachinePolicy`,
+        {
+          role: role.id,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              { Sid: "InvokeOwnFunctions", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: functionArns },
+              {
+                // Log delivery for Step Functions is configured through these account-level
+                // CloudWatch Logs actions, which accept no narrower resource.
+                Sid: "ExecutionLogs",
+                Effect: "Allow",
+                Action: [
+                  "logs:CreateLogDelivery",
+                  "logs:GetLogDelivery",
+                  "logs:UpdateLogDelivery",
+                  "logs:DeleteLogDelivery",
+                  "logs:ListLogDeliveries",
+                  "logs:PutResourcePolicy",
+                  "logs:DescribeResourcePolicies",
+                  "logs:DescribeLogGroups",
+                ],
+                Resource: ["*"],
+              },
+              {
+                Sid: "Traces",
+                Effect: "Allow",
+                Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+                Resource: ["*"],
+              },
+            ],
+          }),
+        },
+        { parent },
+      );
+    }
+
+    function createStateMachine() {
+      const taskArns = pulumi.all(Object.fromEntries(Object.entries(tasks).map(([task, fn]) => [task, fn.arn])));
+      const definition = pulumi.all([taskArns, publisher.arn]).apply(([arns, publisherArn]) => {
+        const asl = bindWorkflow(workflow, { task: (task) => arns[task]!, milestone: publisherArn });
+        assertValidAsl(context.name, asl);
+        return JSON.stringify(asl);
+      });
+      return new aws.sfn.StateMachine(
+        `${name}StateMachine`,
+        transform(args.transform?.stateMachine, `${name}StateMachine`, {
+          name: names.stateMachine(stack, context.name),
+          type: "STANDARD",
+          roleArn: role.arn,
+          definition,
+          loggingConfiguration: {
+            level: "ALL",
+            includeExecutionData: true,
+            logDestination: pulumi.interpolate`${logGroup.arn}:*`,
+          },
+          tracingConfiguration: { enabled: true },
+        }),
+        { parent, dependsOn: [policy] },
+      );
+    }
+  }
+}
+
+/** Throws, listing asl-validator's findings, when a generated definition is not valid ASL. */
+export function assertValidAsl(context: string, asl: unknown): void {
+  const result = validateAsl(asl);
+  if (!result.isValid) {
+    throw new Error(`The state machine of context "${context}" is not valid ASL: ${result.errorsText("; ")}`);
+  }
+}

@@ -1,0 +1,47 @@
+import * as path from "node:path";
+import { type ConsumerDefinition, type ContextDefinition, names, type TaskDefinition, type Topology } from "../model";
+
+const REPO_ROOT = path.resolve(__dirname, "../..");
+
+/** The entry module of a task's bundle: re-exports the task's handler. */
+export function taskEntry(context: ContextDefinition, task: TaskDefinition): string {
+  return `export { handler } from ${JSON.stringify(moduleOf(context.definedIn, task.handler, `task "${context.name}.${task.name}"`))};`;
+}
+
+/** The entry module of a context's milestone publisher: the runtime's handler bound to the context. */
+export function publisherEntry(context: ContextDefinition): string {
+  const module = moduleOf(context.definedIn, path.basename(context.definedIn ?? "context.ts"), `context "${context.name}"`);
+  return [
+    `import context from ${JSON.stringify(module)};`,
+    `import { milestoneHandler } from "./platform/runtime/publisher";`,
+    `export const handler = milestoneHandler(context);`,
+  ].join("\n");
+}
+
+/** The entry module of a consumer group's bundle: re-exports the group's handler. */
+export function consumerEntry(consumer: ConsumerDefinition): string {
+  return `export { handler } from ${JSON.stringify(moduleOf(consumer.definedIn, consumer.handler, `consumer group "${consumer.name}"`))};`;
+}
+
+export interface FunctionEntry {
+  readonly functionName: string;
+  readonly entry: string;
+}
+
+/** Every Lambda function a stack deploys for the topology, with its bundle entry. */
+export function functionEntries(topology: Topology, stack: string): FunctionEntry[] {
+  return [
+    ...topology.contexts.flatMap((context) => [
+      ...context.tasks.map((task) => ({ functionName: names.taskFunction(stack, context.name, task.name), entry: taskEntry(context, task) })),
+      { functionName: names.publisherFunction(stack, context.name), entry: publisherEntry(context) },
+    ]),
+    ...topology.consumers.map((consumer) => ({ functionName: names.consumerFunction(stack, consumer.name), entry: consumerEntry(consumer) })),
+  ];
+}
+
+/** A handler path relative to the declaring file, as an import from the repository root. */
+function moduleOf(definedIn: string | undefined, handler: string, what: string): string {
+  if (!definedIn) throw new Error(`Cannot locate the file that declares ${what}; declare it in a file under contexts/ or consumers/.`);
+  const absolute = path.resolve(path.dirname(path.resolve(definedIn)), handler);
+  return `./${path.relative(REPO_ROOT, absolute).split(path.sep).join("/")}`;
+}

@@ -1,0 +1,183 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bundle, type Bundle, LAMBDA_ENVIRONMENT, LAMBDA_HANDLER, LAMBDA_RUNTIME, lambdaCode } from "./bundle";
+import type { PolicyStatement } from "./kafka-iam";
+import { type Transform, transform } from "./transform";
+
+/** An IAM statement whose ARNs may not be known until deployment. */
+export type StatementInput = pulumi.Input<PolicyStatement>;
+
+export interface LambdaFunctionArgs {
+  /** Physical function name (also the role's name), from `platform/model/names.ts`. */
+  functionName: string;
+  /**
+   * Source of the bundle's entry module, imports relative to the repository root.
+   * @example
+   * entry: `export { handler } from "./consumers/notify-customer/handler";`
+   */
+  entry: string;
+  description?: string;
+  /** @default 256 */
+  memoryMb?: number;
+  /** @default 30 */
+  timeoutSeconds?: number;
+  /** Reserved concurrency; unset means the account's unreserved pool. */
+  reservedConcurrency?: number;
+  environment?: Record<string, pulumi.Input<string>>;
+  /** Run inside these subnets with this security group (to reach the MSK brokers). */
+  vpc?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
+  /** What the function may do beyond writing its own logs and traces. */
+  statements?: pulumi.Input<StatementInput[]>;
+  /** @default 7 */
+  logRetentionDays?: number;
+  transform?: {
+    function?: Transform<aws.lambda.FunctionArgs>;
+    role?: Transform<aws.iam.RoleArgs>;
+    policy?: Transform<aws.iam.RolePolicyArgs>;
+    logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+  };
+}
+
+/**
+ * A Lambda function built from TypeScript with esbuild at program time (no closure
+ * serialization): its own role with one inline least-privilege policy, its own log group with a
+ * retention, X-Ray tracing and JSON logs.
+ *
+ * @example
+ * new LambdaFunction("NotifyCustomer", {
+ *   functionName: "dev-notify-customer",
+ *   entry: `export { handler } from "./consumers/notify-customer/handler";`,
+ *   statements: [{ Sid: "Table", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: [table.arn] }],
+ * });
+ */
+export class LambdaFunction extends pulumi.ComponentResource {
+  readonly arn: pulumi.Output<string>;
+  readonly name: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly bundle: Bundle;
+  readonly nodes: {
+    function: aws.lambda.Function;
+    role: aws.iam.Role;
+    policy: aws.iam.RolePolicy;
+    logGroup: aws.cloudwatch.LogGroup;
+  };
+
+  constructor(name: string, args: LambdaFunctionArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ensemble:infra:LambdaFunction", name, {}, opts);
+    const parent = this;
+
+    const code = bundle({ name: args.functionName, entry: args.entry });
+    const logGroup = createLogGroup();
+    const role = createRole();
+    const policy = createPolicy();
+    const fn = createFunction();
+
+    this.arn = fn.arn;
+    this.name = fn.name;
+    this.roleArn = role.arn;
+    this.bundle = code;
+    this.nodes = { function: fn, role, policy, logGroup };
+    this.registerOutputs({ arn: this.arn, name: this.name });
+
+    function createLogGroup() {
+      return new aws.cloudwatch.LogGroup(
+        `${name}LogGroup`,
+        transform(args.transform?.logGroup, `${name}LogGroup`, {
+          name: `/aws/lambda/${args.functionName}`,
+          retentionInDays: args.logRetentionDays ?? 7,
+        }),
+        { parent },
+      );
+    }
+
+    function createRole() {
+      return new aws.iam.Role(
+        `${name}Role`,
+        transform(args.transform?.role, `${name}Role`, {
+          name: args.functionName,
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
+        }),
+        { parent },
+      );
+    }
+
+    function createPolicy() {
+      const statements: StatementInput[] = [
+        {
+          Sid: "OwnLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: [pulumi.interpolate`${logGroup.arn}:*`] as unknown as string[],
+        },
+        // X-Ray accepts no resource narrower than "*" for these two actions.
+        { Sid: "Traces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: ["*"] },
+        ...(args.vpc
+          ? [
+              // Lambda creates the function's network interfaces with the role's rights; these
+              // EC2 actions cannot be scoped to resources.
+              {
+                Sid: "VpcNetworkInterfaces",
+                Effect: "Allow" as const,
+                Action: [
+                  "ec2:CreateNetworkInterface",
+                  "ec2:DescribeNetworkInterfaces",
+                  "ec2:DeleteNetworkInterface",
+                  "ec2:AssignPrivateIpAddresses",
+                  "ec2:UnassignPrivateIpAddresses",
+                ],
+                Resource: ["*"],
+              },
+            ]
+          : []),
+      ];
+      return new aws.iam.RolePolicy(
+        `${name}Policy`,
+        transform(args.transform?.policy, `${name}Policy`, {
+          role: role.id,
+          policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: mergeSids(statements, args.statements ?? []) }),
+        }),
+        { parent },
+      );
+    }
+
+    function createFunction() {
+      return new aws.lambda.Function(
+        `${name}Function`,
+        transform(args.transform?.function, `${name}Function`, {
+          name: args.functionName,
+          description: args.description,
+          runtime: LAMBDA_RUNTIME,
+          architectures: ["arm64"],
+          handler: LAMBDA_HANDLER,
+          code: lambdaCode(code),
+          role: role.arn,
+          memorySize: args.memoryMb ?? 256,
+          timeout: args.timeoutSeconds ?? 30,
+          reservedConcurrentExecutions: args.reservedConcurrency,
+          tracingConfig: { mode: "Active" },
+          loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+          environment: { variables: { ...LAMBDA_ENVIRONMENT, ...args.environment } },
+          vpcConfig: args.vpc ? { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds } : undefined,
+        }),
+        // The policy must exist before the function runs (or, in a VPC, creates its ENIs).
+        { parent, dependsOn: [policy] },
+      );
+    }
+  }
+}
+
+/** Statement ids must be unique in a policy; callers may reuse one, so number the repeats. */
+function mergeSids(base: StatementInput[], extra: pulumi.Input<StatementInput[]>): pulumi.Output<PolicyStatement[]> {
+  return pulumi.all([pulumi.output(base), pulumi.output(extra)]).apply(([first, second]) => {
+    const resolved = [...first, ...second] as PolicyStatement[];
+    const seen = new Map<string, number>();
+    return resolved.map((statement) => {
+      const count = (seen.get(statement.Sid) ?? 0) + 1;
+      seen.set(statement.Sid, count);
+      return count === 1 ? statement : { ...statement, Sid: `${statement.Sid}${count}` };
+    });
+  });
+}

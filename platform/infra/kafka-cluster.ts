@@ -1,0 +1,388 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { clusterParts } from "./kafka-iam";
+import type { Network } from "./network";
+import { type Transform, transform } from "./transform";
+
+export interface KafkaClusterArgs {
+  /**
+   * The network the brokers live in: its private subnets become the brokers' client subnets and
+   * its broker security group guards them.
+   * @example
+   * network: new Network("Network", {})
+   */
+  network: Network;
+  /**
+   * Use this cluster instead of creating one: no cluster, configuration or log group is created.
+   * IAM access control must be on, and its security groups must admit TCP 9098 from the
+   * network's function security group and from themselves (the event source mapping's pollers
+   * use the cluster's security groups).
+   *
+   * Cannot be combined with the args that shape a created cluster (`clusterName`, `version`,
+   * `brokers`, `instanceType`, `volumeGb`, `replicationFactor`, `partitions`,
+   * `logRetentionDays`, `encryptionAtRestKmsKeyArn`).
+   * @default a cluster is created
+   * @example
+   * existingClusterArn: "arn:aws:kafka:eu-west-1:123456789012:cluster/shared/5d7e1a2b-0c3d-4e5f-8a9b-0123456789ab-2"
+   */
+  existingClusterArn?: pulumi.Input<string>;
+  /**
+   * Bootstrap brokers (SASL/IAM, port 9098) of the existing cluster. Only with `existingClusterArn`.
+   * @default looked up with `aws.msk.getBootstrapBrokers`
+   * @example
+   * existingBootstrapBrokers: "b-1.shared.abc123.c2.kafka.eu-west-1.amazonaws.com:9098,b-2.shared.abc123.c2.kafka.eu-west-1.amazonaws.com:9098"
+   */
+  existingBootstrapBrokers?: pulumi.Input<string>;
+  /**
+   * Physical name of the created cluster; also names its broker log group.
+   * @default `${stack}-ensemble`
+   * @example
+   * clusterName: "prod-ensemble"
+   */
+  clusterName?: string;
+  /**
+   * MSK Kafka version of the created cluster.
+   * @default "4.1.x.kraft"
+   * @example
+   * version: "3.9.x.kraft"
+   */
+  version?: string;
+  /**
+   * Broker nodes, a multiple of the network's private subnets (MSK spreads them evenly).
+   * @default 2
+   * @example
+   * brokers: 3
+   */
+  brokers?: number;
+  /**
+   * Broker instance type.
+   * @default "kafka.t3.small"
+   * @example
+   * instanceType: "kafka.m7g.large"
+   */
+  instanceType?: string;
+  /**
+   * EBS volume per broker, GiB.
+   * @default 20
+   * @example
+   * volumeGb: 100
+   */
+  volumeGb?: number;
+  /**
+   * `default.replication.factor` of the cluster; `min.insync.replicas` is 2 from 3 replicas up,
+   * else 1. At most `brokers`.
+   * @default min(3, brokers)
+   * @example
+   * replicationFactor: 3
+   */
+  replicationFactor?: number;
+  /**
+   * `num.partitions` of the cluster (topics created here set their own).
+   * @default 3
+   * @example
+   * partitions: 6
+   */
+  partitions?: number;
+  /**
+   * Retention of the broker log group, days (a value CloudWatch Logs accepts).
+   * @default 7
+   * @example
+   * logRetentionDays: 30
+   */
+  logRetentionDays?: number;
+  /**
+   * KMS key for encryption at rest. MSK always encrypts at rest; without a key it uses the
+   * AWS-managed `aws/kafka` key.
+   * @default the AWS-managed key
+   * @example
+   * encryptionAtRestKmsKeyArn: key.arn
+   */
+  encryptionAtRestKmsKeyArn?: pulumi.Input<string>;
+  /**
+   * Edits the args of each resource the component creates, before it is created.
+   * @default no change
+   * @example
+   * transform: { cluster: { enhancedMonitoring: "PER_TOPIC_PER_BROKER" } }
+   * @example
+   * transform: { topic: (args, name) => { args.timeouts = { create: "20m" }; } }
+   */
+  transform?: {
+    cluster?: Transform<aws.msk.ClusterArgs>;
+    configuration?: Transform<aws.msk.ConfigurationArgs>;
+    logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    topic?: Transform<aws.msk.TopicArgs>;
+  };
+}
+
+/** Settings of one topic created with {@link KafkaCluster.addTopic}. */
+export interface KafkaTopicArgs {
+  partitions: number;
+  /** Also sets the topic's `min.insync.replicas`: 2 from 3 replicas up, else 1. */
+  replicationFactor: number;
+  /** `retention.ms`, in hours. */
+  retentionHours: number;
+}
+
+/** The raw resources of a {@link KafkaCluster}; none but topics for an existing cluster. */
+export interface KafkaClusterNodes {
+  cluster?: aws.msk.Cluster;
+  configuration?: aws.msk.Configuration;
+  logGroup?: aws.cloudwatch.LogGroup;
+  /** By Kafka topic name. */
+  topics: Record<string, aws.msk.Topic>;
+}
+
+/** Args only a created cluster takes. */
+const CREATED_ONLY = [
+  "clusterName",
+  "version",
+  "brokers",
+  "instanceType",
+  "volumeGb",
+  "replicationFactor",
+  "partitions",
+  "logRetentionDays",
+  "encryptionAtRestKmsKeyArn",
+] as const;
+
+/**
+ * An Amazon MSK provisioned cluster that only speaks IAM over TLS, or an existing one.
+ *
+ * Created: a broker log group, a configuration (`auto.create.topics.enable=false`, replication
+ * defaults, no unclean leader election) and the cluster itself — SASL/IAM only (no TLS client
+ * certificates, no SCRAM, no unauthenticated access), TLS between clients and brokers and
+ * inside the cluster, encryption at rest (always on in MSK), brokers in the network's private
+ * subnets behind its broker security group. Topics are added with {@link KafkaCluster.addTopic}.
+ *
+ * @example
+ * const kafka = new KafkaCluster("Kafka", { network, clusterName: `${stack}-ensemble`, brokers: 2 });
+ * kafka.addTopic("orders.events", { partitions: 3, replicationFactor: 2, retentionHours: 168 });
+ * @example
+ * const kafka = new KafkaCluster("Kafka", { network, existingClusterArn: "arn:aws:kafka:...:cluster/shared/..." });
+ */
+export class KafkaCluster extends pulumi.ComponentResource {
+  /** Cluster ARN. */
+  readonly arn: pulumi.Output<string>;
+  /** Cluster name (read from the ARN for an existing cluster). */
+  readonly name: pulumi.Output<string>;
+  /** Bootstrap brokers for SASL/IAM clients, `host:9098,host:9098,...`. */
+  readonly bootstrapBrokersIam: pulumi.Output<string>;
+  readonly nodes: KafkaClusterNodes;
+  private readonly componentName: string;
+  private readonly topicTransform: Transform<aws.msk.TopicArgs> | undefined;
+  /** Brokers of a created cluster, to check topics against; unknown for an existing one. */
+  private readonly brokerCount: number | undefined;
+
+  constructor(name: string, args: KafkaClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("ensemble:infra:KafkaCluster", name, {}, opts);
+    const parent = this;
+    this.componentName = name;
+    this.topicTransform = args.transform?.topic;
+
+    if (args.existingClusterArn !== undefined) {
+      checkExistingArgs(name, args);
+      const arn = pulumi.output(args.existingClusterArn);
+      this.arn = arn;
+      this.name = arn.apply((value) => clusterParts(value).clusterName);
+      this.bootstrapBrokersIam =
+        args.existingBootstrapBrokers !== undefined
+          ? pulumi.output(args.existingBootstrapBrokers)
+          : aws.msk.getBootstrapBrokersOutput({ clusterArn: arn }, { parent }).bootstrapBrokersSaslIam;
+      this.nodes = { topics: {} };
+    } else {
+      const settings = checkCreatedArgs(name, args);
+      this.brokerCount = settings.brokers;
+      const logGroup = createLogGroup();
+      const configuration = createConfiguration();
+      const cluster = createCluster();
+      this.arn = cluster.arn;
+      this.name = cluster.clusterName;
+      this.bootstrapBrokersIam = cluster.bootstrapBrokersSaslIam;
+      this.nodes = { cluster, configuration, logGroup, topics: {} };
+
+      function createLogGroup() {
+        const logGroupName = `${name}LogGroup`;
+        return new aws.cloudwatch.LogGroup(
+          logGroupName,
+          transform(args.transform?.logGroup, logGroupName, {
+            name: `/aws/msk/${settings.clusterName}`,
+            retentionInDays: settings.logRetentionDays,
+          }),
+          { parent },
+        );
+      }
+
+      function createConfiguration() {
+        const configurationName = `${name}Configuration`;
+        // No physical name: a new Kafka version replaces the configuration, and MSK refuses two
+        // configurations with one name, so the auto-named one can be created before the old goes.
+        return new aws.msk.Configuration(
+          configurationName,
+          transform(args.transform?.configuration, configurationName, {
+            description: `Ensemble defaults for ${settings.clusterName}`,
+            kafkaVersions: [settings.version],
+            serverProperties: serverProperties(settings),
+          }),
+          { parent },
+        );
+      }
+
+      function createCluster() {
+        const clusterName = `${name}Cluster`;
+        return new aws.msk.Cluster(
+          clusterName,
+          transform(args.transform?.cluster, clusterName, {
+            clusterName: settings.clusterName,
+            kafkaVersion: settings.version,
+            numberOfBrokerNodes: settings.brokers,
+            brokerNodeGroupInfo: {
+              instanceType: settings.instanceType,
+              clientSubnets: args.network.privateSubnetIds.apply((subnets) => {
+                if (settings.brokers % subnets.length !== 0) {
+                  throw new Error(
+                    `KafkaCluster "${name}": ${settings.brokers} brokers cannot spread evenly over ${subnets.length} subnets; use a multiple of ${subnets.length}.`,
+                  );
+                }
+                return subnets;
+              }),
+              securityGroups: [args.network.brokerSecurityGroupId],
+              storageInfo: { ebsStorageInfo: { volumeSize: settings.volumeGb } },
+            },
+            clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
+            encryptionInfo: {
+              encryptionInTransit: { clientBroker: "TLS", inCluster: true },
+              encryptionAtRestKmsKeyArn: args.encryptionAtRestKmsKeyArn,
+            },
+            configurationInfo: { arn: configuration.arn, revision: configuration.latestRevision },
+            loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: logGroup.name } } },
+          }),
+          { parent },
+        );
+      }
+    }
+
+    this.registerOutputs({ arn: this.arn, name: this.name, bootstrapBrokersIam: this.bootstrapBrokersIam });
+  }
+
+  /**
+   * Creates the Kafka topic `name` on the cluster (topics are never auto-created), a child named
+   * `<component>Topic<PascalName>`, with delete cleanup and retention in hours.
+   *
+   * @example
+   * kafka.addTopic("orders.events", { partitions: 3, replicationFactor: 2, retentionHours: 168 });
+   */
+  addTopic(name: string, args: KafkaTopicArgs): aws.msk.Topic {
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(name) || name === "." || name === "..") {
+      throw new Error(`KafkaCluster "${this.componentName}": "${name}" is not a Kafka topic name (1-249 of letters, digits, ".", "_", "-").`);
+    }
+    for (const [key, value] of Object.entries(args)) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new Error(`KafkaCluster "${this.componentName}": topic "${name}" needs a positive whole ${key}, got ${String(value)}.`);
+      }
+    }
+    if (this.brokerCount !== undefined && args.replicationFactor > this.brokerCount) {
+      throw new Error(
+        `KafkaCluster "${this.componentName}": topic "${name}" asks for ${args.replicationFactor} replicas but the cluster has ${this.brokerCount} brokers.`,
+      );
+    }
+    const resourceName = `${this.componentName}Topic${pascal(name)}`;
+    if (Object.hasOwn(this.nodes.topics, name)) throw new Error(`KafkaCluster "${this.componentName}": topic "${name}" was added twice.`);
+    const clash = Object.keys(this.nodes.topics).find((other) => pascal(other) === pascal(name));
+    if (clash !== undefined) {
+      throw new Error(`KafkaCluster "${this.componentName}": topics "${clash}" and "${name}" would both be named ${resourceName}.`);
+    }
+    const topic = new aws.msk.Topic(
+      resourceName,
+      transform(this.topicTransform, resourceName, {
+        clusterArn: this.arn,
+        name,
+        partitionCount: args.partitions,
+        replicationFactor: args.replicationFactor,
+        configs: JSON.stringify({
+          "retention.ms": String(args.retentionHours * 3_600_000),
+          "cleanup.policy": "delete",
+          "min.insync.replicas": String(minInsyncReplicas(args.replicationFactor)),
+        }),
+      }),
+      { parent: this },
+    );
+    this.nodes.topics[name] = topic;
+    return topic;
+  }
+}
+
+interface CreatedSettings {
+  clusterName: string;
+  version: string;
+  brokers: number;
+  instanceType: string;
+  volumeGb: number;
+  replicationFactor: number;
+  partitions: number;
+  logRetentionDays: number;
+}
+
+/** One replica may be down and writes with `acks=all` still succeed, once there are 3. */
+export function minInsyncReplicas(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
+/** The `server.properties` of a created cluster's configuration. */
+export function serverProperties(settings: Pick<CreatedSettings, "replicationFactor" | "partitions">): string {
+  return [
+    "auto.create.topics.enable=false",
+    `default.replication.factor=${settings.replicationFactor}`,
+    `min.insync.replicas=${minInsyncReplicas(settings.replicationFactor)}`,
+    `num.partitions=${settings.partitions}`,
+    "unclean.leader.election.enable=false",
+  ].join("\n");
+}
+
+/** `orders.events` -> `OrdersEvents`, `notify-customer.dlq` -> `NotifyCustomerDlq`. */
+export function pascal(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
+
+function checkExistingArgs(name: string, args: KafkaClusterArgs) {
+  const conflicting = CREATED_ONLY.filter((key) => args[key] !== undefined);
+  if (conflicting.length > 0) {
+    throw new Error(
+      `KafkaCluster "${name}": \`existingClusterArn\` cannot be combined with ${conflicting.map((key) => `\`${key}\``).join(", ")}, which shape a cluster this component creates.`,
+    );
+  }
+  // A plain string can be checked now; an Output is checked when `name` reads it.
+  if (typeof args.existingClusterArn === "string") clusterParts(args.existingClusterArn);
+}
+
+function checkCreatedArgs(name: string, args: KafkaClusterArgs): CreatedSettings {
+  if (args.existingBootstrapBrokers !== undefined) {
+    throw new Error(`KafkaCluster "${name}": \`existingBootstrapBrokers\` needs \`existingClusterArn\`.`);
+  }
+  const brokers = args.brokers ?? 2;
+  const settings: CreatedSettings = {
+    clusterName: args.clusterName ?? `${pulumi.getStack()}-ensemble`,
+    version: args.version ?? "4.1.x.kraft",
+    brokers,
+    instanceType: args.instanceType ?? "kafka.t3.small",
+    volumeGb: args.volumeGb ?? 20,
+    replicationFactor: args.replicationFactor ?? Math.min(3, brokers),
+    partitions: args.partitions ?? 3,
+    logRetentionDays: args.logRetentionDays ?? 7,
+  };
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(settings.clusterName)) {
+    problems.push(`clusterName "${settings.clusterName}" must be 1-64 letters, digits and hyphens, starting with a letter or digit`);
+  }
+  for (const key of ["brokers", "volumeGb", "replicationFactor", "partitions", "logRetentionDays"] as const) {
+    if (!Number.isInteger(settings[key]) || settings[key] < 1) problems.push(`${key} must be a positive whole number, got ${settings[key]}`);
+  }
+  if (settings.replicationFactor > settings.brokers) {
+    problems.push(`replicationFactor ${settings.replicationFactor} is more than the ${settings.brokers} brokers`);
+  }
+  if (problems.length > 0) throw new Error(`KafkaCluster "${name}": ${problems.join("; ")}.`);
+  return settings;
+}

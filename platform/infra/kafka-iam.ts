@@ -1,0 +1,193 @@
+/**
+ * IAM for MSK with IAM access control, as plain data over string ARNs (no Pulumi), so every
+ * policy a component attaches can be read and tested on its own.
+ *
+ * Resource ARN formats, from "Semantics of IAM authorization policy actions and resources"
+ * (https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html):
+ *
+ *   cluster  arn:aws:kafka:<region>:<account>:cluster/<cluster-name>/<cluster-uuid>
+ *   topic    arn:aws:kafka:<region>:<account>:topic/<cluster-name>/<cluster-uuid>/<topic-name>
+ *   group    arn:aws:kafka:<region>:<account>:group/<cluster-name>/<cluster-uuid>/<group-id>
+ *
+ * The same page lists, per action, the actions it requires as well (`ReadData` needs `Connect`,
+ * `DescribeTopic` and `AlterGroup`; `WriteData` needs `Connect` and `DescribeTopic`;
+ * `WriteDataIdempotently` needs `Connect` and `WriteData`), which the builders below honour.
+ */
+
+/** The parts of an MSK cluster ARN. */
+export interface ClusterParts {
+  /** `aws`, `aws-cn`, `aws-us-gov`. */
+  partition: string;
+  region: string;
+  account: string;
+  clusterName: string;
+  /** The cluster's UUID, with its `-<n>` suffix (e.g. `5d7e1a2b-...-2`). */
+  clusterUuid: string;
+}
+
+/** An IAM policy statement as AWS reads it; only `Allow` statements are built here. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string[];
+}
+
+/**
+ * What a consumer group's function role may touch: its topics, its consumer group id(s), its
+ * dead-letter topic. An MSK event source mapping reads one topic, so a group subscribed to two
+ * contexts has two mappings and two group ids: give `groupIds` then, or `groupId` for one.
+ */
+export type ConsumerAccess = {
+  /** Topics the group's event source mappings read. */
+  topics: readonly string[];
+  /** The group's dead-letter topic (`<group>.dlq`): the `kafka://` on-failure destination. */
+  deadLetterTopic: string;
+} & (
+  | { /** The Kafka consumer group id. */ groupId: string; groupIds?: never }
+  | { /** The Kafka consumer group ids, one per event source mapping. */ groupIds: readonly string[]; groupId?: never }
+);
+
+const CLUSTER_ARN = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/;
+
+/** Splits an MSK cluster ARN; throws, naming the value, for anything else. */
+export function clusterParts(clusterArn: string): ClusterParts {
+  const match = CLUSTER_ARN.exec(clusterArn);
+  if (!match) {
+    throw new Error(
+      `"${clusterArn}" is not an MSK cluster ARN; expected arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>.`,
+    );
+  }
+  const [, partition = "", region = "", account = "", clusterName = "", clusterUuid = ""] = match;
+  return { partition, region, account, clusterName, clusterUuid };
+}
+
+/** The ARN of a topic of the cluster, for `kafka-cluster:*Topic*`, `ReadData`, `WriteData`. */
+export function topicArn(clusterArn: string, topic: string): string {
+  return childArn(clusterArn, "topic", checkName("topic", topic));
+}
+
+/** The ARN of a consumer group of the cluster, for `kafka-cluster:DescribeGroup` / `AlterGroup`. */
+export function groupArn(clusterArn: string, groupId: string): string {
+  return childArn(clusterArn, "group", checkName("group id", groupId));
+}
+
+/**
+ * What a milestone publisher (an idempotent producer) needs: connect and describe the cluster,
+ * write idempotently (a cluster-level action), and describe and write its context topic only.
+ */
+export function publisherStatements(clusterArn: string, topic: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "KafkaCluster",
+      Effect: "Allow",
+      Action: ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"],
+      Resource: [clusterArn],
+    },
+    {
+      Sid: "KafkaWriteTopic",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      Resource: [topicArn(clusterArn, topic)],
+    },
+  ];
+}
+
+/**
+ * What a consumer group's function execution role needs, for its MSK event source mapping (IAM
+ * auth) and for the consumer wrapper's own dead-letter writes:
+ *
+ * - `kafka:DescribeClusterV2`, `kafka:GetBootstrapBrokers` on the cluster, and the EC2
+ *   network-interface actions: the ESM's required permissions, "Configuring Lambda permissions
+ *   for Amazon MSK event source mappings"
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html), the content of the
+ *   AWSLambdaMSKExecutionRole managed policy. Both `kafka:` actions take a cluster resource
+ *   (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmanagedstreamingforapachekafka.html),
+ *   so they are scoped to it.
+ * - `kafka-cluster:Connect`, `DescribeGroup`, `AlterGroup`, `DescribeTopic`, `ReadData`,
+ *   `DescribeClusterDynamicConfiguration`: the IAM-auth policy of "Configuring cluster
+ *   authentication methods in Lambda"
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/msk-cluster-auth.html), read on `topics`
+ *   only, group access on the group id(s) only.
+ * - `kafka-cluster:WriteData` (+ the `DescribeTopic` it requires) on `deadLetterTopic` only: the
+ *   permission a `kafka://` on-failure destination needs, "Capturing discarded batches"
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), also what the wrapper's
+ *   dead-letter producer needs; it is idempotent, hence `WriteDataIdempotently` on the cluster.
+ * - EC2 `Describe*` cannot be scoped to a resource, and the network interfaces Lambda creates
+ *   have ids no one knows in advance: `Resource: "*"` for those six actions only.
+ */
+export function consumerStatements(clusterArn: string, access: ConsumerAccess): PolicyStatement[] {
+  const topics = [...new Set(access.topics)];
+  const groupIds = [...new Set(access.groupIds ?? [access.groupId])];
+  const group = groupIds.join(", ");
+  if (topics.length === 0) throw new Error(`consumer group "${group}" reads no topic; give at least one.`);
+  if (groupIds.length === 0) throw new Error(`the consumer reading ${topics.join(", ")} has no group id; give at least one.`);
+  if (topics.includes(access.deadLetterTopic)) {
+    // Lambda refuses an on-failure destination that is one of the source topics (recursion).
+    throw new Error(`dead-letter topic "${access.deadLetterTopic}" of group "${group}" is also one of the topics it reads.`);
+  }
+  return [
+    {
+      Sid: "MskClusterMetadata",
+      Effect: "Allow",
+      Action: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
+      Resource: [clusterArn],
+    },
+    {
+      Sid: "KafkaCluster",
+      Effect: "Allow",
+      Action: ["kafka-cluster:Connect", "kafka-cluster:DescribeClusterDynamicConfiguration"],
+      Resource: [clusterArn],
+    },
+    {
+      Sid: "KafkaReadTopics",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+      Resource: topics.map((topic) => topicArn(clusterArn, topic)),
+    },
+    {
+      Sid: "KafkaConsumerGroup",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+      Resource: groupIds.map((groupId) => groupArn(clusterArn, groupId)),
+    },
+    {
+      Sid: "KafkaWriteDeadLetterTopic",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      Resource: [topicArn(clusterArn, access.deadLetterTopic)],
+    },
+    {
+      Sid: "KafkaIdempotentWrite",
+      Effect: "Allow",
+      Action: ["kafka-cluster:WriteDataIdempotently"],
+      Resource: [clusterArn],
+    },
+    {
+      Sid: "Ec2NetworkInterfaces",
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+      ],
+      Resource: ["*"],
+    },
+  ];
+}
+
+function childArn(clusterArn: string, kind: "topic" | "group", name: string): string {
+  const { partition, region, account, clusterName, clusterUuid } = clusterParts(clusterArn);
+  return `arn:${partition}:kafka:${region}:${account}:${kind}/${clusterName}/${clusterUuid}/${name}`;
+}
+
+// IAM reads `*` and `?` in a resource ARN as wildcards: a name holding one would grant more than it says.
+function checkName(what: string, name: string): string {
+  if (name.length === 0 || /[*?]/.test(name)) {
+    throw new Error(`${what} "${name}" cannot be used in an IAM resource ARN: it is empty or holds a wildcard (* or ?).`);
+  }
+  return name;
+}

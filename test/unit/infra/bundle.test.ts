@@ -1,0 +1,225 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type Bundle,
+  bundle,
+  BundleError,
+  LAMBDA_ENVIRONMENT,
+  LAMBDA_HANDLER,
+  lambdaCode,
+} from "../../../platform/infra/bundle";
+import { functionEntries } from "../../../platform/infra/entries";
+import { MilestoneErrors } from "../../../platform/runtime/errors";
+import { topology } from "../../../topology";
+
+const ROOT = path.resolve(__dirname, "../../..");
+
+/** The entries the infra generates for the topology: every task, publisher and consumer group. */
+const ENTRIES: Record<string, string> = Object.fromEntries(functionEntries(topology, "dev").map((f) => [f.functionName, f.entry]));
+
+/**
+ * Per function, code only. Measured at about 0.8–0.9 MB, of which zod is 0.45 MB; bundling the
+ * AWS SDK by mistake adds about 0.5 MB and fails this.
+ */
+const CODE_BUDGET_BYTES = 1_200_000;
+
+/** Sizes and build times, for test-results/bundle-sizes.json (the tests print nothing). */
+const measured: Record<string, { codeBytes: number; mapBytes: number; buildMs: number[] }> = {};
+const built = new Map<string, Bundle>();
+const temporary: string[] = [];
+
+function timedBundle(name: string, options?: Parameters<typeof bundle>[1]): Bundle {
+  const started = performance.now();
+  const b = bundle({ name, entry: ENTRIES[name]! }, options);
+  const entry = (measured[name] ??= { codeBytes: b.bytes, mapBytes: Buffer.byteLength(b.sourceMap), buildMs: [] });
+  entry.buildMs.push(Math.round(performance.now() - started));
+  return b;
+}
+
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ensemble-${prefix}-`));
+  temporary.push(dir);
+  return dir;
+}
+
+/**
+ * A directory shaped like a deployed function: the files of `lambdaCode(b)`, plus the AWS SDK v3
+ * the nodejs22.x runtime provides (the repository's, without the deprecated util-utf8-browser
+ * current SDK releases no longer ship). Nothing else from node_modules is reachable, so a
+ * package the bundle leaves out by mistake fails to load here.
+ */
+async function deploy(b: Bundle): Promise<string> {
+  const dir = tempDir(b.name);
+  for (const [file, asset] of Object.entries(await lambdaCode(b).assets)) {
+    fs.writeFileSync(path.join(dir, file), await (asset as pulumi.asset.StringAsset).text);
+  }
+  const sdk = path.join(dir, "node_modules", "@aws-sdk");
+  fs.mkdirSync(sdk, { recursive: true });
+  for (const pkg of fs.readdirSync(path.join(ROOT, "node_modules", "@aws-sdk"))) {
+    if (pkg !== "util-utf8-browser") fs.symlinkSync(path.join(ROOT, "node_modules", "@aws-sdk", pkg), path.join(sdk, pkg));
+  }
+  fs.symlinkSync(path.join(ROOT, "node_modules", "@smithy"), path.join(dir, "node_modules", "@smithy"));
+  return dir;
+}
+
+/** Runs `script` in a plain Node process in `dir`, with the function's environment; returns its JSON output. */
+function runIn(dir: string, script: string): Record<string, unknown> {
+  const output = execFileSync(process.execPath, ["-e", script], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, ...LAMBDA_ENVIRONMENT, KAFKA_BROKERS: "127.0.0.1:1", POWERTOOLS_LOG_LEVEL: "SILENT" },
+    encoding: "utf8",
+    // stderr goes into the error a failure throws, not onto the test output.
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
+  });
+  return JSON.parse(output) as Record<string, unknown>;
+}
+
+/** Hard-links (or, across file systems, copies) a file or tree, so a checkout can be cloned cheaply. */
+function linkTree(source: string, target: string): void {
+  const stat = fs.lstatSync(source);
+  if (stat.isDirectory()) {
+    fs.mkdirSync(target, { recursive: true });
+    for (const entry of fs.readdirSync(source)) linkTree(path.join(source, entry), path.join(target, entry));
+  } else if (stat.isSymbolicLink()) {
+    fs.symlinkSync(fs.readlinkSync(source), target);
+  } else {
+    try {
+      fs.linkSync(source, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+      fs.copyFileSync(source, target);
+    }
+  }
+}
+
+afterAll(() => {
+  for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
+  const results = path.join(ROOT, "test-results");
+  fs.mkdirSync(results, { recursive: true });
+  fs.writeFileSync(path.join(results, "bundle-sizes.json"), `${JSON.stringify(measured, null, 2)}\n`);
+});
+
+describe.each(Object.keys(ENTRIES))("the bundle of %s", (name) => {
+  it("builds to the same bytes twice, within the size budget", () => {
+    // Act
+    const first = timedBundle(name);
+    const second = timedBundle(name);
+    built.set(name, first);
+
+    // Assess
+    expect(second.sha256).toBe(first.sha256);
+    expect(second.code).toBe(first.code);
+    expect(first.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.bytes).toBe(Buffer.byteLength(first.code));
+    expect(first.bytes).toBeLessThan(CODE_BUDGET_BYTES);
+  });
+
+  it("holds no path of this checkout: map sources are relative to the repository root", () => {
+    const b = built.get(name) ?? timedBundle(name);
+    const map = JSON.parse(b.sourceMap) as { sources: string[]; sourcesContent?: unknown };
+
+    expect(b.code).not.toContain(ROOT);
+    expect(b.sourceMap).not.toContain(ROOT);
+    expect(map.sourcesContent).toBeUndefined();
+    expect(map.sources).toContain(`${name}.entry.ts`);
+    expect(map.sources.some((source) => /^(contexts|consumers|platform)\//.test(source))).toBe(true);
+    expect(map.sources.filter((source) => path.isAbsolute(source) || source.startsWith(".."))).toEqual([]);
+  });
+
+  it("loads in plain Node with only the AWS SDK beside it, exporting a handler", async () => {
+    // Prepare
+    const dir = await deploy(built.get(name) ?? timedBundle(name));
+
+    // Act
+    const loaded = runIn(dir, `const m = require("./index.js"); process.stdout.write(JSON.stringify({ handler: typeof m.handler }));`);
+
+    // Assess
+    expect(loaded).toEqual({ handler: "function" });
+  }, 30_000);
+});
+
+describe("bundles", () => {
+  it("are byte-identical when built from a checkout somewhere else", () => {
+    // Prepare: the parts of the repository a build reads, hard-linked under a temp dir.
+    const elsewhere = tempDir("checkout");
+    for (const part of ["package.json", "tsconfig.json", "node_modules", "contexts", "consumers", "platform"]) {
+      linkTree(path.join(ROOT, part), path.join(elsewhere, part));
+    }
+
+    for (const name of Object.keys(ENTRIES)) {
+      // Act
+      const here = bundle({ name, entry: ENTRIES[name]! });
+      const there = bundle({ name, entry: ENTRIES[name]! }, { root: elsewhere });
+
+      // Assess
+      expect({ name, sha256: there.sha256 }).toEqual({ name, sha256: here.sha256 });
+      expect(there.sourceMap).not.toContain(elsewhere);
+    }
+  }, 60_000);
+
+  it("fail with a BundleError naming the function, the entry's line and the missing module", () => {
+    // Act
+    let thrown: unknown;
+    try {
+      bundle({ name: "broken", entry: `import { handler } from "./platform/runtime/nope";\nexport { handler };` });
+    } catch (error) {
+      thrown = error;
+    }
+
+    // Assess
+    expect(thrown).toBeInstanceOf(BundleError);
+    expect(thrown).toMatchObject({
+      name: "BundleError",
+      message: `Could not bundle Lambda "broken":\n  - broken.entry.ts:1:25: Could not resolve "./platform/runtime/nope"`,
+      cause: expect.objectContaining({ errors: [expect.objectContaining({ text: `Could not resolve "./platform/runtime/nope"` })] }),
+    });
+  });
+
+  it("refuse a name that cannot name a file", () => {
+    expect(() => bundle({ name: "../escape", entry: "" })).toThrow(/Bundle name "\.\.\/escape" must be letters, digits/);
+  });
+});
+
+describe("the bundled milestone publisher", () => {
+  it("rejects invalid input with Milestone.InvalidInput before any broker, its stack mapped to the TypeScript source", async () => {
+    // Prepare
+    const dir = await deploy(built.get("dev-orders-publisher") ?? timedBundle("dev-orders-publisher"));
+
+    // Act
+    const result = runIn(
+      dir,
+      `require("./index.js").handler({ type: "orders.OrderPlaced" }).then(
+        (value) => process.stdout.write(JSON.stringify({ resolved: value })),
+        (error) => process.stdout.write(JSON.stringify({ name: error.name, message: error.message, stack: error.stack })),
+      );`,
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      name: MilestoneErrors.InvalidInput,
+      message: expect.stringContaining(`Milestone task input for context "orders" is invalid: `),
+      stack: expect.stringMatching(/platform\/runtime\/publisher\.ts:\d+:\d+/),
+    });
+  }, 30_000);
+});
+
+describe("lambdaCode", () => {
+  it("is index.js naming its map, and index.js.map, for handler index.handler with source maps on", async () => {
+    // Prepare
+    const b: Bundle = { name: "f", code: "exports.handler=()=>1;\n", sourceMap: `{"version":3}`, sha256: "0".repeat(64), bytes: 23 };
+
+    // Act
+    const assets = await lambdaCode(b).assets;
+
+    // Assess
+    expect(Object.keys(assets).sort()).toEqual(["index.js", "index.js.map"]);
+    expect(await (assets["index.js"] as pulumi.asset.StringAsset).text).toBe("exports.handler=()=>1;\n//# sourceMappingURL=index.js.map\n");
+    expect(await (assets["index.js.map"] as pulumi.asset.StringAsset).text).toBe(`{"version":3}`);
+    expect(LAMBDA_HANDLER).toBe("index.handler");
+    expect(LAMBDA_ENVIRONMENT).toEqual({ NODE_OPTIONS: "--enable-source-maps" });
+  });
+});
