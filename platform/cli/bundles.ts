@@ -1,0 +1,41 @@
+import { Command } from "commander";
+import { bundle } from "../infra/bundle";
+import { functionEntries } from "../infra/entries";
+import { formatIssue, TopologyError, validate } from "../model";
+import { topology } from "../../topology";
+
+const program = new Command("npm run bundles --")
+  .description("Builds every Lambda bundle of the topology twice and prints its size, hash and whether the two builds match.")
+  .option("--stack <name>", "stack whose function names to use", "dev")
+  .parse();
+
+function main(): void {
+  const { stack } = program.opts<{ stack: string }>();
+  validate(topology, { stack });
+  const rows = functionEntries(topology, stack).map(({ functionName, entry }) => {
+    const started = performance.now();
+    const first = bundle({ name: functionName, entry });
+    const buildMs = Math.round(performance.now() - started);
+    const second = bundle({ name: functionName, entry });
+    return {
+      function: functionName,
+      "code KB": Number((first.bytes / 1024).toFixed(1)),
+      "map KB": Number((Buffer.byteLength(first.sourceMap) / 1024).toFixed(1)),
+      "build ms": buildMs,
+      sha256: first.sha256.slice(0, 12),
+      deterministic: first.sha256 === second.sha256 ? "yes" : "NO",
+    };
+  });
+  console.table(rows);
+  if (rows.some((row) => row.deterministic !== "yes")) {
+    console.error("Some bundles differ between two builds of the same sources; deployments would show spurious diffs.");
+    process.exitCode = 1;
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(error instanceof TopologyError ? error.issues.map(formatIssue).join("\n") : error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+}
