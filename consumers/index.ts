@@ -1,5 +1,9 @@
+import analytics from "./analytics/consumer";
+import auditArchive from "./audit-archive/consumer";
 import notifyCustomer from "./notify-customer/consumer";
 import salesLedger from "./sales-ledger/consumer";
+import startBilling from "./start-billing/consumer";
+import startShipping from "./start-shipping/consumer";
 
 /** Every consumer group. `npm run add-consumer` registers new groups here. */
-export const consumers = [notifyCustomer, salesLedger] as const;
+export const consumers = [notifyCustomer, salesLedger, startShipping, startBilling, analytics, auditArchive] as const;

@@ -52,9 +52,21 @@ const INITIAL_STOCK: Readonly<Record<string, number>> = {
   teapot: 60,
 };
 
+/**
+ * What the context's own warehouse holds: enough that a demo of thousands of orders never runs
+ * short by accident, so its mix of outcomes is known in advance; an order for more than this
+ * is out of stock.
+ */
+export const WAREHOUSE_STOCK: Readonly<Record<string, number>> = Object.fromEntries(Object.keys(PRICES_CENTS).map((sku) => [sku, 1_000_000]));
+
 export class StockLedger {
-  private readonly available = new Map(Object.entries(INITIAL_STOCK));
+  private readonly available: Map<string, number>;
+
   private readonly reservations = new Map<string, readonly OrderLine[]>();
+
+  constructor(initial: Readonly<Record<string, number>> = INITIAL_STOCK) {
+    this.available = new Map(Object.entries(initial));
+  }
 
   /** Reserves every line or none; the same order reserves once. */
   reserve(orderId: string, lines: readonly OrderLine[]): string {
@@ -101,5 +113,5 @@ export class PaymentLedger {
   }
 }
 
-export const stock = new StockLedger();
+export const stock = new StockLedger(WAREHOUSE_STOCK);
 export const payments = new PaymentLedger();

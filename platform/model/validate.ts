@@ -206,6 +206,14 @@ function checkWorkflow(context: ContextDefinition, report: Report) {
     }
     seen.add(state);
   }
+  for (const map of workflow.mapsWithoutSelector) {
+    report(
+      file,
+      subject,
+      `Map state "${map}" reaches a milestone but has no ItemSelector.`,
+      `give it an ItemSelector (e.g. { "line.$": "$$.Map.Item.Value" }): Ensemble adds the item index to it, because milestone ids inside a Map need $$.Map.Item.Index, which Step Functions offers only there.`,
+    );
+  }
   for (const problem of transitionProblems(workflow.asl)) {
     report(file, subject, `its workflow: ${problem}.`, `point every StartAt, Next, Default and Catch at a state of the same scope, and remove unreachable states.`);
   }

@@ -16,6 +16,11 @@ const TASK_PREFIX = "ensemble:task:";
 /** An event of the workflow's own context, before `defineContext` knows the context's name. */
 const OWN_EVENT_PREFIX = "ensemble:event:";
 export const MILESTONE_FUNCTION = "ensemble:milestone";
+/**
+ * The field a Map's ItemSelector adds to each item's input when the iteration publishes
+ * milestones: the item's index, part of those events' ids. Iteration tasks keep it in the state.
+ */
+export const MAP_INDEX_FIELD = "mapIndex";
 
 /** The placeholder `FunctionName` of a task state, bound by each interpreter. */
 export const taskFunction = (task: string) => `${TASK_PREFIX}${task}`;
@@ -113,8 +118,8 @@ export const milestoneRetry: readonly Retrier[] = [
 
 /**
  * A milestone: publishes `event` to the context's topic and passes the state on unchanged.
- * `defineWorkflow` writes the state's own name into the payload (and the Map index inside a
- * Map), which is what makes the event id deterministic.
+ * `defineWorkflow` writes the state's own name into the payload (and, inside a Map, the item's
+ * index, which the Map's ItemSelector adds as `mapIndex`), which makes the event id deterministic.
  *
  * @example
  * Placed: milestone(OrderPlaced, { key: "$.orderId", next: "Done" })
@@ -179,12 +184,15 @@ export interface WorkflowDefinition {
   readonly milestones: readonly MilestoneState[];
   /** Every state name, nested ones included, for the uniqueness check. */
   readonly stateNames: readonly string[];
+  /** Map states whose iteration reaches a milestone but that have no ItemSelector to pass the index. */
+  readonly mapsWithoutSelector: readonly string[];
 }
 
 /**
  * Declares a context's workflow. Walks every state, nested Map and Parallel states included, to
- * write each milestone's own state name (and Map index) into its payload, and records the tasks
- * and milestones it uses for `validate()` and the interpreters.
+ * write each milestone's own state name into its payload and, for milestones inside a Map, to
+ * pass the item index (`$$.Map.Item.Index`, which only the Map's ItemSelector can read) through
+ * the item's input as `mapIndex`; records the tasks and milestones for `validate()`.
  *
  * @example
  * export default defineWorkflow({
@@ -200,6 +208,8 @@ export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
   const milestones: MilestoneState[] = [];
   const stateNames: string[] = [];
 
+  const mapsWithoutSelector: string[] = [];
+
   const visit = (states: States, inMap: boolean): States =>
     Object.fromEntries(
       Object.entries(states).map(([name, state]) => {
@@ -214,14 +224,10 @@ export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
     if (taskName && !tasks.includes(taskName)) tasks.push(taskName);
     if (parameters?.FunctionName === MILESTONE_FUNCTION && parameters.Payload) {
       milestones.push({ state: name, eventType: String(parameters.Payload.type), inMap });
-      const payload = { ...parameters.Payload, state: name, ...(inMap ? { "mapIndex.$": "$$.Map.Item.Index" } : {}) };
+      const payload = { ...parameters.Payload, state: name, ...(inMap ? { "mapIndex.$": `$.${MAP_INDEX_FIELD}` } : {}) };
       return { ...state, Parameters: { ...parameters, Payload: payload } };
     }
-    if (state.Type === "Map") {
-      const processor = (state.ItemProcessor ?? state.Iterator) as { States: States } | undefined;
-      const key = state.ItemProcessor ? "ItemProcessor" : "Iterator";
-      return processor ? { ...state, [key]: { ...processor, States: visit(processor.States, true) } } : state;
-    }
+    if (state.Type === "Map") return visitMap(name, state);
     if (state.Type === "Parallel") {
       const branches = (state.Branches ?? []) as { States: States }[];
       return { ...state, Branches: branches.map((branch) => ({ ...branch, States: visit(branch.States, inMap) })) };
@@ -229,8 +235,26 @@ export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
     return state;
   };
 
+  // Step Functions offers `$$.Map.Item.Index` only in the Map's ItemSelector, not inside the
+  // iteration: so a Map whose iteration reaches milestones passes the index in each item's input.
+  const visitMap = (name: string, state: State): State => {
+    const key = state.ItemProcessor ? "ItemProcessor" : "Iterator";
+    const processor = state[key] as { States: States } | undefined;
+    if (!processor) return state;
+    const before = milestones.length;
+    const visited = { ...processor, States: visit(processor.States, true) };
+    if (milestones.length === before) return { ...state, [key]: visited };
+    const selectorKey = state.ItemSelector !== undefined || state.Parameters === undefined ? "ItemSelector" : "Parameters";
+    const selector = state[selectorKey];
+    if (typeof selector !== "object" || selector === null) {
+      mapsWithoutSelector.push(name);
+      return { ...state, [key]: visited };
+    }
+    return { ...state, [key]: visited, [selectorKey]: { ...selector, [`${MAP_INDEX_FIELD}.$`]: "$$.Map.Item.Index" } };
+  };
+
   const States = visit(spec.States, false);
-  return { kind: "workflow", asl: { ...spec, States }, tasks, milestones, stateNames };
+  return { kind: "workflow", asl: { ...spec, States }, tasks, milestones, stateNames, mapsWithoutSelector };
 }
 
 /**

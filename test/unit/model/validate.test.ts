@@ -34,9 +34,26 @@ describe("validate", () => {
     const valid = validate(topology, { stack: "dev" });
 
     // Assess
-    expect(valid.topics.map((t) => t.name)).toEqual(["orders.events", "notify-customer.dlq", "sales-ledger.dlq"]);
-    expect(valid.events.map((e) => e.type)).toEqual(["orders.OrderPlaced", "orders.OrderRejected"]);
-    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name)).toEqual(["notify-customer", "sales-ledger"]);
+    expect(valid.topics.map((t) => t.name)).toEqual([
+      "orders.events",
+      "shipping.events",
+      "billing.events",
+      "notify-customer.dlq",
+      "sales-ledger.dlq",
+      "start-shipping.dlq",
+      "start-billing.dlq",
+      "analytics.dlq",
+      "audit-archive.dlq",
+    ]);
+    expect(valid.events.map((e) => e.type)).toEqual([
+      "orders.OrderPlaced",
+      "orders.OrderRejected",
+      "shipping.ShipmentScheduled",
+      "shipping.LinePacked",
+      "shipping.ShipmentDispatched",
+      "billing.InvoiceIssued",
+    ]);
+    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name)).toEqual(["notify-customer", "sales-ledger", "start-shipping", "analytics", "audit-archive"]);
   });
 
   it("throws one TopologyError that lists every issue with its file and fix", () => {

@@ -24,6 +24,7 @@ const shippingWorkflow = () =>
       Pack: {
         Type: "Map",
         ItemsPath: "$.items",
+        ItemSelector: { "id.$": "$.id", "item.$": "$$.Map.Item.Value" },
         ItemProcessor: {
           StartAt: "PackItem",
           States: {
@@ -63,7 +64,10 @@ describe("workflow helpers", () => {
 
   it("write each milestone's state name, the execution id and (inside a Map) the item index into its payload", () => {
     const { workflow } = shipping();
-    const states = workflow!.asl.States as Record<string, { Parameters?: { Payload?: unknown }; ItemProcessor?: { States: Record<string, { Parameters: { Payload: unknown } }> } }>;
+    const states = workflow!.asl.States as Record<
+      string,
+      { Parameters?: { Payload?: unknown }; ItemSelector?: unknown; ItemProcessor?: { States: Record<string, { Parameters: { Payload: unknown } }> } }
+    >;
 
     expect(states.Shipped!.Parameters!.Payload).toEqual({
       type: "shipping.Shipped",
@@ -78,8 +82,10 @@ describe("workflow helpers", () => {
       "data.$": "$",
       "executionId.$": "$$.Execution.Id",
       state: "ItemPacked",
-      "mapIndex.$": "$$.Map.Item.Index",
+      "mapIndex.$": "$.mapIndex",
     });
+    // Step Functions offers the index only in the Map's ItemSelector: it travels in the item's input.
+    expect(states.Pack!.ItemSelector).toEqual({ "id.$": "$.id", "item.$": "$$.Map.Item.Value", "mapIndex.$": "$$.Map.Item.Index" });
     expect(workflow!.milestones).toEqual([
       { state: "ItemPacked", eventType: "shipping.ItemPacked", inMap: true },
       { state: "Shipped", eventType: "shipping.Shipped", inMap: false },
@@ -116,6 +122,18 @@ describe("validate, for workflows", () => {
     expect(problems({ contexts: [context, other], consumers: [] })).toEqual([
       `${THIS_FILE}: context "shipping": milestone state "Invoiced" publishes "billing.Invoiced", which is not an event of this context. Fix: a context publishes only its own events: declare the event in this context's events, or publish it from its own context.`,
       `${THIS_FILE}: context "shipping": declares event "shipping.Shipped", but no milestone state publishes it. Fix: add a milestone(Shipped, ...) state to the workflow, or remove the event.`,
+    ]);
+  });
+
+  it("rejects a Map whose iteration reaches a milestone but has no ItemSelector to pass the index", () => {
+    const workflow = defineWorkflow({
+      StartAt: "Each",
+      States: {
+        Each: { Type: "Map", ItemsPath: "$.items", ItemProcessor: { StartAt: "Packed", States: { Packed: milestone(Packed, { key: "$.id", end: true }) } }, End: true },
+      },
+    });
+    expect(problems({ contexts: [defineContext({ name: "shipping", events: [Packed], workflow })], consumers: [] })).toEqual([
+      `${THIS_FILE}: context "shipping": Map state "Each" reaches a milestone but has no ItemSelector. Fix: give it an ItemSelector (e.g. { "line.$": "$$.Map.Item.Value" }): Ensemble adds the item index to it, because milestone ids inside a Map need $$.Map.Item.Index, which Step Functions offers only there.`,
     ]);
   });
 

@@ -1,0 +1,13 @@
+import type { InvoiceRequest } from "../../contexts/billing/domain";
+import type { ConsumedEvent } from "../../platform/model";
+import { startsWorkflow } from "../../platform/runtime";
+import consumer from "./consumer";
+
+/** The billing workflow's input for a dispatched shipment: the order and what the customer paid for it. */
+export function invoiceRequestFor(event: ConsumedEvent<typeof consumer>): InvoiceRequest {
+  const { orderId, customerId, shipmentId, totalCents, currency } = event.data;
+  return { orderId, customerId, shipmentId, totalCents, currency };
+}
+
+/** One billing execution per ShipmentDispatched event, named after the event id: a redelivery starts nothing. */
+export const handler = startsWorkflow(consumer, { input: invoiceRequestFor });

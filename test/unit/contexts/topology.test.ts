@@ -1,0 +1,107 @@
+import validateAsl from "asl-validator";
+import { billing, contexts, orders, shipping } from "../../../contexts";
+import { bindWorkflow, validate } from "../../../platform/model";
+import { topology } from "../../../topology";
+
+type Json = Record<string, unknown>;
+
+describe("the example topology", () => {
+  const valid = validate(topology, { stack: "dev" });
+
+  it("validates for a stack, and for the longest stack name allowed", () => {
+    expect(() => validate(topology)).not.toThrow();
+    expect(valid.contexts.map((c) => c.name)).toEqual(["orders", "shipping", "billing"]);
+  });
+
+  it("declares these events, topics and subscribers", () => {
+    expect(valid.events.map((e) => e.type)).toEqual([
+      "orders.OrderPlaced",
+      "orders.OrderRejected",
+      "shipping.ShipmentScheduled",
+      "shipping.LinePacked",
+      "shipping.ShipmentDispatched",
+      "billing.InvoiceIssued",
+    ]);
+    expect(valid.topics.map((t) => [t.name, t.purpose])).toEqual([
+      ["orders.events", "events"],
+      ["shipping.events", "events"],
+      ["billing.events", "events"],
+      ["notify-customer.dlq", "dead-letter"],
+      ["sales-ledger.dlq", "dead-letter"],
+      ["start-shipping.dlq", "dead-letter"],
+      ["start-billing.dlq", "dead-letter"],
+      ["analytics.dlq", "dead-letter"],
+      ["audit-archive.dlq", "dead-letter"],
+    ]);
+    const subscribers = Object.fromEntries(valid.events.map((e) => [e.type, valid.subscribersOf(e.type).map((c) => c.name)]));
+    expect(subscribers).toEqual({
+      "orders.OrderPlaced": ["notify-customer", "sales-ledger", "start-shipping", "analytics", "audit-archive"],
+      "orders.OrderRejected": ["notify-customer", "analytics", "audit-archive"],
+      "shipping.ShipmentScheduled": ["analytics", "audit-archive"],
+      "shipping.LinePacked": ["analytics", "audit-archive"],
+      "shipping.ShipmentDispatched": ["notify-customer", "start-billing", "analytics", "audit-archive"],
+      "billing.InvoiceIssued": ["notify-customer", "analytics", "audit-archive"],
+    });
+  });
+
+  it("gives each consumer group its own batching and scaling, and chains the workflows", () => {
+    const settings = Object.fromEntries(
+      valid.consumers.map((c) => [c.name, { batch: c.batch, scaling: c.scaling, starts: c.startWorkflow?.name }]),
+    );
+    expect(settings).toEqual({
+      "notify-customer": { batch: { size: 50, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 4 }, starts: undefined },
+      "sales-ledger": { batch: { size: 500, windowSeconds: 5 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: undefined },
+      "start-shipping": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 10 }, starts: "shipping" },
+      "start-billing": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 5 }, starts: "billing" },
+      analytics: { batch: { size: 500, windowSeconds: 2 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: undefined },
+      "audit-archive": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 1 }, starts: undefined },
+    });
+  });
+
+  it("lets every workflow publish each of its context's events from some milestone", () => {
+    expect(Object.fromEntries(contexts.map((c) => [c.name, c.workflow!.milestones.map((m) => [m.state, m.eventType, m.inMap])]))).toEqual({
+      orders: [
+        ["Placed", "orders.OrderPlaced", false],
+        ["Rejected", "orders.OrderRejected", false],
+      ],
+      shipping: [
+        ["Scheduled", "shipping.ShipmentScheduled", false],
+        ["Packed", "shipping.LinePacked", true],
+        ["Dispatched", "shipping.ShipmentDispatched", false],
+      ],
+      billing: [["Issued", "billing.InvoiceIssued", false]],
+    });
+    expect(shipping.workflow!.tasks).toEqual(["PlanShipment", "PackLine", "DispatchShipment", "RebookCarrier"]);
+    expect(billing.workflow!.tasks).toEqual(["ComputeTax", "ReserveInvoiceNumber", "IssueInvoice", "VoidInvoiceNumber"]);
+  });
+
+  it("passes the Map item index to the milestones inside the shipping Map (their event ids include it)", () => {
+    const packLines = shipping.workflow!.asl.States.PackLines as unknown as Json & { ItemSelector: Json; ItemProcessor: { States: Record<string, { Parameters: { Payload: Json } }> } };
+    // Step Functions offers $$.Map.Item.Index only in the ItemSelector: Ensemble adds it there...
+    expect(packLines.ItemSelector).toEqual({
+      "orderId.$": "$.orderId",
+      "shipmentId.$": "$.shipmentId",
+      "line.$": "$$.Map.Item.Index",
+      "sku.$": "$$.Map.Item.Value.sku",
+      "quantity.$": "$$.Map.Item.Value.quantity",
+      "mapIndex.$": "$$.Map.Item.Index",
+    });
+    // ...and the milestone inside reads it from the item's state, which PackLine keeps.
+    expect(packLines.ItemProcessor.States.Packed!.Parameters.Payload).toEqual({
+      type: "shipping.LinePacked",
+      "key.$": "$.shipmentId",
+      "data.$": "$",
+      "executionId.$": "$$.Execution.Id",
+      state: "Packed",
+      "mapIndex.$": "$.mapIndex",
+    });
+    expect(packLines).toMatchObject({ ItemsPath: "$.lines", ResultPath: null });
+    // Milestones outside the Map carry no index.
+    expect((shipping.workflow!.asl.States.Dispatched as unknown as { Parameters: { Payload: Json } }).Parameters.Payload).not.toHaveProperty("mapIndex.$");
+  });
+
+  it.each([orders, shipping, billing])("binds the $name workflow into valid ASL", (context) => {
+    const asl = bindWorkflow(context.workflow!, { task: (task) => `arn:aws:lambda:eu-west-1:123456789012:function:dev-${context.name}-${task}`, milestone: "arn:aws:lambda:eu-west-1:123456789012:function:dev-publisher" });
+    expect(validateAsl(asl).errors).toEqual([]);
+  });
+});
