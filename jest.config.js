@@ -9,6 +9,9 @@ const transform = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Global, not per project (jest ignores it there): integration and e2e tests wait on a real
+  // broker, and the Pulumi mock runs bundle every function.
+  testTimeout: 180_000,
   projects: [
     {
       displayName: "unit",
@@ -25,7 +28,16 @@ module.exports = {
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
       globalTeardown: "<rootDir>/test/support/global-teardown.ts",
-      testTimeout: 120_000,
+    },
+    {
+      // The whole topology through the local runtime, on the same one broker per run.
+      displayName: "e2e",
+      testEnvironment: "node",
+      transform,
+      setupFiles: ["<rootDir>/test/support/env.ts"],
+      testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/support/global-setup.ts",
+      globalTeardown: "<rootDir>/test/support/global-teardown.ts",
     },
   ],
 };

@@ -1,63 +1,116 @@
+import { randomUUID } from "node:crypto";
+import * as http from "node:http";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Kafka, logLevel } from "kafkajs";
+import { demoScenario } from "../../contexts/orders/demo";
 import { topology } from "../../topology";
 import { formatIssue, TopologyError, validate } from "../model";
 import { BrokerPath, startBroker } from "./broker";
-import { ensureTopics } from "./topics";
+import { runDemo, takeSnapshot } from "./demo";
+import { LocalRuntime } from "./runtime";
+import { liveView, renderSummary } from "./view";
 
 const program = new Command("npm start --")
-  .description("Runs the topology on a real local Kafka broker: validates it, gets a broker, creates its topics.")
-  .addOption(
-    new Option("--broker <path>", "force how the broker is obtained (default: KAFKA_BROKERS, else testcontainers, else host)").choices(
-      Object.values(BrokerPath),
-    ),
+  .description(
+    "Runs the whole topology on one machine on a real Kafka broker: each context's state machine, each consumer group's handler behind an emulated MSK event source mapping. By default it plays a demo of orders and exits 0 only if every expected event reached every subscribed group.",
   )
+  .option("--orders <n>", "orders the demo places (some are invalid, out of stock or declined)", positiveInt, 200)
+  .option("--rate <n>", "orders started per second", positiveInt, 50)
+  .option("--timeout <seconds>", "give up on the demo after this long", positiveInt, 300)
+  .option("--keep", "keep running after the demo and accept new executions over HTTP (see --port)", false)
+  .option("--port <n>", "with --keep: POST /executions/<context> {name?, input} starts one; GET /status shows progress", positiveInt, 4040)
+  .addOption(
+    new Option("--broker <path>", "force how the broker is obtained (default: KAFKA_BROKERS, else testcontainers, else the host jars)").choices(Object.values(BrokerPath)),
+  )
+  .option("--stack <name>", "stack name in consumer group ids and state machine names", "local")
   .option("--partitions <n>", "partitions of each topic it creates", positiveInt, 3)
-  .option("--stack <name>", "stack name used in consumer group ids", "local")
-  .option("--keep", "keep the broker running until Ctrl-C, for other tools to use", false)
+  .addOption(new Option("--log-level <level>", "handlers' Powertools log level").choices(["SILENT", "ERROR", "WARN", "INFO", "DEBUG"]).default("SILENT"))
   .addHelpText(
     "after",
     "\nEnvironment: KAFKA_BROKERS (use this broker), KAFKA_IMAGE (testcontainers image), ENSEMBLE_BROKER (same as --broker).",
   );
 
+interface Options {
+  orders: number;
+  rate: number;
+  timeout: number;
+  keep: boolean;
+  port: number;
+  broker?: BrokerPath;
+  stack: string;
+  partitions: number;
+  logLevel: string;
+}
+
 async function main(): Promise<void> {
-  const options = program.parse().opts<{ broker?: BrokerPath; partitions: number; stack: string; keep: boolean }>();
+  const options = program.parse().opts<Options>();
+  process.env.POWERTOOLS_LOG_LEVEL = options.logLevel;
   const valid = validate(topology, { stack: options.stack });
-  const env = options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env;
-  const broker = await startBroker({ env });
+  const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env });
+  const kafka = new Kafka({ clientId: "ensemble-local", brokers: broker.brokers, logLevel: logLevel.NOTHING });
+  const runtime = new LocalRuntime({ topology: valid, stack: options.stack, kafka, brokers: broker.brokers, partitions: options.partitions });
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await runtime.stop().catch(() => {});
+    await broker.stop();
+  };
+  const interrupted = (code: number) => () => void shutdown().then(() => process.exit(code));
+  process.once("SIGINT", interrupted(130));
+  process.once("SIGTERM", interrupted(143));
 
-  const stop = async () => broker.stop();
   try {
-    const admin = new Kafka({ clientId: "ensemble-local", brokers: broker.brokers, logLevel: logLevel.ERROR }).admin();
-    await admin.connect();
-    const created = await ensureTopics(admin, valid.topics, { partitions: options.partitions });
-    await admin.disconnect();
-
-    console.log(`\nEnsemble (local, stack "${options.stack}") on ${broker.brokers.join(",")} via ${broker.path}`);
-    console.table(
-      valid.topics.map((topic) => ({
-        topic: topic.name,
-        purpose: topic.purpose,
-        owner: topic.owner,
-        created: created.includes(topic.name) ? "now" : "existed",
-      })),
-    );
-    console.table(
-      valid.events.map((event) => ({
-        event: event.type,
-        subscribers: valid.subscribersOf(event.type).map((c) => c.name).join(", ") || "(none)",
-      })),
-    );
+    await runtime.start();
+    const result = await runDemo(runtime, demoScenario(options.orders), {
+      rate: options.rate,
+      timeoutMs: options.timeout * 1000,
+      onSnapshot: liveView(),
+    });
+    console.log(renderSummary(result).join("\n"));
+    process.exitCode = result.ok ? 0 : 1;
     if (options.keep) {
-      console.log(`Broker up. In another shell: export KAFKA_BROKERS=${broker.brokers.join(",")}  (Ctrl-C stops it)`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
+      process.removeAllListeners("SIGINT"); // in --keep mode Ctrl-C is the normal way out
+      await serve(runtime, options.port);
     }
   } finally {
-    await stop();
+    await shutdown();
   }
+}
+
+/** Accepts executions over HTTP until Ctrl-C, redrawing the live view. */
+async function serve(runtime: LocalRuntime, port: number): Promise<void> {
+  const startedAt = Date.now();
+  const view = liveView();
+  const server = http.createServer((request, response) => {
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(`${JSON.stringify(body, null, 2)}\n`);
+    };
+    const match = /^\/executions\/([a-z0-9-]+)$/.exec(request.url ?? "");
+    if (request.method === "GET" && request.url === "/status") {
+      void takeSnapshot(runtime, 0, 0, startedAt).then((snapshot) => reply(200, snapshot));
+      return;
+    }
+    if (request.method !== "POST" || !match) return reply(404, { error: "use POST /executions/<context> or GET /status" });
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    request.on("end", () => {
+      try {
+        const parsed = JSON.parse(body || "{}") as { name?: string; input?: unknown };
+        const execution = runtime.startExecution(match[1]!, parsed.name ?? randomUUID(), parsed.input ?? parsed);
+        reply(202, { executionArn: execution.executionArn });
+      } catch (error) {
+        reply(400, { error: (error as Error).message });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, resolve));
+  console.log(`\nAccepting executions: curl -X POST localhost:${port}/executions/orders -d '{"input": {...}}'  (Ctrl-C stops)`);
+  const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);
+  await new Promise<void>((resolve) => process.once("SIGINT", resolve));
+  clearInterval(timer);
+  server.close();
 }
 
 function positiveInt(value: string): number {
@@ -67,10 +120,6 @@ function positiveInt(value: string): number {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof TopologyError) {
-    console.error(error.issues.map(formatIssue).join("\n"));
-  } else {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-  }
+  console.error(error instanceof TopologyError ? error.issues.map(formatIssue).join("\n") : error instanceof Error ? `${error.name}: ${error.message}` : error);
   process.exitCode = 1;
 });

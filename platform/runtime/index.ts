@@ -14,7 +14,7 @@ export { EventInProgressError, IDEMPOTENCY_TABLE_SCHEMA, idempotencyStoreFromEnv
 export { createKafka, KafkaAuth, kafkaConfig, type KafkaSettings, kafkaSettingsFromEnv } from "./kafka";
 export { isKafkaEvent, type KafkaBatchItemFailure, type KafkaBatchResponse, type KafkaEvent, type KafkaRecord } from "./msk";
 export { MilestoneInput, MilestonePublisher, type MilestoneResult, milestoneHandler } from "./publisher";
-export { startsWorkflow, type StartsWorkflowOptions } from "./start-workflow";
+export { startsWorkflow, type StartsWorkflowOptions, useWorkflowStarter } from "./start-workflow";
 export {
   executionName,
   RecordingWorkflowStarter,

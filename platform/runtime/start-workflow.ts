@@ -4,14 +4,34 @@ import type { ReceivedEnvelope } from "./envelope";
 import { RuntimeConfigError } from "./errors";
 import { executionName, SfnWorkflowStarter, type WorkflowStarter } from "./workflow";
 
+/**
+ * A starter the process uses for every workflow-starting group that is not given one: the local
+ * runtime registers its own (executions on the local broker), before it loads the handlers.
+ */
+let registered: { starter: WorkflowStarter; stateMachineOf: (context: string) => string } | undefined;
+
+/**
+ * Makes `starter` the default of `startsWorkflow` in this process; `stateMachineOf` names the
+ * state machine of a context as the starter knows it. Returns a function that undoes it.
+ *
+ * @example
+ * const restore = useWorkflowStarter(localStarter, (context) => context);
+ */
+export function useWorkflowStarter(starter: WorkflowStarter, stateMachineOf: (context: string) => string = (context) => context): () => void {
+  registered = { starter, stateMachineOf };
+  return () => {
+    registered = undefined;
+  };
+}
+
 export interface StartsWorkflowOptions<C extends ConsumerDefinition> extends ConsumeOptions {
   /** Maps an event to the execution input of the started workflow. */
   readonly input: (event: ReceivedEvent<C>, context: RecordContext) => unknown;
-  /** @default Step Functions (`SfnWorkflowStarter`) */
+  /** @default the starter registered with `useWorkflowStarter`, else Step Functions (`SfnWorkflowStarter`) */
   readonly starter?: WorkflowStarter;
   /**
    * The state machine to start: its ARN on AWS, the context name locally.
-   * @default process.env.ENSEMBLE_START_STATE_MACHINE_ARN (set by the infra)
+   * @default process.env.ENSEMBLE_START_STATE_MACHINE_ARN (set by the infra), else the registered starter's name for the context
    */
   readonly stateMachine?: string;
 }
@@ -31,19 +51,25 @@ export function startsWorkflow<C extends ConsumerDefinition>(consumer: C, option
     throw new RuntimeConfigError(`Consumer group "${consumer.name}" declares no startWorkflow; add startWorkflow: <context> to its definition.`);
   }
   const target = consumer.startWorkflow.name;
-  const stateMachine = options.stateMachine ?? process.env.ENSEMBLE_START_STATE_MACHINE_ARN;
-  if (!stateMachine) {
-    throw new RuntimeConfigError(
-      `Consumer group "${consumer.name}" starts context "${target}" but has no state machine: set ENSEMBLE_START_STATE_MACHINE_ARN (the infra does) or pass stateMachine.`,
-    );
-  }
-  const starter = options.starter ?? new SfnWorkflowStarter();
+  // Resolved on first use, not at load: a bundle must load (and the local runtime register its
+  // starter) before anything is started.
+  const resolve = () => {
+    const stateMachine = options.stateMachine ?? process.env.ENSEMBLE_START_STATE_MACHINE_ARN ?? registered?.stateMachineOf(target);
+    if (!stateMachine) {
+      throw new RuntimeConfigError(
+        `Consumer group "${consumer.name}" starts context "${target}" but has no state machine: set ENSEMBLE_START_STATE_MACHINE_ARN (the infra does) or pass stateMachine.`,
+      );
+    }
+    return { stateMachine, starter: options.starter ?? registered?.starter ?? (sfn ??= new SfnWorkflowStarter()) };
+  };
+  let sfn: SfnWorkflowStarter | undefined;
 
   return consume(
     consumer,
     async (event, context) => {
       // The envelope's id; TypeScript cannot see it through the still-generic event union.
       const { id } = event as ReceivedEnvelope;
+      const { stateMachine, starter } = resolve();
       const result = await starter.start({
         stateMachine,
         name: executionName(consumer.name, id),

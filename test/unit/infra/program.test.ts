@@ -28,6 +28,8 @@ async function comparable(value: unknown): Promise<unknown> {
   return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await comparable(child)])));
 }
 
+const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+
 const policyOf = (resource: RecordedResource): Statement[] => JSON.parse(resource.inputs.policy as string).Statement;
 const statementsWith = (statements: Statement[], action: string) => statements.filter((s) => s.Action.includes(action));
 
@@ -79,21 +81,23 @@ describe("the Pulumi program under mocks", () => {
         "aws:ec2/routeTableAssociation:RouteTableAssociation": expected.subnets,
         "aws:ec2/securityGroup:SecurityGroup": 3,
         "aws:ec2/vpcEndpoint:VpcEndpoint": 4,
-        // kafka: cluster, configuration, broker logs, 1 context topic + 2 dead-letter topics
+        // kafka: cluster, configuration, broker logs, 3 context topics + 6 dead-letter topics
         "aws:msk/cluster:Cluster": 1,
         "aws:msk/configuration:Configuration": 1,
-        "aws:msk/topic:Topic": 3,
-        // orders: 4 tasks + publisher; 2 consumer groups: 7 functions, each with role, policy, log group
-        "aws:lambda/function:Function": 7,
-        "aws:iam/role:Role": 8,
-        "aws:iam/rolePolicy:RolePolicy": 8,
-        "aws:cloudwatch/logGroup:LogGroup": 9,
-        "aws:sfn/stateMachine:StateMachine": 1,
-        // consumer groups: one mapping per subscribed context, a table, two alarms, a dead-letter metric
-        "aws:lambda/eventSourceMapping:EventSourceMapping": 2,
-        "aws:dynamodb/table:Table": 2,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
-        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2,
+        "aws:msk/topic:Topic": 9,
+        // 3 contexts x (4 tasks + publisher) + 6 consumer groups = 21 functions, each with role,
+        // policy and log group; plus a role, policy and log group per state machine, and broker logs
+        "aws:lambda/function:Function": 21,
+        "aws:iam/role:Role": 24,
+        "aws:iam/rolePolicy:RolePolicy": 24,
+        "aws:cloudwatch/logGroup:LogGroup": 25,
+        "aws:sfn/stateMachine:StateMachine": 3,
+        // consumer groups: one mapping per subscribed context (3 + 1 + 1 + 1 + 3 + 3), a table,
+        // two alarms and a dead-letter metric each
+        "aws:lambda/eventSourceMapping:EventSourceMapping": 12,
+        "aws:dynamodb/table:Table": 6,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 12,
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 6,
         "aws:cloudwatch/dashboard:Dashboard": 1,
       });
     });
@@ -118,7 +122,17 @@ describe("the Pulumi program under mocks", () => {
 
     it("creates one topic per context and one dead-letter topic per group with the stack's partitions", () => {
       const topics = Object.fromEntries(run.mocks.byType("aws:msk/topic:Topic").map((t) => [t.inputs.name, t.inputs]));
-      expect(Object.keys(topics).sort()).toEqual(["notify-customer.dlq", "orders.events", "sales-ledger.dlq"]);
+      expect(Object.keys(topics).sort()).toEqual([
+        "analytics.dlq",
+        "audit-archive.dlq",
+        "billing.events",
+        "notify-customer.dlq",
+        "orders.events",
+        "sales-ledger.dlq",
+        "shipping.events",
+        "start-billing.dlq",
+        "start-shipping.dlq",
+      ]);
       expect(topics["orders.events"]).toMatchObject({ partitionCount: expected.partitions, replicationFactor: expected.replication });
       expect(topics["notify-customer.dlq"]).toMatchObject({ partitionCount: expected.dlqPartitions, replicationFactor: expected.replication });
     });
@@ -127,7 +141,14 @@ describe("the Pulumi program under mocks", () => {
       const mappings = Object.fromEntries(
         run.mocks.byType("aws:lambda/eventSourceMapping:EventSourceMapping").map((m) => [m.inputs.amazonManagedKafkaEventSourceConfig.consumerGroupId, m.inputs]),
       );
-      expect(Object.keys(mappings).sort()).toEqual([`${stack}.notify-customer.orders`, `${stack}.sales-ledger.orders`]);
+      expect(Object.keys(mappings).sort()).toEqual(
+        [
+          ...["analytics", "audit-archive", "notify-customer"].flatMap((group) => ["billing", "orders", "shipping"].map((context) => `${stack}.${group}.${context}`)),
+          `${stack}.sales-ledger.orders`,
+          `${stack}.start-billing.shipping`,
+          `${stack}.start-shipping.orders`,
+        ].sort(),
+      );
       expect(mappings[`${stack}.notify-customer.orders`]).toMatchObject({
         eventSourceArn: CLUSTER(stack),
         topics: ["orders.events"],
@@ -177,8 +198,13 @@ describe("the Pulumi program under mocks", () => {
       expect(validateAsl(definition).errors).toEqual([]);
       const functionArns = JSON.stringify(definition).match(/"FunctionName":"[^"]+"/g)!.map((m) => m.slice(16, -1));
       const own = run.mocks.byType("aws:lambda/function:Function").filter((f) => f.name.startsWith("EnsembleOrders"));
+      expect(validateAsl(definition).isValid).toBe(true);
       expect(new Set(functionArns)).toEqual(new Set(own.map((f) => `arn:aws:lambda:eu-west-1:123456789012:function/${f.name}`)));
       expect(JSON.stringify(definition)).not.toContain("ensemble:");
+      // every context's generated definition is valid ASL
+      for (const each of run.mocks.byType("aws:sfn/stateMachine:StateMachine")) {
+        expect({ machine: each.inputs.name, errors: validateAsl(JSON.parse(each.inputs.definition as string)).errors }).toEqual({ machine: each.inputs.name, errors: [] });
+      }
     });
 
     it("sets log retention from the stack", () => {
@@ -187,14 +213,26 @@ describe("the Pulumi program under mocks", () => {
 
     it("alarms on each group's offset lag with the stack's threshold", () => {
       const alarms = run.mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricName === "OffsetLag");
-      expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual([`${stack}-notify-customer`, `${stack}-sales-ledger`]);
+      expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual(
+        ["analytics", "audit-archive", "notify-customer", "sales-ledger", "start-billing", "start-shipping"].map((group) => `${stack}-${group}`),
+      );
       for (const alarm of alarms) expect(alarm.inputs.threshold).toBe(expected.lag);
     });
 
     it("exports the cluster, its IAM brokers, topics, state machines, functions and the dashboard", async () => {
       expect(await awaitOutput(run.program.clusterArn)).toBe(CLUSTER(stack));
       expect(await awaitOutput(run.program.bootstrapBrokersIam)).toMatch(/:9098/);
-      expect(run.program.topics).toEqual(["orders.events", "notify-customer.dlq", "sales-ledger.dlq"]);
+      expect(run.program.topics).toEqual([
+        "orders.events",
+        "shipping.events",
+        "billing.events",
+        "notify-customer.dlq",
+        "sales-ledger.dlq",
+        "start-shipping.dlq",
+        "start-billing.dlq",
+        "analytics.dlq",
+        "audit-archive.dlq",
+      ]);
       // The mocks name every ARN after the logical resource name.
       expect(await awaitOutput(run.program.stateMachineArns.orders!)).toBe("arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleOrdersStateMachine");
       expect(await awaitOutput(run.program.consumerFunctions["notify-customer"]!)).toBe(`${stack}-notify-customer`);
@@ -212,34 +250,49 @@ describe("the Pulumi program under mocks", () => {
         expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
       });
 
-      it("lets each consumer read exactly its subscribed topics and write only its dead-letter topic", () => {
-        for (const group of ["NotifyCustomer", "SalesLedger"]) {
-          const statements = policies()[`Ensemble${group}Policy`]!;
-          const dlq = group === "NotifyCustomer" ? "notify-customer.dlq" : "sales-ledger.dlq";
-          expect(statementsWith(statements, "kafka-cluster:ReadData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, "orders.events")]);
-          expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, dlq)]);
-          expect(statementsWith(statements, "kafka-cluster:AlterGroup").flatMap((s) => s.Resource)).toEqual([
-            `arn:aws:kafka:eu-west-1:123456789012:group/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${stack}.${dlq.replace(".dlq", "")}.orders`,
-          ]);
+      it("lets each consumer read exactly its subscribed topics, use only its group ids and write only its dead-letter topic", () => {
+        for (const consumer of consumers) {
+          const statements = policies()[`Ensemble${pascal(consumer.name)}Policy`]!;
+          const contextsRead = [...new Set(consumer.on.map((event) => event.context))];
+          expect(statementsWith(statements, "kafka-cluster:ReadData").flatMap((s) => s.Resource).sort()).toEqual(
+            contextsRead.map((context) => TOPIC(stack, `${context}.events`)).sort(),
+          );
+          expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, `${consumer.name}.dlq`)]);
+          expect(statementsWith(statements, "kafka-cluster:AlterGroup").flatMap((s) => s.Resource).sort()).toEqual(
+            contextsRead.map((context) => `arn:aws:kafka:eu-west-1:123456789012:group/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${stack}.${consumer.name}.${context}`).sort(),
+          );
         }
       });
 
+      it("lets only workflow-starting groups start executions, and only of the context they start", () => {
+        const starters = Object.entries(policies()).filter(([, statements]) => statementsWith(statements, "states:StartExecution").length > 0);
+        expect(starters.map(([name]) => name).sort()).toEqual(["EnsembleStartBillingPolicy", "EnsembleStartShippingPolicy"]);
+        expect(statementsWith(policies().EnsembleStartShippingPolicy!, "states:StartExecution").flatMap((s) => s.Resource)).toEqual([
+          "arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleShippingStateMachine",
+        ]);
+      });
+
       it("lets each publisher write exactly its context's topic", () => {
-        const statements = policies().EnsembleOrdersPublisherPolicy!;
-        expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, "orders.events")]);
-        expect(statementsWith(statements, "kafka-cluster:ReadData")).toEqual([]);
+        for (const context of contexts) {
+          const statements = policies()[`Ensemble${pascal(context.name)}PublisherPolicy`]!;
+          expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, `${context.name}.events`)]);
+          expect(statementsWith(statements, "kafka-cluster:ReadData")).toEqual([]);
+        }
       });
 
       it("lets each state machine invoke exactly its own functions, and task functions touch no Kafka", () => {
-        const invoke = statementsWith(policies().EnsembleOrdersStateMachinePolicy!, "lambda:InvokeFunction").flatMap((s) => s.Resource);
-        const own = run.mocks
-          .byType("aws:lambda/function:Function")
-          .filter((f) => f.name.startsWith("EnsembleOrders"))
-          .map((f) => `arn:aws:lambda:eu-west-1:123456789012:function/${f.name}`);
-        expect(invoke.sort()).toEqual(own.sort());
-        expect(own).toHaveLength(5);
-        for (const task of ["ValidateOrder", "ReserveStock", "ChargePayment", "ReleaseStock"]) {
-          expect(policies()[`EnsembleOrders${task}Policy`]!.flatMap((s) => s.Action).filter((a) => a.startsWith("kafka"))).toEqual([]);
+        for (const context of contexts) {
+          const prefix = `Ensemble${pascal(context.name)}`;
+          const invoke = statementsWith(policies()[`${prefix}StateMachinePolicy`]!, "lambda:InvokeFunction").flatMap((s) => s.Resource);
+          const own = run.mocks
+            .byType("aws:lambda/function:Function")
+            .filter((f) => f.name.startsWith(prefix))
+            .map((f) => `arn:aws:lambda:eu-west-1:123456789012:function/${f.name}`);
+          expect(invoke.sort()).toEqual(own.sort());
+          expect(own).toHaveLength(context.tasks.length + 1);
+          for (const task of context.tasks) {
+            expect(policies()[`${prefix}${task.name}Policy`]!.flatMap((s) => s.Action).filter((a) => a.startsWith("kafka"))).toEqual([]);
+          }
         }
       });
     });

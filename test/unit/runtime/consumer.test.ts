@@ -80,11 +80,25 @@ describe("startsWorkflow", () => {
     });
   });
 
-  it("refuses a consumer that declares no workflow, or a missing state machine", () => {
+  it("refuses a consumer that declares no workflow", () => {
     const plain = defineConsumer({ name: "plain", on: [source.events.StepReached] });
     expect(() => startsWorkflow(plain, { input: () => ({}) })).toThrow('Consumer group "plain" declares no startWorkflow; add startWorkflow: <context> to its definition.');
-    expect(() => startsWorkflow(consumer, { input: () => ({}) })).toThrow(
-      'Consumer group "start-shipping" starts context "shipping" but has no state machine: set ENSEMBLE_START_STATE_MACHINE_ARN (the infra does) or pass stateMachine.',
-    );
+  });
+
+  it("loads without a state machine, and fails (and so retries) each record until it has one", async () => {
+    // Prepare: as a bundle loads before the infra's environment is read
+    const errors: string[] = [];
+    const logger = Object.assign(silentLogger(), {});
+    const handler = startsWorkflow(consumer, { input: () => ({}), kafka: noBroker, logger, idempotency: new InMemoryPersistenceLayer() });
+    jest.spyOn(logger, "createChild").mockReturnValue(Object.assign(silentLogger(), { error: (message: string, extra: { error: Error }) => void errors.push(`${message}: ${extra.error.message}`) }) as never);
+
+    // Act
+    const response = await handler(deliveryOf(1, 7));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${source.name}.events-0`, offset: 7 } }] });
+    expect(errors).toEqual([
+      'handler failed; the record will be retried: Consumer group "start-shipping" starts context "shipping" but has no state machine: set ENSEMBLE_START_STATE_MACHINE_ARN (the infra does) or pass stateMachine.',
+    ]);
   });
 });

@@ -1,0 +1,831 @@
+import { randomUUID } from "node:crypto";
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { CONSUMER_DEFAULTS, type StartingPosition } from "../model";
+import { DeadLetterHeaders } from "../runtime/dead-letter";
+import { createIdempotentProducer } from "../runtime/kafka";
+import type { KafkaBatchResponse, KafkaEvent, KafkaRecord } from "../runtime/msk";
+import { type MskEventOptions, toMskEvent } from "./msk-event";
+
+/*
+ * A local stand-in for the AWS Lambda event source mapping (ESM) of Amazon MSK, as Ensemble's
+ * ConsumerGroup configures it (platform/infra/consumer-group.ts): one mapping = one topic and one
+ * Kafka consumer group id, provisioned pollers, filters, ReportBatchItemFailures, retries, bisect,
+ * maximum record age and a `kafka://<group>.dlq` on-failure destination. The AWS pages each rule
+ * comes from are cited where it is applied.
+ *
+ * Each invocation carries the records of one partition, in offset order, one batch at a time;
+ * partitions go on independently (up to `maxPollers` at once). Offsets are committed only up to the first
+ * record not yet settled, where settled means handled, filtered out or written to the on-failure
+ * topic, so a stop or a crash re-delivers (at least once) and never skips.
+ */
+
+/** Where a mapping is in one record's life, for the live view and the tests. */
+export interface DeliveredRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The record key as UTF-8, when it has one. */
+  readonly key?: string;
+  /** CloudEvent `id` and `type`, when the value is a JSON object carrying them. */
+  readonly id?: string;
+  readonly type?: string;
+}
+
+export interface InvocationReport {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly DeliveredRecord[];
+  /** How many times the batch's first record was retried before this invocation (0 = first try). */
+  readonly retry: number;
+  /** The batch is a half (or less) of a batch that failed with bisect on. */
+  readonly bisected: boolean;
+  /** `partial`: the function reported batch item failures; `failed`: it threw or answered nonsense. */
+  readonly outcome: "succeeded" | "partial" | "failed";
+  /** Offsets reported in `batchItemFailures` (partial outcome). */
+  readonly failedOffsets: readonly number[];
+  readonly error?: Error;
+  readonly durationMs: number;
+}
+
+export type FailureCause = "batch-item-failure" | "function-error" | "invalid-response";
+
+/** The `ensemble-dlq-reason` of records the mapping itself sends to the on-failure topic. */
+export const OnFailureReason = {
+  RetriesExhausted: "retries-exhausted",
+  RecordTooOld: "record-too-old",
+} as const;
+export type OnFailureReason = (typeof OnFailureReason)[keyof typeof OnFailureReason];
+
+export interface RetryReport {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record the retry starts from. */
+  readonly offset: number;
+  /** This retry's number, from 1. */
+  readonly retry: number;
+  /** The retry limit in force (-1 is applied as 10: there is always an on-failure topic). */
+  readonly maxRetries: number;
+  readonly cause: FailureCause;
+}
+
+export interface BisectReport {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offsets: readonly number[];
+  readonly halves: readonly [number, number];
+}
+
+/** Callbacks for what the mapping does; each is optional and must not throw. */
+export interface MappingObserver {
+  /** Records handed to the function, just before it runs. */
+  onDelivered?(records: readonly DeliveredRecord[]): void;
+  /** What an invocation came to. */
+  onInvoked?(report: InvocationReport): void;
+  /** Records the filters dropped: never delivered, committed with the rest. */
+  onFiltered?(records: readonly DeliveredRecord[]): void;
+  /** Records an invocation failed: those reported in `batchItemFailures`, or the whole batch. */
+  onFailed?(records: readonly DeliveredRecord[], cause: FailureCause): void;
+  onRetry?(retry: RetryReport): void;
+  onBisect?(bisect: BisectReport): void;
+  /** Records written to the on-failure topic (retries exhausted, or too old to deliver). */
+  onFailureDestination?(records: readonly DeliveredRecord[], reason: OnFailureReason): void;
+  /** The group's committed offset of a partition moved to `offset` (the next record to read). */
+  onCommit?(commit: { readonly topic: string; readonly partition: number; readonly offset: number }): void;
+  /** The consumer crashed (kafkajs restarts it from the committed offsets). */
+  onError?(error: Error): void;
+}
+
+export interface EventSourceMappingOptions {
+  readonly kafka: Kafka;
+  /** The Ensemble consumer group: names the function and the on-failure records' origin. */
+  readonly group: string;
+  /** The Kafka consumer group id, `<stack>.<group>.<context>`. */
+  readonly groupId: string;
+  /** Lambda takes one topic per MSK mapping. */
+  readonly topic: string;
+  /** The function: the consumer wrapper's `consume()` handler, or any Kafka event handler. */
+  readonly handler: (event: KafkaEvent) => Promise<KafkaBatchResponse | void>;
+  /** Records per invocation, at most. @default 100 */
+  readonly batchSize?: number;
+  /** How long the broker may gather records before answering a fetch, in seconds. @default 0 */
+  readonly windowSeconds?: number;
+  /** Filter patterns, ORed, as `filterPatterns()` writes them for AWS. @default none: every record */
+  readonly filters?: readonly string[];
+  /** Retries of a failing record (-1 = until it is too old; capped at 10 with an on-failure topic). @default 3 */
+  readonly retries?: number;
+  /** Records older than this go to the on-failure topic undelivered (-1 = no limit). @default -1 */
+  readonly maxRecordAgeSeconds?: number;
+  /** Split a batch in two when the function throws, to isolate the bad record. @default true */
+  readonly bisectOnError?: boolean;
+  /** Where a group without committed offsets starts. @default "TRIM_HORIZON" */
+  readonly startingPosition?: StartingPosition;
+  /** Partitions processed at once (Lambda caps pollers at the partition count). @default 2 */
+  readonly maxPollers?: number;
+  /** Shared by a group's mappings: its reserved concurrency. @default no limit beyond maxPollers */
+  readonly concurrency?: Limiter;
+  /** The `kafka://` on-failure destination: the group's `<group>.dlq`. */
+  readonly onFailureTopic: string;
+  /** ARN and bootstrap servers written into events and on-failure records. */
+  readonly eventSource?: MskEventOptions;
+  readonly observer?: MappingObserver;
+}
+
+/**
+ * A limit on concurrent invocations shared by a consumer group's mappings, as its reserved
+ * concurrency limits its Lambda across all of them. Waiters are served in arrival order.
+ *
+ * @example
+ * const limiter = new Limiter(5);
+ * await limiter.run(() => handler(event));
+ */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`A Limiter needs a whole limit of at least 1, got ${limit}.`);
+  }
+
+  /** Invocations running now. */
+  get running(): number {
+    return this.active;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await task();
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot straight to the next waiter, so a newcomer cannot overtake it. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+
+type FilterRule = string | number | boolean | null | { readonly exists: boolean };
+interface FilterLeaf {
+  readonly path: readonly string[];
+  readonly rules: readonly FilterRule[];
+}
+
+const NOT_JSON = Symbol("not JSON");
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Compiles filter patterns into a predicate over a record's value: true when one pattern (they
+ * are ORed) matches; no patterns accept everything. Implements the subset of Lambda's
+ * EventBridge-style pattern language Ensemble uses — exact values and `exists` on the `value`
+ * key, the only key Kafka mappings filter on — and rejects anything else, so a new operator
+ * cannot be silently ignored. A value that is not UTF-8 JSON matches no `value` pattern and is
+ * dropped, as the filter has no JSON to match against.
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-filtering.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-syntax
+ *
+ * @example
+ * const accepts = compileFilters(filterPatterns(["orders.OrderPlaced"]));
+ * accepts(Buffer.from('{"type":"orders.OrderPlaced"}')); // true
+ */
+export function compileFilters(patterns: readonly string[]): (value: Buffer | string | null | undefined) => boolean {
+  const compiled = patterns.map(parsePattern);
+  if (compiled.length === 0) return () => true;
+  return (value) => {
+    const json = decodeJson(value);
+    if (json === NOT_JSON) return false;
+    const record = { value: json };
+    return compiled.some((leaves) => leaves.every((leaf) => leafMatches(valuesAt(record, leaf.path), leaf.rules)));
+  };
+}
+
+function parsePattern(pattern: string): FilterLeaf[] {
+  const parsed: unknown = JSON.parse(pattern);
+  if (!isObject(parsed)) throw new Error(`Filter pattern ${pattern} is not a JSON object.`);
+  const unsupportedKey = Object.keys(parsed).find((key) => key !== "value");
+  if (unsupportedKey) throw new Error(`Filter pattern ${pattern} filters on "${unsupportedKey}"; Kafka mappings filter only on "value".`);
+  return leavesOf(parsed, [], pattern);
+}
+
+/** Flattens a pattern to its leaves, as EventBridge matches on paths. */
+function leavesOf(node: Record<string, unknown>, path: string[], pattern: string): FilterLeaf[] {
+  return Object.entries(node).flatMap(([key, child]) => {
+    if (Array.isArray(child)) {
+      for (const rule of child) if (!isSupportedRule(rule)) throw new Error(`Filter rule ${JSON.stringify(rule)} in ${pattern} is not supported locally (exact values and "exists" are).`);
+      return [{ path: [...path, key], rules: child as FilterRule[] }];
+    }
+    if (isObject(child)) return leavesOf(child, [...path, key], pattern);
+    throw new Error(`Filter pattern ${pattern} has ${JSON.stringify(child)} at "${[...path, key].join(".")}"; leaves must be arrays of rules.`);
+  });
+}
+
+function isSupportedRule(rule: unknown): rule is FilterRule {
+  if (rule === null || ["string", "number", "boolean"].includes(typeof rule)) return true;
+  return isObject(rule) && Object.keys(rule).length === 1 && typeof rule.exists === "boolean";
+}
+
+/** The leaf values at a path; arrays on the way are searched element by element, as EventBridge does. */
+function valuesAt(node: unknown, path: readonly string[]): unknown[] {
+  const [key, ...rest] = path;
+  if (key === undefined) return Array.isArray(node) ? node.flatMap((item) => valuesAt(item, [])) : isObject(node) ? [] : [node];
+  if (Array.isArray(node)) return node.flatMap((item) => valuesAt(item, path));
+  return isObject(node) && key in node ? valuesAt(node[key], rest) : [];
+}
+
+function leafMatches(values: readonly unknown[], rules: readonly FilterRule[]): boolean {
+  return rules.some((rule) => {
+    if (rule !== null && typeof rule === "object") return rule.exists === (values.length > 0);
+    return values.some((value) => value === rule);
+  });
+}
+
+function decodeJson(value: Buffer | string | null | undefined): unknown {
+  if (value === null || value === undefined || value.length === 0) return NOT_JSON;
+  try {
+    return JSON.parse(typeof value === "string" ? value : utf8.decode(value));
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// On-failure records
+
+/** The `requestContext.condition` AWS writes for each reason. */
+const CONDITIONS: Record<OnFailureReason, string> = {
+  // As in the Kafka destination example of kafka-on-failure-destination.html.
+  [OnFailureReason.RetriesExhausted]: "RetriesExhausted",
+  // Not shown for Kafka; the stream destinations' condition for an expired record.
+  [OnFailureReason.RecordTooOld]: "RecordAgeExceeded",
+};
+
+export interface OnFailureRecordInput {
+  readonly group: string;
+  readonly record: KafkaRecord;
+  readonly reason: OnFailureReason;
+  /** Why, in a sentence: the last error, or the record's age. */
+  readonly detail: string;
+  /** Invocations that included the record. */
+  readonly invokeCount: number;
+  /** Records in the batch that was given up on. */
+  readonly batchSize: number;
+  /** The last invocation threw (or answered nonsense) rather than reporting the record. */
+  readonly functionError: boolean;
+  readonly eventSource: Pick<KafkaEvent, "eventSourceArn" | "bootstrapServers">;
+  readonly now: Date;
+}
+
+/**
+ * One record as Lambda writes it to a Kafka on-failure destination: a JSON document with the
+ * failure metadata (`requestContext`, `responseContext`, `version`, `timestamp`,
+ * `KafkaBatchInfo`) and the record itself under `payload`, in the shape the function receives
+ * it (`records` keyed `<topic>-<partition>`, base64 key and value, byte-array headers). It keeps
+ * the record's key, so it lands on the partition the key maps to (no key: round robin).
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html#kafka-ofd-record-format
+ *
+ * Ensemble adds the headers its wrapper puts on dead-lettered records (`ensemble-dlq-reason`
+ * `retries-exhausted` | `record-too-old`, detail, group, source topic/partition/offset/timestamp),
+ * so one dead-letter topic reads the same whoever wrote to it. The record's own headers are
+ * inside `payload`, not on the message: its value is this document, not a CloudEvent.
+ * `responseContext` is left out when the record never reached the function.
+ */
+export function onFailureRecord(input: OnFailureRecordInput): { key: Buffer | null; value: string; headers: IHeaders } {
+  const { record } = input;
+  const payload = {
+    bootstrapServers: input.eventSource.bootstrapServers,
+    eventSource: "aws:kafka",
+    eventSourceArn: input.eventSource.eventSourceArn,
+    records: { [`${record.topic}-${record.partition}`]: [record] },
+  };
+  const document = {
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `arn:aws:lambda:local:000000000000:function:${input.group}:$LATEST`,
+      condition: CONDITIONS[input.reason],
+      approximateInvokeCount: input.invokeCount,
+    },
+    ...(input.invokeCount > 0
+      ? { responseContext: { statusCode: 200, executedVersion: "$LATEST", ...(input.functionError ? { functionError: "Unhandled" } : {}) } }
+      : {}),
+    version: "1.0",
+    timestamp: input.now.toISOString(),
+    KafkaBatchInfo: {
+      batchSize: input.batchSize,
+      eventSourceArn: input.eventSource.eventSourceArn,
+      bootstrapServers: input.eventSource.bootstrapServers,
+      payloadSize: Buffer.byteLength(JSON.stringify(payload)),
+      recordInfo: { offset: String(record.offset), timestamp: new Date(record.timestamp).toISOString() },
+    },
+    payload,
+  };
+  return {
+    key: record.key ? Buffer.from(record.key, "base64") : null,
+    value: JSON.stringify(document),
+    headers: {
+      "content-type": "application/json",
+      [DeadLetterHeaders.Reason]: input.reason,
+      [DeadLetterHeaders.Detail]: input.detail.slice(0, 4_000),
+      [DeadLetterHeaders.Group]: input.group,
+      [DeadLetterHeaders.SourceTopic]: record.topic,
+      [DeadLetterHeaders.SourcePartition]: String(record.partition),
+      [DeadLetterHeaders.SourceOffset]: String(record.offset),
+      [DeadLetterHeaders.SourceTimestamp]: String(record.timestamp),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mapping
+
+/** One fetched record and what the mapping knows about it. */
+interface Item {
+  readonly message: KafkaMessage;
+  readonly offset: number;
+  readonly record: DeliveredRecord;
+  /** Passed the filters. */
+  readonly wanted: boolean;
+  /** Handled, filtered out or sent to the on-failure topic: its offset may be committed. */
+  settled: boolean;
+  /** Invocations it was part of. */
+  invocations: number;
+  /** Failed invocations it was the first failed record of; each one within the limit earns a retry. */
+  failures: number;
+}
+
+interface Batch {
+  readonly items: Item[];
+  readonly bisected: boolean;
+}
+
+type Outcome =
+  | { readonly kind: "succeeded" }
+  | { readonly kind: "partial"; readonly failed: readonly Item[] }
+  | { readonly kind: "failed"; readonly cause: "function-error" | "invalid-response"; readonly error: Error };
+
+/** Lambda's payload limit for a synchronous invocation, the most a batching window gathers. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** A guess at a record's size, to turn a batch size into the bytes the broker waits for. */
+const TYPICAL_RECORD_BYTES = 1024;
+/** With no window the broker answers as soon as a byte is there; this only bounds an idle poll. */
+const IDLE_POLL_MS = 500;
+/** AWS applies at most 10 retries when retries are infinite and an on-failure destination is set. */
+const MAX_RETRIES_WITH_DESTINATION = 10;
+
+/**
+ * Emulates one AWS Lambda event source mapping for Amazon MSK on a real broker: it reads one
+ * topic as one consumer group and invokes `handler` with MSK-shaped batches, applying the
+ * mapping's filters, batch size and window, partial batch responses, retries, bisect, record age
+ * and on-failure destination the way Lambda does.
+ *
+ * @example
+ * const mapping = new LocalEventSourceMapping({
+ *   kafka, group: "notify-customer", groupId: "dev.notify-customer.orders", topic: "orders.events",
+ *   handler, filters: filterPatterns(["orders.OrderPlaced"]), onFailureTopic: "notify-customer.dlq",
+ * });
+ * await mapping.start();
+ * // ...
+ * await mapping.stop();
+ */
+export class LocalEventSourceMapping {
+  readonly group: string;
+  readonly groupId: string;
+  readonly topic: string;
+  private readonly settings: Settings;
+  private readonly accepts: (value: Buffer | null) => boolean;
+  private readonly eventSource: Pick<KafkaEvent, "eventSourceArn" | "bootstrapServers">;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: EventSourceMappingOptions) {
+    this.group = options.group;
+    this.groupId = options.groupId;
+    this.topic = options.topic;
+    this.settings = settingsOf(options);
+    this.accepts = compileFilters(options.filters ?? []);
+    const { eventSourceArn, bootstrapServers } = toMskEvent([], options.eventSource); // its defaults
+    this.eventSource = { eventSourceArn, bootstrapServers };
+  }
+
+  /** Joins the consumer group and starts invoking; resolves once the group has been joined. */
+  async start(): Promise<void> {
+    if (this.consumer) throw new Error(`The event source mapping of ${this.groupId} is already started.`);
+    this.stopping = false;
+    const consumer = this.options.kafka.consumer(this.consumerConfig());
+    this.consumer = consumer;
+    this.producer = createIdempotentProducer(this.options.kafka);
+    try {
+      await Promise.all([consumer.connect(), this.producer.connect()]);
+      const latest = this.settings.startingPosition === "LATEST" ? await this.withAdmin((admin) => uncommittedEnds(admin, this.groupId, this.topic)) : [];
+      await consumer.subscribe({ topics: [this.topic], fromBeginning: this.settings.startingPosition === "TRIM_HORIZON" });
+      // Seeking on the join, before the first fetch, pins LATEST to the newest record as of start().
+      const joined = joinedOrCrashed(consumer, () => latest.forEach((end) => consumer.seek({ topic: this.topic, ...end })));
+      consumer.on(consumer.events.CRASH, ({ payload }) => this.notify("onError", payload.error));
+      await consumer.run({
+        autoCommit: false, // commits are explicit, once the records before them are settled
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.settings.maxPollers,
+        eachBatch: (payload) => this.consumeBatch(payload),
+      });
+      await joined;
+      // ...and committing it keeps that position if the mapping stops before a record arrives.
+      if (latest.length > 0) await consumer.commitOffsets(latest.map((end) => ({ topic: this.topic, ...end })));
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Lets the in-flight invocations finish and commit, then leaves the group and disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    try {
+      // The in-flight batch may still write to the on-failure topic: the producer goes last.
+      await this.consumer?.disconnect();
+      await this.producer?.disconnect();
+    } finally {
+      this.consumer = undefined;
+      this.producer = undefined;
+    }
+  }
+
+  /**
+   * Records not yet committed by the group, summed over partitions: the OffsetLag metric, "the
+   * difference in offset between the last record written to a topic and the last record that
+   * your function's consumer group processed".
+   * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+   */
+  async lag(): Promise<number> {
+    return this.withAdmin(async (admin) => {
+      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(this.topic), admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] })]);
+      return ends.reduce((sum, end) => {
+        const done = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        const from = done >= 0 ? Math.max(done, Number(end.low)) : this.settings.startingPosition === "TRIM_HORIZON" ? Number(end.low) : Number(end.high);
+        return sum + Number(end.high) - from;
+      }, 0);
+    });
+  }
+
+  /**
+   * The batching window, left to the broker: it answers a fetch once `minBytes` are there or
+   * `maxWaitTimeInMs` has passed, as Lambda invokes on a full batch, an expired window or 6 MB.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-batching
+   * kafkajs heartbeats between fetches only, so the session must outlast the window.
+   */
+  private consumerConfig() {
+    const windowMs = this.settings.windowSeconds * 1000;
+    const sessionTimeout = Math.max(30_000, windowMs + 30_000);
+    return {
+      groupId: this.groupId,
+      maxWaitTimeInMs: windowMs > 0 ? windowMs : IDLE_POLL_MS,
+      minBytes: windowMs > 0 ? Math.min(this.settings.batchSize * TYPICAL_RECORD_BYTES, MAX_PAYLOAD_BYTES) : 1,
+      sessionTimeout,
+      rebalanceTimeout: Math.max(60_000, sessionTimeout),
+    };
+  }
+
+  /** Works through one fetched partition batch until every record is settled or the mapping stops. */
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition } = payload.batch;
+    const items = payload.batch.messages.map((message) => this.toItem(topic, partition, message));
+    const filtered = items.filter((item) => !item.wanted);
+    if (filtered.length > 0) this.notify("onFiltered", filtered.map((item) => item.record));
+    const work = new PartitionWork(items);
+
+    while (work.hasWork() && this.running(payload)) {
+      const batch = work.next(this.settings.batchSize)!;
+      const tooOld = batch.items.filter((item) => this.isTooOld(item));
+      if (tooOld.length > 0) {
+        // Records past the maximum age skip the function (https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html).
+        await this.sendToOnFailure(tooOld, OnFailureReason.RecordTooOld, `older than ${this.settings.maxRecordAgeSeconds} s`, false, tooOld.length);
+        work.settle(tooOld);
+        if (batch.bisected) work.putBack(batch);
+      } else {
+        await this.handleOutcome(work, batch, await this.invoke(topic, partition, batch));
+      }
+      await this.commit(payload, work);
+      if (this.running(payload)) await payload.heartbeat();
+    }
+    await this.commit(payload, work);
+  }
+
+  private running(payload: EachBatchPayload): boolean {
+    return !this.stopping && payload.isRunning() && !payload.isStale();
+  }
+
+  private async invoke(topic: string, partition: number, batch: Batch): Promise<Outcome> {
+    const records = batch.items.map((item) => item.record);
+    const event = toMskEvent([{ topic, partition, messages: batch.items.map((item) => item.message) }], this.options.eventSource);
+    for (const item of batch.items) item.invocations++;
+    this.notify("onDelivered", records);
+    const started = Date.now();
+    const outcome = await this.call(event, batch.items);
+    this.notify("onInvoked", {
+      topic,
+      partition,
+      records,
+      retry: batch.items[0]!.failures,
+      bisected: batch.bisected,
+      outcome: outcome.kind,
+      failedOffsets: outcome.kind === "partial" ? outcome.failed.map((item) => item.offset) : [],
+      ...(outcome.kind === "failed" ? { error: outcome.error } : {}),
+      durationMs: Date.now() - started,
+    });
+    return outcome;
+  }
+
+  private async call(event: KafkaEvent, items: readonly Item[]): Promise<Outcome> {
+    const invoke = () => this.options.handler(event);
+    let response: KafkaBatchResponse | void;
+    try {
+      response = await (this.options.concurrency ? this.options.concurrency.run(invoke) : invoke());
+    } catch (error) {
+      return { kind: "failed", cause: "function-error", error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    return readResponse(response, items);
+  }
+
+  /**
+   * What Lambda does after an invocation of one partition's batch:
+   * - success: the batch is settled;
+   * - partial batch response: records before the first reported one are settled, the partition
+   *   resumes from it (with bisect, only the rest of the batch is retried);
+   * - function error (or invalid response): with bisect, the batch is split in two and each half
+   *   retried — splitting does not count as a retry; otherwise the batch is retried whole.
+   * A record failing more than `maxRetries` times goes to the on-failure topic (with a whole
+   * failed batch, every record of it) and the partition goes on after it.
+   * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html#streams-batchfailurereporting-bisect
+   * https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#services-kinesis-errors
+   */
+  private async handleOutcome(work: PartitionWork, batch: Batch, outcome: Outcome): Promise<void> {
+    if (outcome.kind === "succeeded") return work.settle(batch.items);
+    const records = (items: readonly Item[]) => items.map((item) => item.record);
+
+    if (outcome.kind === "partial") {
+      const first = outcome.failed.reduce((a, b) => (b.offset < a.offset ? b : a));
+      work.settle(batch.items.filter((item) => item.offset < first.offset));
+      this.notify("onFailed", records(outcome.failed), "batch-item-failure");
+      await this.retryOrGiveUp(first, [first], "batch-item-failure", "reported in batchItemFailures", false);
+      // A bisected batch is cut at the reported record and only its rest retried; otherwise the partition resumes from it.
+      if (batch.bisected) work.putBack({ items: batch.items.filter((item) => item.offset >= first.offset), bisected: true });
+      return;
+    }
+
+    this.notify("onFailed", records(batch.items), outcome.cause);
+    if (this.settings.bisectOnError && batch.items.length > 1) {
+      const middle = Math.ceil(batch.items.length / 2);
+      const halves = [batch.items.slice(0, middle), batch.items.slice(middle)] as const;
+      const { topic, partition } = batch.items[0]!.record;
+      this.notify("onBisect", { topic, partition, offsets: batch.items.map((item) => item.offset), halves: [halves[0].length, halves[1].length] });
+      work.putBack({ items: halves[1], bisected: true });
+      work.putBack({ items: halves[0], bisected: true });
+      return;
+    }
+    await this.retryOrGiveUp(batch.items[0]!, batch.items, outcome.cause, outcome.error.message, true);
+    if (batch.bisected) work.putBack(batch);
+  }
+
+  /**
+   * Counts a failure against `first`, the record the retry would start from. Within the retry
+   * limit it is retried; past it, `discard` goes to the on-failure topic and is settled.
+   */
+  private async retryOrGiveUp(first: Item, discard: readonly Item[], cause: FailureCause, detail: string, functionError: boolean): Promise<void> {
+    first.failures++;
+    if (first.failures <= this.settings.maxRetries) {
+      const { topic, partition } = first.record;
+      this.notify("onRetry", { topic, partition, offset: first.offset, retry: first.failures, maxRetries: this.settings.maxRetries, cause });
+      return;
+    }
+    await this.sendToOnFailure(discard, OnFailureReason.RetriesExhausted, detail, functionError, discard.length);
+    for (const item of discard) item.settled = true;
+  }
+
+  private async sendToOnFailure(items: readonly Item[], reason: OnFailureReason, detail: string, functionError: boolean, batchSize: number): Promise<void> {
+    const now = new Date();
+    const messages = items.map((item) =>
+      onFailureRecord({
+        group: this.group,
+        record: mskRecord(item),
+        reason,
+        detail,
+        invokeCount: item.invocations,
+        batchSize,
+        functionError,
+        eventSource: this.eventSource,
+        now,
+      }),
+    );
+    // Written before the offsets move past them, so a crash re-sends rather than loses them.
+    await this.producer!.send({ topic: this.options.onFailureTopic, acks: -1, messages });
+    this.notify("onFailureDestination", items.map((item) => item.record), reason);
+  }
+
+  /** Commits up to the first record not yet settled, when that moved. */
+  private async commit(payload: EachBatchPayload, work: PartitionWork): Promise<void> {
+    const next = work.commitOffset();
+    if (next === undefined) return;
+    const { topic, partition } = payload.batch;
+    payload.resolveOffset(String(next - 1));
+    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(next) }] }] });
+    this.notify("onCommit", { topic, partition, offset: next });
+  }
+
+  private toItem(topic: string, partition: number, message: KafkaMessage): Item {
+    const wanted = this.accepts(message.value);
+    return { message, offset: Number(message.offset), record: describeRecord(topic, partition, message), wanted, settled: !wanted, invocations: 0, failures: 0 };
+  }
+
+  private isTooOld(item: Item): boolean {
+    const { maxRecordAgeSeconds } = this.settings;
+    return maxRecordAgeSeconds >= 0 && Date.now() - Number(item.message.timestamp) > maxRecordAgeSeconds * 1000;
+  }
+
+  private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      return await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private notify<K extends keyof MappingObserver>(name: K, ...args: Parameters<NonNullable<MappingObserver[K]>>): void {
+    const callback = this.options.observer?.[name] as ((...a: typeof args) => void) | undefined;
+    try {
+      callback?.(...args);
+    } catch (error) {
+      // An observer is a view: it must never change what the mapping does.
+      process.emitWarning(`event source mapping observer ${name} threw: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * The records of one fetched partition batch: which are settled, what goes next, and how far
+ * the group may commit. Batches put back (bisected halves, the rest of a half) go first;
+ * otherwise the next batch is the first `batchSize` unsettled records, in offset order.
+ */
+class PartitionWork {
+  private readonly queued: Batch[] = [];
+  /** The group is at the fetch's first offset already. */
+  private committed: number;
+
+  constructor(private readonly items: readonly Item[]) {
+    this.committed = items[0]?.offset ?? -1;
+  }
+
+  /** Queued batches hold records of `items` only, so these say whether anything is left. */
+  hasWork(): boolean {
+    return this.items.some((item) => !item.settled);
+  }
+
+  next(size: number): Batch | undefined {
+    while (this.queued.length > 0) {
+      const batch = this.queued.shift()!;
+      const items = batch.items.filter((item) => !item.settled);
+      if (items.length > 0) return { items, bisected: batch.bisected };
+    }
+    const items = this.items.filter((item) => !item.settled).slice(0, size);
+    return items.length > 0 ? { items, bisected: false } : undefined;
+  }
+
+  /** Queues a batch to go next (its settled records are skipped when it is taken). */
+  putBack(batch: Batch): void {
+    this.queued.unshift(batch);
+  }
+
+  settle(items: readonly Item[]): void {
+    for (const item of items) item.settled = true;
+  }
+
+  /** The offset to commit (the first unsettled record's, or past the last), if it moved. */
+  commitOffset(): number | undefined {
+    const firstOpen = this.items.find((item) => !item.settled);
+    const last = this.items[this.items.length - 1];
+    const next = firstOpen ? firstOpen.offset : last ? last.offset + 1 : -1;
+    if (next <= this.committed) return undefined;
+    this.committed = next;
+    return next;
+  }
+}
+
+/**
+ * Reads a function's answer. Nothing, `null` or no failures = the batch succeeded; failures must
+ * name this batch's `<topic>-<partition>` and one of its offsets, or the whole batch failed.
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html#kafka-partial-batch-response
+ */
+function readResponse(response: unknown, items: readonly Item[]): Outcome {
+  if (response === undefined || response === null) return { kind: "succeeded" };
+  const failures = (response as Partial<KafkaBatchResponse>).batchItemFailures;
+  if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0)) return { kind: "succeeded" };
+  const invalid = (why: string): Outcome => ({ kind: "failed", cause: "invalid-response", error: new Error(`Invalid batchItemFailures: ${why}; the whole batch is retried.`) });
+  if (!Array.isArray(failures)) return invalid("not an array");
+  const failed: Item[] = [];
+  for (const failure of failures as unknown[]) {
+    const id = isObject(failure) && isObject(failure.itemIdentifier) ? failure.itemIdentifier : undefined;
+    const item = items.find((i) => id && id.partition === `${i.record.topic}-${i.record.partition}` && id.offset === i.offset);
+    if (!item) return invalid(`${JSON.stringify(failure)} names no record of this batch`);
+    failed.push(item);
+  }
+  return { kind: "partial", failed };
+}
+
+function describeRecord(topic: string, partition: number, message: KafkaMessage): DeliveredRecord {
+  const offset = Number(message.offset);
+  const key = message.key && message.key.length > 0 ? message.key.toString("utf8") : undefined;
+  let id: unknown;
+  let type: unknown;
+  try {
+    ({ id, type } = JSON.parse(message.value?.toString("utf8") ?? "null") ?? {});
+  } catch {
+    // Not JSON: no id or type to show.
+  }
+  return {
+    topic,
+    partition,
+    offset,
+    ...(key === undefined ? {} : { key }),
+    ...(typeof id === "string" ? { id } : {}),
+    ...(typeof type === "string" ? { type } : {}),
+  };
+}
+
+/**
+ * The end offsets of the partitions where the group has no committed offset: where a new group
+ * reading from LATEST starts ("just after the most recent record in the Kafka topic").
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-starting-positions.html
+ */
+async function uncommittedEnds(admin: Admin, groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  return ends
+    .filter((end) => Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1) < 0)
+    .map((end) => ({ partition: end.partition, offset: end.high }));
+}
+
+interface Settings {
+  readonly batchSize: number;
+  readonly windowSeconds: number;
+  readonly maxRetries: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly bisectOnError: boolean;
+  readonly startingPosition: StartingPosition;
+  readonly maxPollers: number;
+}
+
+/** The options with Ensemble's consumer defaults, checked against the ranges Lambda accepts. */
+function settingsOf(options: EventSourceMappingOptions): Settings {
+  const retries = options.retries ?? CONSUMER_DEFAULTS.retries;
+  const settings: Settings = {
+    batchSize: options.batchSize ?? CONSUMER_DEFAULTS.batch.size,
+    windowSeconds: options.windowSeconds ?? CONSUMER_DEFAULTS.batch.windowSeconds,
+    // -1 means "until the record expires", but with an on-failure destination (always, here) AWS caps it at 10.
+    maxRetries: retries < 0 ? MAX_RETRIES_WITH_DESTINATION : retries,
+    maxRecordAgeSeconds: options.maxRecordAgeSeconds ?? CONSUMER_DEFAULTS.maxRecordAgeSeconds,
+    bisectOnError: options.bisectOnError ?? CONSUMER_DEFAULTS.bisectOnError,
+    startingPosition: options.startingPosition ?? CONSUMER_DEFAULTS.startingPosition,
+    maxPollers: options.maxPollers ?? CONSUMER_DEFAULTS.scaling.maxPollers,
+  };
+  const problems = [
+    !(Number.isInteger(settings.batchSize) && settings.batchSize >= 1) && `batchSize must be a whole number of at least 1 (got ${settings.batchSize})`,
+    !(settings.windowSeconds >= 0 && settings.windowSeconds <= 300) && `windowSeconds must be within 0–300 (got ${settings.windowSeconds})`,
+    !(Number.isInteger(settings.maxPollers) && settings.maxPollers >= 1) && `maxPollers must be a whole number of at least 1 (got ${settings.maxPollers})`,
+    // Lambda refuses a destination that is one of the source topics (no recursion).
+    options.onFailureTopic === options.topic && `the on-failure topic cannot be the source topic ${options.topic}`,
+  ].filter((problem): problem is string => typeof problem === "string");
+  if (problems.length > 0) throw new Error(`Event source mapping ${options.groupId}: ${problems.join("; ")}.`);
+  return settings;
+}
+
+/** Resolves once the consumer first joined its group, after `onJoin` ran; rejects if it crashes first. */
+function joinedOrCrashed(consumer: Consumer, onJoin: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => (offJoin(), offCrash(), onJoin(), resolve()));
+    const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => (offJoin(), offCrash(), reject(payload.error)));
+  });
+}
+
+/** The record as the function received it, for the on-failure document. */
+function mskRecord(item: Item): KafkaRecord {
+  const { topic, partition } = item.record;
+  return toMskEvent([{ topic, partition, messages: [item.message] }]).records[`${topic}-${partition}`]![0]!;
+}

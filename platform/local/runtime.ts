@@ -1,0 +1,239 @@
+import * as path from "node:path";
+import type { Admin, Kafka } from "kafkajs";
+import { type ConsumerDefinition, type ContextDefinition, names, type ValidTopology } from "../model";
+import type { KafkaHandler } from "../runtime/consumer";
+import { MilestonePublisher } from "../runtime/publisher";
+import { useWorkflowStarter } from "../runtime/start-workflow";
+import { filterPatterns, subscriptionsOf } from "../infra/consumer-group";
+import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping } from "./event-source-mapping";
+import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./executor";
+import { ensureTopics } from "./topics";
+
+/** A milestone the runtime published, in publish order. */
+export interface PublishedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly key: string;
+  readonly context: string;
+}
+
+/** What one consumer group has received so far. */
+export interface GroupProgress {
+  readonly name: string;
+  /** Event ids handled at least once, with their type. */
+  readonly delivered: Map<string, string>;
+  /** Every delivery in order, duplicates included (at-least-once). */
+  readonly deliveries: {
+    readonly id: string;
+    readonly type: string;
+    readonly key: string | undefined;
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: number;
+  }[];
+  /** Records a batch reported as failed, and so retried. */
+  failed: number;
+  /** Records the mapping sent to the on-failure destination after its retries. */
+  onFailure: number;
+  running: boolean;
+}
+
+export interface LocalRuntimeOptions {
+  readonly topology: ValidTopology;
+  /** Names group ids and state machines, as on AWS. @default "local" */
+  readonly stack?: string;
+  readonly kafka: Kafka;
+  /** The brokers `kafka` talks to: handlers' own producers (dead-letter topics) connect there. */
+  readonly brokers: readonly string[];
+  /** Partitions of the topics it creates. @default 3 */
+  readonly partitions?: number;
+  readonly observer?: ExecutionObserver;
+}
+
+/**
+ * The topology on one machine: its topics on a real broker, each context's state machine run by
+ * aws-local-stepfunctions with the real task handlers and the real milestone publisher, and each
+ * consumer group's real handler behind an emulated MSK event source mapping per subscribed
+ * context. Workflow-starting groups start local executions through the WorkflowStarter port.
+ *
+ * @example
+ * const runtime = new LocalRuntime({ topology, kafka, brokers });
+ * await runtime.start();
+ * runtime.startExecution("orders", "order-1", input);
+ */
+export class LocalRuntime {
+  readonly stack: string;
+  readonly machines = new Map<string, LocalStateMachine>();
+  readonly published: PublishedEvent[] = [];
+  readonly groups = new Map<string, GroupProgress>();
+  /** The event types each group subscribes to. */
+  readonly subscriptions = new Map<string, ReadonlySet<string>>();
+  private readonly publishers: MilestonePublisher[] = [];
+  private readonly mappings = new Map<string, LocalEventSourceMapping[]>();
+  private readonly handlers = new Map<string, KafkaHandler>();
+  private readonly limiters = new Map<string, Limiter>();
+  private admin: Admin | undefined;
+  private restoreStarter: (() => void) | undefined;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.stack = options.stack ?? "local";
+  }
+
+  /** Creates the topics, the state machines and the event source mappings, and starts consuming. */
+  async start(): Promise<void> {
+    const { topology, kafka } = this.options;
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    await ensureTopics(this.admin, topology.topics, { partitions: this.options.partitions ?? 3 });
+
+    for (const context of topology.contexts) {
+      if (!context.workflow) continue;
+      this.machines.set(context.name, new LocalStateMachine(context, {
+        stack: this.stack,
+        publisher: this.recordingPublisher(context),
+        ...(this.options.observer ? { observer: this.options.observer } : {}),
+      }));
+    }
+
+    // Handlers read these when they are loaded: where to dead-letter, how to start workflows.
+    process.env.KAFKA_BROKERS = this.options.brokers.join(",");
+    this.restoreStarter = useWorkflowStarter(new LocalWorkflowStarter(this.machines));
+    for (const consumer of topology.consumers) {
+      this.handlers.set(consumer.name, loadHandler(consumer));
+      this.limiters.set(consumer.name, new Limiter(Math.max(consumer.scaling.maxPollers, 1)));
+      this.groups.set(consumer.name, { name: consumer.name, delivered: new Map(), deliveries: [], failed: 0, onFailure: 0, running: false });
+      this.subscriptions.set(consumer.name, new Set(consumer.on.map((event) => event.type)));
+      await this.startGroup(consumer.name);
+    }
+  }
+
+  /** Starts an execution of a context's state machine, as StartExecution would. */
+  startExecution(context: string, name: string, input: unknown): LocalExecution {
+    const machine = this.machines.get(context);
+    if (!machine) throw new Error(`No context "${context}" with a workflow; contexts: ${[...this.machines.keys()].join(", ")}.`);
+    return machine.start(name, input);
+  }
+
+  /** Every execution of every context, in start order per context. */
+  get executions(): LocalExecution[] {
+    return [...this.machines.values()].flatMap((machine) => machine.all);
+  }
+
+  /** (Re)starts a consumer group's mappings; it resumes from its committed offsets. */
+  async startGroup(name: string): Promise<void> {
+    const consumer = this.consumer(name);
+    const progress = this.groups.get(name)!;
+    const mappings = subscriptionsOf(consumer).map(
+      (subscription) =>
+        new LocalEventSourceMapping({
+          kafka: this.options.kafka,
+          group: consumer.name,
+          groupId: names.consumerGroupId(this.stack, consumer.name, subscription.context),
+          topic: subscription.topic,
+          handler: this.handlers.get(name)!,
+          batchSize: consumer.batch.size,
+          windowSeconds: consumer.batch.windowSeconds,
+          filters: filterPatterns(subscription.types),
+          retries: consumer.retries,
+          maxRecordAgeSeconds: consumer.maxRecordAgeSeconds,
+          bisectOnError: consumer.bisectOnError,
+          startingPosition: consumer.startingPosition,
+          maxPollers: consumer.scaling.maxPollers,
+          concurrency: this.limiters.get(name)!,
+          onFailureTopic: names.deadLetterTopic(consumer.name),
+          observer: {
+            // A record counts as received once an invocation carrying it succeeded for it.
+            onInvoked: (report: InvocationReport) => {
+              const firstFailed = report.outcome === "partial" ? Math.min(...report.failedOffsets) : Number.POSITIVE_INFINITY;
+              if (report.outcome === "failed") return;
+              for (const record of report.records) {
+                if (record.offset >= firstFailed || !record.id || !record.type) continue;
+                progress.delivered.set(record.id, record.type);
+                progress.deliveries.push({ id: record.id, type: record.type, key: record.key, topic: record.topic, partition: record.partition, offset: record.offset });
+              }
+            },
+            onFailed: (records: readonly DeliveredRecord[]) => {
+              progress.failed += records.length;
+            },
+            onFailureDestination: (records: readonly DeliveredRecord[]) => {
+              progress.onFailure += records.length;
+            },
+          },
+        }),
+    );
+    this.mappings.set(name, mappings);
+    await Promise.all(mappings.map((mapping) => mapping.start()));
+    progress.running = true;
+  }
+
+  /** Stops a consumer group's mappings after their in-flight batches; the others go on. */
+  async stopGroup(name: string): Promise<void> {
+    const mappings = this.mappings.get(name) ?? [];
+    this.mappings.delete(name);
+    await Promise.all(mappings.map((mapping) => mapping.stop()));
+    const progress = this.groups.get(name);
+    if (progress) progress.running = false;
+  }
+
+  /** A group's offset lag over all its mappings: records published but not yet committed by it. */
+  async lag(name: string): Promise<number> {
+    const consumer = this.consumer(name);
+    const admin = this.admin!;
+    let lag = 0;
+    for (const subscription of subscriptionsOf(consumer)) {
+      const groupId = names.consumerGroupId(this.stack, consumer.name, subscription.context);
+      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(subscription.topic), admin.fetchOffsets({ groupId, topics: [subscription.topic] })]);
+      for (const end of ends) {
+        const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset;
+        const from = done === undefined || Number(done) < 0 ? Number(end.low) : Number(done);
+        lag += Number(end.high) - from;
+      }
+    }
+    return lag;
+  }
+
+  /** Records in a group's dead-letter topic: poison records and those its retries gave up on. */
+  async deadLettered(name: string): Promise<number> {
+    const offsets = await this.admin!.fetchTopicOffsets(names.deadLetterTopic(name));
+    return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+  }
+
+  /** Stops every group, then the publishers and handlers' connections. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.mappings.keys()].map((name) => this.stopGroup(name)));
+    await Promise.all([...this.handlers.values()].map((handler) => handler.close()));
+    await Promise.all(this.publishers.map((publisher) => publisher.close()));
+    this.restoreStarter?.();
+    await this.admin?.disconnect();
+  }
+
+  private recordingPublisher(context: ContextDefinition) {
+    const publisher = new MilestonePublisher(context, { kafka: this.options.kafka });
+    this.publishers.push(publisher);
+    return {
+      publish: async (input: unknown) => {
+        const result = await publisher.publish(input);
+        const { type, key } = input as { type: string; key: string };
+        this.published.push({ eventId: result.eventId, type, key, context: context.name });
+        return result;
+      },
+    };
+  }
+
+  private consumer(name: string): ConsumerDefinition {
+    const consumer = this.options.topology.consumers.find((c) => c.name === name);
+    if (!consumer) throw new Error(`No consumer group "${name}"; groups: ${this.options.topology.consumers.map((c) => c.name).join(", ")}.`);
+    return consumer;
+  }
+}
+
+/** The `handler` export of a group's handler module, loaded once per process like a Lambda container. */
+function loadHandler(consumer: ConsumerDefinition): KafkaHandler {
+  if (!consumer.definedIn) throw new Error(`Cannot locate consumer group "${consumer.name}" to load its handler.`);
+  const file = path.resolve(path.dirname(path.resolve(consumer.definedIn)), consumer.handler);
+  const module = require(file) as { handler?: KafkaHandler };
+  if (typeof module.handler !== "function") {
+    throw new Error(`${file} exports no handler (consumer group ${consumer.name}); export const handler = consume(consumer, ...).`);
+  }
+  return module.handler;
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { Kafka, logLevel } from "kafkajs";
+import { outbox } from "../../consumers/notify-customer/handler";
+import { demoScenario } from "../../contexts/orders/demo";
+import { runDemo, takeSnapshot } from "../../platform/local/demo";
+import { LocalRuntime } from "../../platform/local/runtime";
+import { validate } from "../../platform/model";
+import { topology } from "../../topology";
+
+const SLOW = "audit-archive";
+const FAST = ["notify-customer", "start-shipping", "start-billing"];
+
+/** Polls `check` (a real condition, not a timer) until it holds or `timeoutMs` passes. */
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("the choreography, end to end on a real broker through the local runtime", () => {
+  // A stack of its own: fresh consumer group ids on a broker that may have served other runs.
+  const stack = `e2e-${randomUUID().slice(0, 6)}`;
+  const brokers = process.env.KAFKA_BROKERS!.split(",");
+  const kafka = new Kafka({ clientId: "e2e", brokers, logLevel: logLevel.NOTHING });
+  const runtime = new LocalRuntime({ topology: validate(topology, { stack }), stack, kafka, brokers });
+  const send = jest.spyOn(outbox, "send");
+
+  beforeAll(async () => {
+    await runtime.start();
+  });
+
+  afterAll(async () => {
+    await runtime.stop();
+  });
+
+  it("turns 40 orders with a known mix into exactly the expected executions, milestones and deliveries", async () => {
+    // Prepare
+    const scenario = demoScenario(40, "mix");
+    const placed = scenario.executions.filter((e) => e.outcome === "placed");
+    const lines = placed.reduce((sum, e) => sum + e.input.lines.length, 0);
+
+    // Act
+    const result = await runDemo(runtime, scenario, { rate: 40, timeoutMs: 120_000 });
+
+    // Assess: executions
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
+    const byContext = Object.fromEntries(result.last.contexts.map((c) => [c.name, { succeeded: c.succeeded, failed: c.failed, running: c.running }]));
+    expect(byContext).toEqual({
+      orders: { succeeded: placed.length, failed: 40 - placed.length, running: 0 },
+      shipping: { succeeded: placed.length, failed: 0, running: 0 },
+      billing: { succeeded: placed.length, failed: 0, running: 0 },
+    });
+    expect(placed).toHaveLength(32);
+
+    // Assess: milestones
+    expect(result.last.milestones).toEqual({
+      "orders.OrderPlaced": 32,
+      "orders.OrderRejected": 8,
+      "shipping.ShipmentScheduled": 32,
+      "shipping.LinePacked": lines,
+      "shipping.ShipmentDispatched": 32,
+      "billing.InvoiceIssued": 32,
+    });
+    expect(new Set(runtime.published.map((e) => e.eventId)).size).toBe(runtime.published.length);
+
+    // Assess: every group got every event it subscribes to, and none it does not
+    for (const [name, group] of runtime.groups) {
+      const subscribed = runtime.subscriptions.get(name)!;
+      const expected = runtime.published.filter((e) => subscribed.has(e.type)).map((e) => e.eventId);
+      expect({ name, received: [...group.delivered.keys()].sort() }).toEqual({ name, received: [...expected].sort() });
+      expect({ name, unsubscribed: [...group.delivered.values()].filter((type) => !subscribed.has(type)) }).toEqual({ name, unsubscribed: [] });
+    }
+  });
+
+  it("keeps each entity's events in order for every group", () => {
+    // Per group and entity key, the first deliveries follow the records' order in the partition.
+    for (const [name, group] of runtime.groups) {
+      const firstSeen = new Map<string, (typeof group.deliveries)[number]>();
+      for (const delivery of group.deliveries) if (!firstSeen.has(delivery.id)) firstSeen.set(delivery.id, delivery);
+      const byKey = new Map<string, number[]>();
+      for (const delivery of firstSeen.values()) {
+        const key = `${delivery.topic}/${delivery.key}`;
+        byKey.set(key, [...(byKey.get(key) ?? []), delivery.offset]);
+      }
+      expect(byKey.size).toBeGreaterThan(0);
+      for (const [key, offsets] of byKey) {
+        expect({ name, key, offsets }).toEqual({ name, key, offsets: [...offsets].sort((a, b) => a - b) });
+      }
+    }
+  });
+
+  it("lets the slow group lag while the others stay current", async () => {
+    // Act
+    const scenario = demoScenario(60, "lag");
+    const started = scenario.executions.map((e) => runtime.startExecution(scenario.context, e.name, e.input));
+    await Promise.all(started.map((e) => e.done));
+
+    // Assess: when the fast groups have caught up with everything published...
+    let lags: Record<string, number> = {};
+    await until("the fast groups to catch up", async () => {
+      const snapshot = await takeSnapshot(runtime, 0, 0, Date.now());
+      lags = Object.fromEntries(snapshot.groups.map((g) => [g.name, g.lag]));
+      const executionsDone = snapshot.contexts.every((c) => c.running === 0);
+      return executionsDone && FAST.every((name) => lags[name] === 0);
+    });
+    // ...the slow one is still behind, and only it.
+    expect(lags[SLOW]).toBeGreaterThan(0);
+    for (const name of FAST) expect(lags[name]).toBe(0);
+
+    // Assess: it drains on its own
+    await until("the slow group to drain", async () => (await runtime.lag(SLOW)) === 0, 120_000);
+  });
+
+  it("loses nothing and repeats no effect when a group is stopped and restarted mid-stream", async () => {
+    // Prepare
+    const group = runtime.groups.get("notify-customer")!;
+    const scenario = demoScenario(40, "restart");
+    send.mockClear();
+
+    // Act: stop the group once it is part-way through the stream
+    const run = runDemo(runtime, scenario, { rate: 20, timeoutMs: 120_000 });
+    const before = group.delivered.size;
+    await until("notify-customer to be part-way", () => group.delivered.size >= before + 10);
+    await runtime.stopGroup("notify-customer");
+    const deliveredWhileRunning = group.delivered.size - before;
+    await until("the others to publish while it is stopped", async () => (await runtime.lag("notify-customer")) > 0);
+    await runtime.startGroup("notify-customer");
+    const result = await run;
+
+    // Assess
+    expect(result.problems).toEqual([]);
+    // Every entity key of this scenario (order, shipment, invoice) carries its order id.
+    const expected = runtime.published.filter((e) => e.key.includes("restart-") && runtime.subscriptions.get("notify-customer")!.has(e.type));
+    expect(deliveredWhileRunning).toBeGreaterThanOrEqual(10);
+    expect(deliveredWhileRunning).toBeLessThan(expected.length);
+    // every event of this scenario reached the group, and each had its effect exactly once
+    for (const event of expected) expect(group.delivered.has(event.eventId)).toBe(true);
+    const calls = send.mock.calls.map(([type, notification]) => `${type}/${notification.orderId}`);
+    expect(calls.length).toBe(new Set(calls).size);
+    expect(calls.length).toBe(expected.length);
+  });
+});

@@ -1,0 +1,82 @@
+import { orders } from "../../../contexts";
+import { LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/executor";
+import { eventId } from "../../../platform/runtime/envelope";
+import { MilestonePublisher } from "../../../platform/runtime/publisher";
+
+/** Publishes nothing: records the task input and answers as the publisher would. */
+function recordingPublisher() {
+  const published: Record<string, unknown>[] = [];
+  const validator = new MilestonePublisher(orders);
+  return {
+    published,
+    async publish(input: unknown) {
+      published.push(input as Record<string, unknown>);
+      return { eventId: validator.eventIdOf(input), topic: "orders.events", partition: 0, offset: String(published.length - 1) };
+    },
+  };
+}
+
+const order = (orderId: string, lines: { sku: string; quantity: number }[]) => ({ orderId, customerId: "c-1", lines, currency: "EUR" });
+
+describe("LocalStateMachine, on the orders workflow", () => {
+  it("runs the deployed definition: tasks bound to the handlers, the milestone to the publisher with state name and execution id", async () => {
+    // Prepare
+    const publisher = recordingPublisher();
+    const machine = new LocalStateMachine(orders, { stack: "local", publisher });
+
+    // Act
+    const execution = machine.start("exec-placed-1", order("o-exec-1", [{ sku: "teapot", quantity: 1 }]));
+    await execution.done;
+
+    // Assess
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(execution.currentState).toBe("Done");
+    expect(publisher.published).toEqual([
+      {
+        type: "orders.OrderPlaced",
+        key: "o-exec-1",
+        data: expect.objectContaining({ orderId: "o-exec-1", totalCents: 3200, reservationId: "res-o-exec-1", paymentId: "pay-o-exec-1" }),
+        executionId: "arn:aws:states:local:000000000000:execution:local-orders:exec-placed-1",
+        state: "Placed",
+      },
+    ]);
+    // The event id is the one a deployed execution with this ARN would publish.
+    expect(new MilestonePublisher(orders).eventIdOf(publisher.published[0])).toBe(eventId({ executionId: execution.executionArn, state: "Placed" }));
+  });
+
+  it("follows Catch to the compensation when the payment is declined, publishing OrderRejected", async () => {
+    // Prepare
+    const publisher = recordingPublisher();
+    const entered: string[] = [];
+
+    // Act
+    const execution = new LocalStateMachine(orders, {
+      stack: "local",
+      publisher,
+      observer: { onStateEntered: (_, state) => entered.push(state) },
+    }).start("exec-declined-1", order("o-exec-2", [{ sku: "kettle-steel", quantity: 5 }]));
+    await execution.done;
+
+    // Assess
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error?.name).toBe("OrderRejected");
+    expect(entered).toEqual(["Validate", "Reserve", "Charge", "Release", "Rejected", "NotPlaced"]);
+    expect(publisher.published).toEqual([
+      expect.objectContaining({ type: "orders.OrderRejected", key: "o-exec-2", data: expect.objectContaining({ reason: "payment-declined" }), state: "Rejected" }),
+    ]);
+  });
+
+  it("refuses a second execution with the same name, which the starter port reports as already started", async () => {
+    const machine = new LocalStateMachine(orders, { stack: "local", publisher: recordingPublisher() });
+    const starter = new LocalWorkflowStarter(new Map([["orders", machine]]));
+    const input = order("o-exec-3", [{ sku: "mug-white", quantity: 1 }]);
+
+    const first = await starter.start({ stateMachine: "orders", name: "same-name", input });
+    const second = await starter.start({ stateMachine: "orders", name: "same-name", input });
+    await Promise.all(machine.all.map((e) => e.done));
+
+    expect(first).toEqual({ executionId: "arn:aws:states:local:000000000000:execution:local-orders:same-name", started: true });
+    expect(second).toEqual({ executionId: first.executionId, started: false });
+    expect(machine.all).toHaveLength(1);
+  });
+});

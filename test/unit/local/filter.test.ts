@@ -1,0 +1,93 @@
+import { filterPatterns } from "../../../platform/infra/consumer-group";
+import { compileFilters } from "../../../platform/local/event-source-mapping";
+
+// The exact patterns the infra gives AWS for a group subscribing to two types of one context.
+const accepts = compileFilters(filterPatterns(["orders.OrderPlaced", "orders.OrderRejected"]));
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+describe("compileFilters with the patterns of filterPatterns()", () => {
+  it("accepts the subscribed types, exactly", () => {
+    // Prepare
+    const placed = json({ specversion: "1.0", id: "1", type: "orders.OrderPlaced", data: {} });
+    const rejected = json({ id: "2", type: "orders.OrderRejected" });
+
+    // Act / Assess
+    expect(accepts(placed)).toBe(true);
+    expect(accepts(rejected)).toBe(true);
+    expect(accepts(json({ type: "orders.orderplaced" }))).toBe(false); // no case folding
+    expect(accepts(json({ type: "orders.OrderPlaced " }))).toBe(false);
+  });
+
+  it("drops JSON whose type is another value", () => {
+    // Act / Assess
+    expect(accepts(json({ type: "billing.InvoiceSent" }))).toBe(false);
+    expect(accepts(json({ type: 42 }))).toBe(false);
+    expect(accepts(json({ type: null }))).toBe(false);
+  });
+
+  it("accepts JSON without a type, so the wrapper can dead-letter it", () => {
+    // Act / Assess
+    expect(accepts(json({ hello: "world" }))).toBe(true);
+    expect(accepts(json({}))).toBe(true);
+    // `exists` sees leaves only: an object under `type` is no type at all.
+    expect(accepts(json({ type: { name: "orders.OrderPlaced" } }))).toBe(true);
+    // Not objects: there is no `type` leaf under `value`, as EventBridge patterns see it.
+    expect(accepts(json("a JSON string"))).toBe(true);
+    expect(accepts(json(null))).toBe(true);
+  });
+
+  it("drops values that are not UTF-8 JSON, and empty values", () => {
+    // Act / Assess
+    expect(accepts(Buffer.from("this is not JSON"))).toBe(false);
+    expect(accepts(Buffer.from('{"type":"orders.OrderPlaced"'))).toBe(false);
+    expect(accepts(Buffer.from([0xff, 0xfe, 0x7b, 0x7d]))).toBe(false);
+    expect(accepts(null)).toBe(false);
+    expect(accepts(Buffer.alloc(0))).toBe(false);
+  });
+
+  it("looks inside arrays as EventBridge does", () => {
+    // Act / Assess
+    expect(accepts(json([{ type: "orders.OrderPlaced" }]))).toBe(true);
+    expect(accepts(json([{ type: "billing.InvoiceSent" }]))).toBe(false);
+  });
+});
+
+describe("compileFilters in general", () => {
+  it("accepts everything without patterns", () => {
+    // Act / Assess
+    expect(compileFilters([])(Buffer.from("not JSON"))).toBe(true);
+  });
+
+  it("ORs patterns and ANDs the fields of one pattern", () => {
+    // Prepare
+    const filter = compileFilters([
+      JSON.stringify({ value: { type: ["a"], source: ["s1"] } }),
+      JSON.stringify({ value: { type: ["b"] } }),
+    ]);
+
+    // Act / Assess
+    expect(filter(json({ type: "a", source: "s1" }))).toBe(true);
+    expect(filter(json({ type: "a", source: "s2" }))).toBe(false);
+    expect(filter(json({ type: "b", source: "s2" }))).toBe(true);
+  });
+
+  it("matches exists: true on leaves only, and null literally", () => {
+    // Prepare
+    const exists = compileFilters([JSON.stringify({ value: { data: { id: [{ exists: true }] } } })]);
+    const isNull = compileFilters([JSON.stringify({ value: { subject: [null] } })]);
+
+    // Act / Assess
+    expect(exists(json({ data: { id: "x" } }))).toBe(true);
+    expect(exists(json({ data: { id: { nested: 1 } } }))).toBe(false);
+    expect(exists(json({ data: {} }))).toBe(false);
+    expect(isNull(json({ subject: null }))).toBe(true);
+    expect(isNull(json({}))).toBe(false);
+  });
+
+  it("refuses operators and keys it does not implement, rather than ignore them", () => {
+    // Act / Assess
+    expect(() => compileFilters([JSON.stringify({ value: { type: [{ prefix: "orders." }] } })])).toThrow(/not supported locally/);
+    expect(() => compileFilters([JSON.stringify({ key: ["k"] })])).toThrow(/only on "value"/);
+    expect(() => compileFilters([JSON.stringify({ value: { type: "orders.OrderPlaced" } })])).toThrow(/arrays of rules/);
+  });
+});
