@@ -49,37 +49,41 @@ async function main(): Promise<void> {
   const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env });
   const kafka = new Kafka({ clientId: "ensemble-local", brokers: broker.brokers, logLevel: logLevel.NOTHING });
   const runtime = new LocalRuntime({ topology: valid, stack: options.stack, kafka, brokers: broker.brokers, partitions: options.partitions });
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    await runtime.stop().catch(() => {});
-    await broker.stop();
+  // Ctrl-C reaches npm, tsx and node alike, so one press can arrive twice: the first stops
+  // everything gracefully (the broker too), later ones wait for that, a third forces the exit.
+  let signals = 0;
+  let interrupt!: () => void;
+  const interrupted = new Promise<"interrupted">((resolve) => (interrupt = () => resolve("interrupted")));
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) interrupt();
+    if (signals >= 3) process.exit(130);
   };
-  const interrupted = (code: number) => () => void shutdown().then(() => process.exit(code));
-  process.once("SIGINT", interrupted(130));
-  process.once("SIGTERM", interrupted(143));
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   try {
-    await runtime.start();
-    const result = await runDemo(runtime, demoScenario(options.orders), {
-      rate: options.rate,
-      timeoutMs: options.timeout * 1000,
-      onSnapshot: liveView(),
-    });
+    await Promise.race([runtime.start(), interrupted]);
+    const result = await Promise.race([
+      runDemo(runtime, demoScenario(options.orders), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot: liveView() }),
+      interrupted,
+    ]);
+    if (result === "interrupted") {
+      process.exitCode = 130;
+      return;
+    }
     console.log(renderSummary(result).join("\n"));
     process.exitCode = result.ok ? 0 : 1;
-    if (options.keep) {
-      process.removeAllListeners("SIGINT"); // in --keep mode Ctrl-C is the normal way out
-      await serve(runtime, options.port);
-    }
+    if (options.keep) await serve(runtime, options.port, interrupted);
   } finally {
-    await shutdown();
+    await runtime.stop().catch(() => {});
+    await broker.stop();
+    process.exit(process.exitCode ?? 0);
   }
 }
 
 /** Accepts executions over HTTP until Ctrl-C, redrawing the live view. */
-async function serve(runtime: LocalRuntime, port: number): Promise<void> {
+async function serve(runtime: LocalRuntime, port: number, interrupted: Promise<unknown>): Promise<void> {
   const startedAt = Date.now();
   const view = liveView();
   const server = http.createServer((request, response) => {
@@ -108,7 +112,7 @@ async function serve(runtime: LocalRuntime, port: number): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, resolve));
   console.log(`\nAccepting executions: curl -X POST localhost:${port}/executions/orders -d '{"input": {...}}'  (Ctrl-C stops)`);
   const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);
-  await new Promise<void>((resolve) => process.once("SIGINT", resolve));
+  await interrupted;
   clearInterval(timer);
   server.close();
 }
