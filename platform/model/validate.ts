@@ -71,6 +71,7 @@ export function findIssues(topology: Topology, options: ValidateOptions = {}): T
 
   checkContexts(topology.contexts, physical, report);
   checkConsumers(topology, physical, options.checkFiles ?? true, report);
+  checkStartLoops(topology, report);
   physical.reportCollisions();
   return issues;
 }
@@ -282,6 +283,9 @@ function checkConsumers(topology: Topology, physical: PhysicalNames, checkFiles:
     }
 
     checkSubscriptions(consumer, declared, contextNames, report);
+    if (consumer.startWorkflow && contextNames.has(consumer.startWorkflow.name) && !topology.contexts.find((c) => c.name === consumer.startWorkflow!.name)?.workflow) {
+      report(file, subject, `starts the workflow of context "${consumer.startWorkflow.name}", which has no workflow.`, `give that context a workflow, or start another one.`);
+    }
     if (consumer.startWorkflow && !contextNames.has(consumer.startWorkflow.name)) {
       const suggestions = closest(consumer.startWorkflow.name, [...contextNames]);
       report(
@@ -294,6 +298,46 @@ function checkConsumers(topology: Topology, physical: PhysicalNames, checkFiles:
     checkSettings(consumer, report);
     if (checkFiles && file) checkHandlerFile(consumer, file, report);
   }
+}
+
+/**
+ * Workflow starts that lead back to themselves: context A's events start B, whose events start
+ * ... A again. Every execution would start another, forever.
+ */
+function checkStartLoops(topology: Topology, report: Report) {
+  const starters = topology.consumers.filter((c) => c.startWorkflow);
+  // context -> [group, started context] for each group started by one of its events
+  const next = new Map<string, { group: ConsumerDefinition; to: string }[]>();
+  for (const group of starters) {
+    for (const from of new Set(group.on.map((e) => e.context))) {
+      next.set(from, [...(next.get(from) ?? []), { group, to: group.startWorkflow!.name }]);
+    }
+  }
+  const reported = new Set<string>();
+  const walk = (context: string, path: { group: ConsumerDefinition; from: string }[]) => {
+    for (const edge of next.get(context) ?? []) {
+      const loopStart = path.findIndex((step) => step.from === edge.to);
+      const steps = [...path, { group: edge.group, from: context }];
+      if (edge.to === steps[0]!.from || loopStart >= 0) {
+        const loop = steps.slice(Math.max(loopStart, 0));
+        const culprit = loop[loop.length - 1]!.group;
+        // The same loop is found from each of its contexts: report it once.
+        const key = loop.map((step) => step.group.name).sort().join(",");
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const chain = loop.map((s) => `${s.from} → (${s.group.name})`).join(" ");
+        report(
+          culprit.definedIn,
+          `consumer "${culprit.name}"`,
+          `starts workflows in a loop: ${chain} → ${edge.to}; every execution would start another, forever.`,
+          `start a workflow whose events do not lead back here, or subscribe to other events.`,
+        );
+        continue;
+      }
+      if (path.length < 32) walk(edge.to, steps);
+    }
+  };
+  for (const context of next.keys()) walk(context, []);
 }
 
 function checkSubscriptions(

@@ -313,7 +313,8 @@ describe("the Pulumi program under mocks", () => {
     });
 
     // Assess
-    const byName = (resources: RecordedResource[]) => new Map(resources.map((r) => [r.name, r]));
+    // Keyed by type and name: a component and its first child may share a name.
+    const byName = (resources: RecordedResource[]) => new Map(resources.map((r) => [`${r.type}::${r.name}`, r]));
     const old = byName(before.mocks.resources);
     const now = byName(after.mocks.resources);
     for (const [name, resource] of old) {

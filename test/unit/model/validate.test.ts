@@ -1,5 +1,7 @@
 import * as z from "zod";
 import {
+  defineWorkflow,
+  milestone,
   defineConsumer,
   defineContext,
   defineEvent,
@@ -270,7 +272,37 @@ describe("workflow-starting consumers", () => {
   });
 
   it("accepts starting a declared context's workflow", () => {
-    const shipping = defineContext({ name: "shipping", events: [] });
+    const Shipped = defineEvent({ name: "Shipped", schema: z.object({}) });
+    const workflow = defineWorkflow({ StartAt: "Shipped", States: { Shipped: milestone(Shipped, { key: "$.id", end: true }) } });
+    const shipping = defineContext({ name: "shipping", events: [Shipped], workflow });
     expect(problems({ contexts: [orders, shipping], consumers: [consumer({ startWorkflow: shipping })] })).toEqual([]);
+  });
+});
+
+describe("workflow starts", () => {
+  const A = defineEvent({ name: "Done", schema: z.object({}) });
+  const flow = (name: string) =>
+    defineContext({
+      name,
+      events: [A],
+      tasks: {},
+      workflow: defineWorkflow({ StartAt: "Done", States: { Done: milestone(A, { key: "$.id", end: true }) } }),
+    });
+
+  it("rejects starting a context that has no workflow", () => {
+    const idle = defineContext({ name: "idle", events: [] });
+    expect(problems({ contexts: [orders, idle], consumers: [consumer({ startWorkflow: idle })] })).toEqual([
+      `${THIS_FILE}: consumer "notify": starts the workflow of context "idle", which has no workflow. Fix: give that context a workflow, or start another one.`,
+    ]);
+  });
+
+  it("rejects workflow starts that lead back to themselves", () => {
+    const a = flow("alpha");
+    const b = flow("beta");
+    const aStartsB = defineConsumer({ name: "a-starts-b", on: [a.events.Done], startWorkflow: b });
+    const bStartsA = defineConsumer({ name: "b-starts-a", on: [b.events.Done], startWorkflow: a });
+    expect(problems({ contexts: [a, b], consumers: [aStartsB, bStartsA] })).toEqual([
+      `${THIS_FILE}: consumer "b-starts-a": starts workflows in a loop: alpha → (a-starts-b) beta → (b-starts-a) → alpha; every execution would start another, forever. Fix: start a workflow whose events do not lead back here, or subscribe to other events.`,
+    ]);
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * What the runtime puts on the wire, as the catalog describes it. The catalog reads only the
+ * model, never the runtime (which loads Kafka clients), so these few facts are restated here;
+ * `test/unit/catalog/catalog.test.ts` checks each against `platform/runtime`, so they cannot drift.
+ */
+
+/** `defaultContentType` of the document: CloudEvents structured mode. */
+export const CLOUDEVENTS_MEDIA_TYPE = "application/cloudevents+json";
+
+/** The `content-type` header the CloudEvents Kafka binding writes on every event record. */
+export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8";
+
+/** `dataschema` of an event, as `platform/runtime/envelope.ts` writes it. */
+export const dataSchemaUrn = (type: string, version: number) => `urn:ensemble:schema:${type}:v${version}`;
+
+/** kafkajs client id of a context's milestone publisher (`platform/runtime/publisher.ts`). */
+export const publisherClientId = (context: string) => `${context}-publisher`;
+
+/** kafkajs client id of a group's dead-letter producer (`platform/runtime/consumer.ts`). */
+export const deadLetterClientId = (group: string) => `${group}-dlq`;
+
+/** Headers a dead-lettered record carries besides its own (`platform/runtime/dead-letter.ts`). */
+export const DEAD_LETTER_HEADERS = {
+  "ensemble-dlq-reason": "Why the record was dead-lettered (see the reasons).",
+  "ensemble-dlq-detail": "What exactly was wrong, in a sentence (at most 4000 characters).",
+  "ensemble-dlq-group": "The consumer group that gave up on the record.",
+  "ensemble-dlq-source-topic": "The topic the record was read from.",
+  "ensemble-dlq-source-partition": "Its partition there.",
+  "ensemble-dlq-source-offset": "Its offset there.",
+  "ensemble-dlq-source-timestamp": "Its timestamp there (epoch milliseconds).",
+} as const;
+
+/** Records the consumer wrapper dead-letters at once: they can never succeed. */
+export const POISON_REASONS = ["empty-value", "not-json", "not-cloudevent", "unknown-type", "schema-invalid"] as const;
+
+/** Records the event source mapping sends to the on-failure destination. */
+export const ON_FAILURE_REASONS = ["retries-exhausted", "record-too-old"] as const;
+
+/**
+ * Partitions of each context topic when no `--partitions` is given: the infra's default
+ * (`ensemble:kafka.partitions`) and the value in `Pulumi.dev.yaml`. Dead-letter topics get half,
+ * at least 1, as `platform/infra/platform.ts` creates them.
+ */
+export const DEFAULT_PARTITIONS = 3;
+export const deadLetterPartitions = (partitions: number) => Math.max(1, Math.ceil(partitions / 2));

@@ -1,0 +1,246 @@
+import * as path from "node:path";
+import * as z from "zod";
+import { type ContextDefinition, MILESTONE_FUNCTION, names, type StartingPosition, type State, type ValidTopology } from "../model";
+import { DEFAULT_PARTITIONS, dataSchemaUrn, deadLetterPartitions } from "./contracts";
+
+/** A JSON Schema (draft-07) as a plain object. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+export interface CatalogOptions {
+  /**
+   * The stack whose physical names the catalog shows: consumer group ids, state machine and
+   * function names, the cluster.
+   */
+  readonly stack: string;
+  /**
+   * Partitions of each context topic (dead-letter topics get half, at least 1).
+   * @default 3, the infra's default and dev's setting
+   */
+  readonly partitions?: number;
+  /** `info` of the AsyncAPI document and the page's title. */
+  readonly info?: { readonly title?: string; readonly version?: string; readonly description?: string };
+}
+
+/** A milestone state that publishes an event. */
+export interface MilestoneFacts {
+  readonly state: string;
+  /** JSONPath of the entity id in the state: the Kafka key and the CloudEvent `subject`. */
+  readonly key: string | undefined;
+  readonly inMap: boolean;
+}
+
+export interface EventFacts {
+  /** CloudEvent `type`, `<context>.<Event>`. */
+  readonly type: string;
+  readonly name: string;
+  readonly context: string;
+  readonly version: number;
+  readonly description: string | undefined;
+  readonly topic: string;
+  readonly dataschema: string;
+  /** JSON Schema (draft-07) of `data`, from the event's zod schema. */
+  readonly schema: JsonSchema;
+  readonly milestones: readonly MilestoneFacts[];
+  /** The distinct key paths of its milestones. */
+  readonly keys: readonly string[];
+  /** Groups receiving it, in declaration order. */
+  readonly consumers: readonly { readonly group: string; readonly groupId: string; readonly startsWorkflow: string | undefined }[];
+}
+
+export interface ContextFacts {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly topic: string;
+  readonly events: readonly EventFacts[];
+  readonly tasks: readonly string[];
+  readonly stateMachine: string;
+  readonly publisherFunction: string;
+  /** Groups that start this context's workflow. */
+  readonly startedBy: readonly string[];
+  readonly definedIn: string | undefined;
+}
+
+/** A group's subscription to one context's topic: one event source mapping, one group id. */
+export interface SubscriptionFacts {
+  readonly context: string;
+  readonly topic: string;
+  readonly groupId: string;
+  /** Event types received from this topic, in the order the group lists them. */
+  readonly types: readonly string[];
+}
+
+export interface GroupFacts {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly subscriptions: readonly SubscriptionFacts[];
+  readonly deadLetterTopic: string;
+  readonly startsWorkflow: string | undefined;
+  readonly function: string;
+  readonly batch: { readonly size: number; readonly windowSeconds: number };
+  readonly scaling: { readonly minPollers: number; readonly maxPollers: number };
+  readonly retries: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly bisectOnError: boolean;
+  readonly startingPosition: StartingPosition;
+  readonly definedIn: string | undefined;
+}
+
+export interface TopicFacts {
+  readonly name: string;
+  readonly purpose: "events" | "dead-letter";
+  /** The context or group it belongs to. */
+  readonly owner: string;
+  readonly partitions: number;
+}
+
+/** Everything the catalog says, derived once from the validated model, in declaration order. */
+export interface CatalogFacts {
+  readonly stack: string;
+  readonly partitions: number;
+  readonly info: { readonly title: string; readonly version: string; readonly description: string | undefined };
+  readonly contexts: readonly ContextFacts[];
+  readonly events: readonly EventFacts[];
+  readonly groups: readonly GroupFacts[];
+  readonly topics: readonly TopicFacts[];
+}
+
+export function catalogFacts(topology: ValidTopology, options: CatalogOptions): CatalogFacts {
+  const { stack } = options;
+  const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+  if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
+
+  const groups = topology.consumers.map((consumer): GroupFacts => {
+    const subscriptions = subscriptionsOf(consumer.on).map((s) => ({ ...s, groupId: names.consumerGroupId(stack, consumer.name, s.context) }));
+    return {
+      name: consumer.name,
+      description: consumer.description,
+      subscriptions,
+      deadLetterTopic: names.deadLetterTopic(consumer.name),
+      startsWorkflow: consumer.startWorkflow?.name,
+      function: names.consumerFunction(stack, consumer.name),
+      batch: consumer.batch,
+      scaling: consumer.scaling,
+      retries: consumer.retries,
+      maxRecordAgeSeconds: consumer.maxRecordAgeSeconds,
+      bisectOnError: consumer.bisectOnError,
+      startingPosition: consumer.startingPosition,
+      definedIn: portable(consumer.definedIn),
+    };
+  });
+
+  const contexts = topology.contexts.map((context): ContextFacts => {
+    const milestones = milestonesOf(context);
+    const topic = names.contextTopic(context.name);
+    const events = context.eventList.map((event): EventFacts => {
+      const own = milestones.filter((m) => m.eventType === event.type);
+      return {
+        type: event.type,
+        name: event.name,
+        context: context.name,
+        version: event.version,
+        description: event.description,
+        topic,
+        dataschema: dataSchemaUrn(event.type, event.version),
+        schema: jsonSchemaOf(event.schema),
+        milestones: own.map(({ state, key, inMap }) => ({ state, key, inMap })),
+        keys: [...new Set(own.flatMap((m) => (m.key ? [m.key] : [])))],
+        consumers: groups.flatMap((group) => {
+          const subscription = group.subscriptions.find((s) => s.types.includes(event.type));
+          return subscription ? [{ group: group.name, groupId: subscription.groupId, startsWorkflow: group.startsWorkflow }] : [];
+        }),
+      };
+    });
+    return {
+      name: context.name,
+      description: context.description,
+      topic,
+      events,
+      tasks: context.tasks.map((t) => t.name),
+      stateMachine: names.stateMachine(stack, context.name),
+      publisherFunction: names.publisherFunction(stack, context.name),
+      startedBy: groups.filter((g) => g.startsWorkflow === context.name).map((g) => g.name),
+      definedIn: portable(context.definedIn),
+    };
+  });
+
+  const topics = topology.topics.map(
+    (topic): TopicFacts => ({
+      name: topic.name,
+      purpose: topic.purpose,
+      owner: topic.owner,
+      partitions: topic.purpose === "events" ? partitions : deadLetterPartitions(partitions),
+    }),
+  );
+
+  return {
+    stack,
+    partitions,
+    info: {
+      title: options.info?.title ?? "Ensemble",
+      version: options.info?.version ?? "0.0.0",
+      description: options.info?.description,
+    },
+    contexts,
+    events: contexts.flatMap((c) => c.events),
+    groups,
+    topics,
+  };
+}
+
+/**
+ * A group's subscriptions by context topic, in first-subscription order: the same grouping as
+ * `subscriptionsOf` in `platform/infra/consumer-group.ts` (one event source mapping each).
+ */
+export function subscriptionsOf(on: readonly { readonly context: string; readonly type: string }[]): Omit<SubscriptionFacts, "groupId">[] {
+  const byContext = new Map<string, string[]>();
+  for (const event of on) {
+    const types = byContext.get(event.context) ?? [];
+    if (!types.includes(event.type)) types.push(event.type);
+    byContext.set(event.context, types);
+  }
+  return [...byContext].map(([context, types]) => ({ context, topic: names.contextTopic(context), types }));
+}
+
+/**
+ * JSON Schema draft-07 of an event's data: the AsyncAPI Schema Object is a superset of
+ * draft-07, so the parser takes it as is. `$schema` is dropped because the schema is embedded.
+ * The output side of the schema: what the publisher writes after parsing (unknown keys stripped).
+ */
+export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  const { $schema: _draft, ...rest } = z.toJSONSchema(schema, { target: "draft-7", unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+}
+
+interface MilestoneAt extends MilestoneFacts {
+  readonly eventType: string;
+}
+
+/** Every milestone state of a context's workflow with its key path, nested states included. */
+function milestonesOf(context: ContextDefinition): MilestoneAt[] {
+  const found: MilestoneAt[] = [];
+  const visit = (states: Readonly<Record<string, State>> | undefined, inMap: boolean) => {
+    for (const [name, state] of Object.entries(states ?? {})) {
+      const parameters = state.Parameters as { FunctionName?: unknown; Payload?: Record<string, unknown> } | undefined;
+      if (parameters?.FunctionName === MILESTONE_FUNCTION && parameters.Payload) {
+        const key = parameters.Payload["key.$"] ?? parameters.Payload.key;
+        found.push({ state: name, eventType: String(parameters.Payload.type), key: typeof key === "string" ? key : undefined, inMap });
+      }
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States?: Record<string, State> } | undefined;
+      if (state.Type === "Map") visit(processor?.States, true);
+      if (state.Type === "Parallel") for (const branch of (state.Branches ?? []) as { States?: Record<string, State> }[]) visit(branch.States, inMap);
+    }
+  };
+  visit(context.workflow?.asl.States, false);
+  return found;
+}
+
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+/**
+ * A declaring file as the catalog shows it: relative to the project root (the model records it
+ * relative to the working directory) with forward slashes, so the output never depends on where
+ * the command ran.
+ */
+function portable(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : path.relative(PROJECT_ROOT, path.resolve(file)).split(path.sep).join("/");
+}

@@ -1,0 +1,103 @@
+import type { CatalogFacts } from "./facts";
+
+/**
+ * The topology as a diagram: contexts → their topics → consumer groups, and a "starts" edge
+ * from each workflow-starting group to the context it starts. Mermaid and the SVG both draw
+ * this graph, so they always show the same nodes and edges.
+ *
+ * Dead-letter topics are not nodes: each group has exactly one, so it is written on the group
+ * (and listed in the tables) rather than doubling the topic column with dead ends.
+ */
+export const NodeKind = { Context: "context", Topic: "topic", Group: "group" } as const;
+export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
+
+export const EdgeKind = { Publishes: "publishes", Delivers: "delivers", Starts: "starts" } as const;
+export type EdgeKind = (typeof EdgeKind)[keyof typeof EdgeKind];
+
+export interface GraphNode {
+  /** `<kind>:<name>`, unique; the `data-node` of the SVG. */
+  readonly key: string;
+  readonly kind: NodeKind;
+  readonly name: string;
+  /** A short second line: what is worth knowing at a glance. */
+  readonly detail: string;
+  /** Longer text for tooltips. */
+  readonly description: string | undefined;
+  /** The context whose colour the node's edges take (its own for contexts and topics). */
+  readonly context: string | undefined;
+}
+
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: EdgeKind;
+  /** One entry per line: the event names carried, or "starts". */
+  readonly label: readonly string[];
+  /** The context whose events the edge carries (the started one for "starts"). */
+  readonly context: string;
+}
+
+export interface TopologyGraph {
+  readonly nodes: readonly GraphNode[];
+  readonly edges: readonly GraphEdge[];
+}
+
+export const nodeKey = (kind: NodeKind, name: string) => `${kind}:${name}`;
+
+export function topologyGraph(facts: CatalogFacts): TopologyGraph {
+  const nodes: GraphNode[] = [
+    ...facts.contexts.map((c) => ({
+      key: nodeKey(NodeKind.Context, c.name),
+      kind: NodeKind.Context,
+      name: c.name,
+      detail: `${plural(c.events.length, "event")} · ${plural(c.tasks.length, "task")}`,
+      description: c.description,
+      context: c.name,
+    })),
+    ...facts.contexts.map((c) => ({
+      key: nodeKey(NodeKind.Topic, c.topic),
+      kind: NodeKind.Topic,
+      name: c.topic,
+      detail: plural(facts.topics.find((t) => t.name === c.topic)?.partitions ?? facts.partitions, "partition"),
+      description: `Topic of the ${c.name} context.`,
+      context: c.name,
+    })),
+    ...facts.groups.map((g) => ({
+      key: nodeKey(NodeKind.Group, g.name),
+      kind: NodeKind.Group,
+      name: g.name,
+      detail: `DLQ ${g.deadLetterTopic}`,
+      description: g.description,
+      context: undefined,
+    })),
+  ];
+  const short = (type: string) => type.slice(type.indexOf(".") + 1);
+  const edges: GraphEdge[] = [
+    ...facts.contexts.map((c) => ({
+      from: nodeKey(NodeKind.Context, c.name),
+      to: nodeKey(NodeKind.Topic, c.topic),
+      kind: EdgeKind.Publishes,
+      label: c.events.map((e) => e.name),
+      context: c.name,
+    })),
+    ...facts.groups.flatMap((g) =>
+      g.subscriptions.map((s) => ({
+        from: nodeKey(NodeKind.Topic, s.topic),
+        to: nodeKey(NodeKind.Group, g.name),
+        kind: EdgeKind.Delivers,
+        label: s.types.map(short),
+        context: s.context,
+      })),
+    ),
+    ...facts.groups.flatMap((g) =>
+      g.startsWorkflow
+        ? [{ from: nodeKey(NodeKind.Group, g.name), to: nodeKey(NodeKind.Context, g.startsWorkflow), kind: EdgeKind.Starts, label: ["starts"], context: g.startsWorkflow }]
+        : [],
+    ),
+  ];
+  return { nodes, edges };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

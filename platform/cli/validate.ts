@@ -1,0 +1,89 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import { parse } from "yaml";
+import { topology } from "../../topology";
+import { replicationFactor, type StackConfig, StackConfigError, stackConfigFromPulumi } from "../infra/config";
+import { subscriptionsOf } from "../infra/consumer-group";
+import { consumerSettings } from "../infra/platform";
+import { formatIssue, names, TopologyError, validate, type ValidTopology } from "../model";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+const program = new Command("npm run validate --")
+  .description("Validates the topology and a stack's config, and prints what the stack would run: contexts, events, topics, groups, scaling.")
+  .option("--stack <name>", "the stack whose Pulumi.<stack>.yaml to read", "dev");
+
+/** A stack file's `config:` as Pulumi hands it to the program: text, objects as JSON. */
+function stackFile(stack: string): Record<string, string> {
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    throw new StackConfigError(stack, [`no Pulumi.${stack}.yaml in ${ROOT}; create it (see Pulumi.dev.yaml) or pass --stack.`]);
+  }
+  const config = (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+}
+
+/** The one-screen summary. */
+export function summary(valid: ValidTopology, stack: string, config: StackConfig): string[] {
+  const lines: string[] = [];
+  const row = (cells: (string | number)[], widths: number[]) => cells.map((c, i) => String(c).padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const kafka = config.kafka.existingClusterArn
+    ? `existing cluster ${config.kafka.existingClusterArn}`
+    : `${config.kafka.brokers} × ${config.kafka.instanceType}, ${config.kafka.version}`;
+  lines.push(`Stack "${stack}": valid. MSK ${kafka}; replication ${replicationFactor(config)}; logs kept ${config.logRetentionDays} days.`, "");
+
+  lines.push(row(["context", "events", "tasks", "states", "state machine"], [10, 52, 6, 7, 0]));
+  for (const context of valid.contexts) {
+    lines.push(
+      row(
+        [context.name, context.eventList.map((e) => e.name).join(", "), context.tasks.length, context.workflow?.stateNames.length ?? 0, names.stateMachine(stack, context.name)],
+        [10, 52, 6, 7, 0],
+      ),
+    );
+  }
+  lines.push("", row(["topic", "partitions", "purpose"], [22, 11, 0]));
+  for (const topic of valid.topics) {
+    const partitions = topic.purpose === "events" ? config.kafka.partitions : Math.max(1, Math.ceil(config.kafka.partitions / 2));
+    lines.push(row([topic.name, partitions, topic.purpose === "events" ? `events of ${topic.owner}` : `dead letters of ${topic.owner}`], [22, 11, 0]));
+  }
+  lines.push("", row(["consumer group", "reads", "batch", "window", "pollers", "concurrency", "retries"], [16, 34, 6, 7, 8, 12, 0]));
+  for (const consumer of valid.consumers) {
+    const s = consumerSettings(stack, consumer, config);
+    const reads = subscriptionsOf(consumer)
+      .map((sub) => `${sub.context}(${sub.types.length})`)
+      .join(" ");
+    const starts = consumer.startWorkflow ? `  → starts ${consumer.startWorkflow.name}` : "";
+    lines.push(row([consumer.name, reads, s.batchSize, `${s.windowSeconds}s`, `${s.minPollers}-${s.maxPollers}`, s.reservedConcurrency, `${consumer.retries}${starts}`], [16, 34, 6, 7, 8, 12, 0]));
+  }
+  lines.push("", `${valid.contexts.length} contexts, ${valid.events.length} events, ${valid.topics.length} topics, ${valid.consumers.length} consumer groups.`);
+  return lines;
+}
+
+function main(): void {
+  const { stack } = program.parse().opts<{ stack: string }>();
+  const problems: string[] = [];
+  let valid: ValidTopology | undefined;
+  let config: StackConfig | undefined;
+  try {
+    valid = validate(topology, { stack });
+  } catch (error) {
+    if (!(error instanceof TopologyError)) throw error;
+    problems.push(...error.issues.map(formatIssue));
+  }
+  try {
+    config = stackConfigFromPulumi(stack, stackFile(stack), topology.consumers.map((c) => c.name));
+    if (valid) for (const consumer of valid.consumers) consumerSettings(stack, consumer, config);
+  } catch (error) {
+    if (!(error instanceof StackConfigError)) throw error;
+    problems.push(error.message);
+  }
+  if (problems.length > 0 || !valid || !config) {
+    console.error(problems.join("\n"));
+    process.exitCode = 1;
+    return;
+  }
+  console.log(summary(valid, stack, config).join("\n"));
+}
+
+if (require.main === module) main();

@@ -1,0 +1,109 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { CatalogDiff, compareCatalog, formatStale } from "../../../platform/catalog";
+import { PROJECT_ROOT, projectCatalog } from "../../../platform/catalog/project";
+import { validate } from "../../../platform/model";
+import { topology } from "../../../topology";
+
+/**
+ * The committed page, opened from disk in headless Chromium: it must draw the topology with no
+ * console error and fetch nothing. Debian's `chromium` is required (never skipped): it is the
+ * browser this repository can install without a registry of browser builds.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const PAGE = path.join(PROJECT_ROOT, "catalog", "index.html");
+const SCREENSHOT = path.join(PROJECT_ROOT, "test-results", "catalog.png");
+
+interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+describe("catalog/index.html", () => {
+  it("is the page the model generates", () => {
+    const diff = compareCatalog({ "index.html": projectCatalog()["index.html"] }, path.dirname(PAGE));
+    if (!CatalogDiff.inSync(diff)) throw new Error(`${formatStale(diff, "catalog").join("\n")}\nRun npm run catalog and commit catalog/.`);
+  });
+});
+
+describe("catalog/index.html in headless Chromium", () => {
+  const valid = validate(topology, { stack: "dev" });
+  const expectedNodes = [
+    ...valid.contexts.map((c) => `context:${c.name}`),
+    ...valid.topics.filter((t) => t.purpose === "events").map((t) => `topic:${t.name}`),
+    ...valid.consumers.map((g) => `group:${g.name}`),
+  ];
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install chromium\` (Debian's package), or set CHROMIUM_PATH.`);
+    }
+    // launch() gives every browser a new, empty profile directory and removes it on close.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("renders the diagram as an SVG with one node per context, topic and group, without errors or requests", async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+    page.on("request", (request) => requests.push(request.url()));
+
+    // Act
+    await page.goto(pathToFileURL(PAGE).href, { waitUntil: "load" });
+    const svgs = await page.locator("svg#topology").count();
+    const nodes = await page.locator("svg#topology [data-node]").evaluateAll((elements) =>
+      elements.map((element) => {
+        const box = element.getBoundingClientRect();
+        return { key: element.getAttribute("data-node")!, text: element.textContent ?? "", box: { x: box.x, y: box.y, width: box.width, height: box.height } };
+      }),
+    );
+    const labels = await page.locator("svg#topology .label rect").evaluateAll((elements) =>
+      elements.map((element) => {
+        const box = element.getBoundingClientRect();
+        return { x: box.x, y: box.y, width: box.width, height: box.height };
+      }),
+    );
+    const eventTables = await page.locator("article.event table thead").allTextContents();
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.close();
+
+    // Assess
+    expect(errors).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith("file:") && !url.startsWith("data:"))).toEqual([]);
+    expect(svgs).toBe(1);
+    expect(nodes.map((n) => n.key)).toEqual(expectedNodes);
+    for (const node of nodes) {
+      expect(node.text).toContain(node.key.slice(node.key.indexOf(":") + 1));
+      expect(node.box.width).toBeGreaterThan(0);
+      expect(node.box.height).toBeGreaterThan(0);
+    }
+    const subscriptions = valid.consumers.reduce((sum, g) => sum + new Set(g.on.map((e) => e.context)).size, 0);
+    expect(labels).toHaveLength(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow).length);
+    // A tidy drawing: no node sits on another, no edge label hides another.
+    for (const [i, a] of nodes.entries()) for (const b of nodes.slice(i + 1)) expect([a.key, b.key, overlaps(a.box, b.box)]).toEqual([a.key, b.key, false]);
+    for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
+    expect(eventTables).toHaveLength(valid.events.length);
+    for (const header of eventTables) expect(header).toBe("ProducerSchemaConsumers");
+    expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+});

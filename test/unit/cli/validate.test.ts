@@ -1,0 +1,32 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { summary } from "../../../platform/cli/validate";
+import { stackConfigFromPulumi } from "../../../platform/infra/config";
+import { validate } from "../../../platform/model";
+import { stackFileConfig } from "../../support/stack";
+import { topology } from "../../../topology";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const cli = (...args: string[]) => spawnSync("npx", ["tsx", "platform/cli/validate.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+describe("npm run validate", () => {
+  it("summarises every context, topic and group with the stack's effective scaling", () => {
+    const config = stackConfigFromPulumi("prod", stackFileConfig("prod"), topology.consumers.map((c) => c.name));
+    const lines = summary(validate(topology, { stack: "prod" }), "prod", config);
+
+    expect(lines[0]).toBe('Stack "prod": valid. MSK 3 × kafka.m7g.large, 4.1.x.kraft; replication 3; logs kept 90 days.');
+    expect(lines.find((l) => l.startsWith("orders.events"))).toMatch(/^orders\.events\s+12\s+events of orders$/);
+    // the stack's override of notify-customer's pollers and concurrency is what is shown
+    expect(lines.find((l) => l.startsWith("notify-customer "))).toMatch(/\s50\s+0s\s+2-10\s+40\s+3$/);
+    expect(lines.find((l) => l.startsWith("start-shipping "))).toContain("→ starts shipping");
+    expect(lines.at(-1)).toBe("3 contexts, 6 events, 9 topics, 6 consumer groups.");
+  });
+
+  it("exits 0 with the summary for a valid stack, and 1 naming the problem for a bad one", () => {
+    expect(execFileSync("npx", ["tsx", "platform/cli/validate.ts", "--stack", "dev"], { cwd: ROOT, encoding: "utf8" })).toContain('Stack "dev": valid.');
+    const bad = cli("--stack", "Prod.EU");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('stack "Prod.EU": is not a valid stack name');
+    expect(bad.stderr).toContain("no Pulumi.Prod.EU.yaml");
+  });
+});
