@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { Admin, Kafka } from "kafkajs";
-import { type ConsumerDefinition, type ContextDefinition, names, type ValidTopology } from "../model";
+import { type ConsumerDefinition, type ContextDefinition, names, type StartingPosition, type ValidTopology } from "../model";
 import type { KafkaHandler } from "../runtime/consumer";
 import { MilestonePublisher } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/start-workflow";
@@ -48,6 +48,12 @@ export interface LocalRuntimeOptions {
   /** Partitions of the topics it creates. @default 3 */
   readonly partitions?: number;
   readonly observer?: ExecutionObserver;
+  /**
+   * Where every group starts when it has no committed offsets, overriding each group's own
+   * `startingPosition`: `LATEST` makes a run see only what it publishes itself, on a broker
+   * that already holds other runs' events (tests). @default each group's own
+   */
+  readonly startingPosition?: StartingPosition;
 }
 
 /**
@@ -137,7 +143,7 @@ export class LocalRuntime {
           retries: consumer.retries,
           maxRecordAgeSeconds: consumer.maxRecordAgeSeconds,
           bisectOnError: consumer.bisectOnError,
-          startingPosition: consumer.startingPosition,
+          startingPosition: this.options.startingPosition ?? consumer.startingPosition,
           maxPollers: consumer.scaling.maxPollers,
           concurrency: this.limiters.get(name)!,
           onFailureTopic: names.deadLetterTopic(consumer.name),

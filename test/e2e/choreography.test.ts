@@ -24,7 +24,8 @@ describe("the choreography, end to end on a real broker through the local runtim
   const stack = `e2e-${randomUUID().slice(0, 6)}`;
   const brokers = process.env.KAFKA_BROKERS!.split(",");
   const kafka = new Kafka({ clientId: "e2e", brokers, logLevel: logLevel.NOTHING });
-  const runtime = new LocalRuntime({ topology: validate(topology, { stack }), stack, kafka, brokers });
+  // LATEST: the broker is shared with other test files, whose events stay in the same topics.
+  const runtime = new LocalRuntime({ topology: validate(topology, { stack }), stack, kafka, brokers, startingPosition: "LATEST" });
   const send = jest.spyOn(outbox, "send");
 
   beforeAll(async () => {

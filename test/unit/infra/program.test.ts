@@ -320,7 +320,7 @@ describe("the Pulumi program under mocks", () => {
     for (const [name, resource] of old) {
       expect({ name, inputs: await comparable(now.get(name)?.inputs) }).toEqual({ name, inputs: await comparable(resource.inputs) });
     }
-    const added = [...now.values()].filter((r) => !old.has(r.name) && r.custom);
+    const added = [...now.entries()].filter(([key, r]) => !old.has(key) && r.custom).map(([, r]) => r);
     expect(added.map((r) => r.type).sort()).toEqual(
       [
         "aws:cloudwatch/logGroup:LogGroup",
