@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildFailure, type BuildOptions, buildSync, type Message, type OutputFile } from "esbuild";
+import { type BuildFailure, type BuildOptions, buildSync, type Message, type Metafile, type OutputFile } from "esbuild";
 
 /** The Lambda runtime the bundles target (esbuild's `target` follows it). */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -62,6 +63,12 @@ export interface BundleOptions {
   external?: string[];
 }
 
+/** How many bundles this process built with esbuild, and how many it served from its cache. */
+export interface BundleCacheStats {
+  built: number;
+  reused: number;
+}
+
 /** A Lambda's code could not be bundled; the message lists esbuild's errors with file:line. */
 export class BundleError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -73,7 +80,10 @@ export class BundleError extends Error {
 /**
  * Bundles one Lambda's code with esbuild, synchronously, while the program runs: no closure
  * serialization, one file per function. The same sources give the same bytes wherever
- * the repository is checked out, so an unchanged function never shows a diff.
+ * the repository is checked out, so an unchanged function never shows a diff. Builds are cached
+ * for the life of the process by root, entry and externals (checked against the files they
+ * read), so functions sharing a handler module cost one esbuild run; {@link bundleCacheStats}
+ * counts them.
  *
  * @example
  * const publisher = bundle({
@@ -96,9 +106,52 @@ export function bundle(request: BundleRequest, options: BundleOptions = {}): Bun
     throw new BundleError(`Bundle name "${name}" must be letters, digits, ".", "_" or "-": it names the entry file.`);
   }
   const root = options.root ?? REPO_ROOT;
+  const external = options.external ?? [...AWS_SDK_EXTERNALS];
 
-  const outputFiles = build(name, {
-    stdin: { contents: entry, resolveDir: root, sourcefile: `${name}.entry.ts`, loader: "ts" },
+  // Functions with the same entry (consumer groups sharing a handler module) differ only in the
+  // entry's file name in the map, so one esbuild run serves them all.
+  const key = JSON.stringify([root, entry, external]);
+  let built = builds.get(key);
+  if (built && unchanged(root, built.inputs)) {
+    cacheStats.reused++;
+  } else {
+    built = buildEntry(name, { entry, root, external });
+    builds.set(key, built);
+    cacheStats.built++;
+  }
+
+  const { code } = built;
+  const sourceMap = nameEntry(built.sourceMap, name);
+  const sha256 = createHash("sha256").update(code).update("\0").update(sourceMap).digest("hex");
+  return { name, code, sourceMap, sha256, bytes: Buffer.byteLength(code) };
+}
+
+/** Bundles built and served from the in-process cache so far (see {@link bundle}). */
+export function bundleCacheStats(): BundleCacheStats {
+  return { ...cacheStats };
+}
+
+/**
+ * The entry's file name while esbuild runs, so a build does not depend on the function's name;
+ * {@link nameEntry} writes `<name>.entry.ts` into each function's map, giving the same bytes as
+ * a build under that name.
+ */
+const ENTRY_PLACEHOLDER = "ensemble_bundle_entry";
+
+interface Build {
+  code: string;
+  /** The map, naming the entry {@link ENTRY_PLACEHOLDER}. */
+  sourceMap: string;
+  /** The files esbuild read, to tell a stale cache entry (a source edited in a long-lived process). */
+  inputs: { file: string; mtimeMs: number; size: number }[];
+}
+
+const builds = new Map<string, Build>();
+const cacheStats: BundleCacheStats = { built: 0, reused: 0 };
+
+function buildEntry(name: string, { entry, root, external }: { entry: string; root: string; external: string[] }): Build {
+  const result = build(name, {
+    stdin: { contents: entry, resolveDir: root, sourcefile: `${ENTRY_PLACEHOLDER}.entry.ts`, loader: "ts" },
     // Paths in the map (and in any message) are relative to this, not to the checkout's location.
     absWorkingDir: root,
     // Never written: it places the map's sources relative to the root.
@@ -116,15 +169,49 @@ export function bundle(request: BundleRequest, options: BundleOptions = {}): Bun
     // Stack traces need only positions; leaving the sources out halves the map.
     sourcesContent: false,
     legalComments: "none",
-    external: options.external ?? [...AWS_SDK_EXTERNALS],
+    external,
     alias: { ...SDK_ALIASES },
+    metafile: true,
     logLevel: "silent",
   });
+  const code = result.outputFiles.find((file) => file.path.endsWith(".js"))!.text;
+  const sourceMap = result.outputFiles.find((file) => file.path.endsWith(".js.map"))!.text;
+  const inputs = Object.keys(result.metafile?.inputs ?? {})
+    .map((file) => path.resolve(root, file))
+    .filter((file) => fs.existsSync(file))
+    .map((file) => ({ file, ...fileStamp(file) }));
+  return { code, sourceMap, inputs };
+}
 
-  const code = outputFiles.find((file) => file.path.endsWith(".js"))!.text;
-  const sourceMap = outputFiles.find((file) => file.path.endsWith(".js.map"))!.text;
-  const sha256 = createHash("sha256").update(code).update("\0").update(sourceMap).digest("hex");
-  return { name, code, sourceMap, sha256, bytes: Buffer.byteLength(code) };
+function fileStamp(file: string): { mtimeMs: number; size: number } {
+  const stat = fs.statSync(file);
+  return { mtimeMs: stat.mtimeMs, size: stat.size };
+}
+
+function unchanged(root: string, inputs: Build["inputs"]): boolean {
+  return fs.existsSync(root) && inputs.every(({ file, mtimeMs, size }) => {
+    try {
+      const now = fileStamp(file);
+      return now.mtimeMs === mtimeMs && now.size === size;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The map as a build of entry `<name>.entry.ts` writes it: esbuild names the entry file in
+ * `sources` and the entry's exports object, `<identifier of the file name>_exports`, in `names`.
+ */
+function nameEntry(sourceMap: string, name: string): string {
+  return sourceMap
+    .replaceAll(JSON.stringify(`${ENTRY_PLACEHOLDER}.entry.ts`), JSON.stringify(`${name}.entry.ts`))
+    .replaceAll(JSON.stringify(`${esbuildIdentifier(`${ENTRY_PLACEHOLDER}.entry`)}_exports`), JSON.stringify(`${esbuildIdentifier(`${name}.entry`)}_exports`));
+}
+
+/** esbuild's identifier for a file name (its `EnsureValidIdentifier`): letters and digits, runs of others as one `_`. */
+function esbuildIdentifier(base: string): string {
+  return base.replace(/^[^A-Za-z]+/, "").replace(/[^A-Za-z0-9]+/g, "_").replace(/_$/, "") || "_";
 }
 
 /**
@@ -141,19 +228,20 @@ export function lambdaCode(b: Bundle): pulumi.asset.AssetArchive {
   });
 }
 
-/** esbuild's output files; its errors as one {@link BundleError} naming the function. */
-function build(name: string, options: BuildOptions & { write: false }): OutputFile[] {
+/** esbuild's output; its errors as one {@link BundleError} naming the function. */
+function build(name: string, options: BuildOptions & { write: false; metafile: true }): { outputFiles: OutputFile[]; metafile?: Metafile } {
   try {
-    return buildSync(options).outputFiles;
+    return buildSync(options);
   } catch (error) {
     const messages = (error as Partial<BuildFailure>).errors;
-    const detail = messages ? `\n${messages.map((m) => `  - ${formatMessage(m)}`).join("\n")}` : ` ${(error as Error).message}`;
+    const detail = messages ? `\n${messages.map((m) => `  - ${formatMessage(m, name)}`).join("\n")}` : ` ${(error as Error).message}`;
     throw new BundleError(`Could not bundle Lambda "${name}":${detail}`, { cause: error });
   }
 }
 
 /** `file:line:column: text`, as editors and terminals link it (esbuild counts columns from 0). */
-function formatMessage(message: Message): string {
-  const where = message.location ? `${message.location.file}:${message.location.line}:${message.location.column + 1}: ` : "";
+function formatMessage(message: Message, name: string): string {
+  const file = message.location?.file === `${ENTRY_PLACEHOLDER}.entry.ts` ? `${name}.entry.ts` : message.location?.file;
+  const where = message.location ? `${file}:${message.location.line}:${message.location.column + 1}: ` : "";
   return `${where}${message.text}`;
 }

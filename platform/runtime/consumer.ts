@@ -135,10 +135,16 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
     }
 
     const { event } = decoded;
-    const recordLogger = logger.createChild({ persistentKeys: { eventId: event.id, eventType: event.type, correlationId: event.correlationId } });
+    // A Powertools child logger costs about half the wrapper's time per record (measured by
+    // npm run bench): build it only when the handler, or a failure, logs.
+    let recordLogger: Logger | undefined;
+    const loggerOfRecord = () =>
+      (recordLogger ??= logger.createChild({ persistentKeys: { eventId: event.id, eventType: event.type, correlationId: event.correlationId } }));
     const context: RecordContext = {
       group,
-      logger: recordLogger,
+      get logger() {
+        return loggerOfRecord();
+      },
       correlationId: event.correlationId,
       record: { ...coordinates, key: recordKey(record)?.toString("utf8") },
       lambdaContext,
@@ -148,7 +154,7 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
       await handleOnce({ event, context, call }, lambdaContext);
       return call.ran ? "handled" : "duplicate";
     } catch (error) {
-      recordLogger.error("handler failed; the record will be retried", { ...coordinates, error: error as Error });
+      loggerOfRecord().error("handler failed; the record will be retried", { ...coordinates, error: error as Error });
       return "failed";
     }
   }

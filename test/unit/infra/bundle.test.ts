@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   type Bundle,
   bundle,
+  bundleCacheStats,
   BundleError,
   LAMBDA_ENVIRONMENT,
   LAMBDA_HANDLER,
@@ -181,6 +182,27 @@ describe("bundles", () => {
 
   it("refuse a name that cannot name a file", () => {
     expect(() => bundle({ name: "../escape", entry: "" })).toThrow(/Bundle name "\.\.\/escape" must be letters, digits/);
+  });
+
+  it("share one build between functions with the same entry, each byte-identical to a build of its own", () => {
+    // Prepare: an entry no other test builds, and a copy of the module with an empty cache
+    const entry = `export { handler } from "./consumers/analytics/handler";\n// shared`;
+    let fresh!: typeof bundle;
+    jest.isolateModules(() => {
+      fresh = (require("../../../platform/infra/bundle") as typeof import("../../../platform/infra/bundle")).bundle;
+    });
+    const before = bundleCacheStats();
+
+    // Act
+    const first = bundle({ name: "dev-group-a", entry });
+    const second = bundle({ name: "2nd_group.b", entry });
+
+    // Assess
+    expect(bundleCacheStats()).toEqual({ built: before.built + 1, reused: before.reused + 1 });
+    expect(second.code).toBe(first.code);
+    expect(JSON.parse(second.sourceMap).sources).toContain("2nd_group.b.entry.ts");
+    expect(second.sha256).toBe(fresh({ name: "2nd_group.b", entry }).sha256);
+    expect(first.sha256).toBe(fresh({ name: "dev-group-a", entry }).sha256);
   });
 });
 

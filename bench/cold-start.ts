@@ -1,0 +1,137 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import type * as pulumi from "@pulumi/pulumi";
+import { type Bundle, bundle, bundleCacheStats, LAMBDA_ENVIRONMENT, lambdaCode } from "../platform/infra/bundle";
+import { functionEntries } from "../platform/infra/entries";
+import { topology } from "../topology";
+import type { Section, SectionContext } from "./harness";
+import { ratio, type Table } from "./report";
+import { median, round } from "./stats";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..");
+const EMPTY = "(empty handler)";
+
+/** What Lambda loads first: the handler module, timed from inside a fresh process. */
+const LOAD_SCRIPT = `const t0 = performance.now(); require("./index.js"); const t1 = performance.now();
+process.stdout.write(JSON.stringify({ initMs: t1 - t0, processMs: t1 }));`;
+
+export interface ColdStartRow {
+  readonly function: string;
+  readonly codeBytes: number;
+  readonly mapBytes: number;
+  /** Median ms to require() the bundle, with NODE_OPTIONS=--enable-source-maps (as deployed) and without. */
+  readonly initMs: { readonly sourceMaps: number; readonly noSourceMaps: number };
+  /** Median ms from process start to the bundle loaded, source maps on: node's own start-up included. */
+  readonly processMs: number;
+}
+
+/**
+ * Cold start proxy: every Lambda bundle the topology deploys, its size, and the time to require()
+ * it in a fresh `node` with only the AWS SDK beside it (as the nodejs22.x runtime provides it),
+ * against an empty handler bundled the same way.
+ */
+export const coldStartSection: Section = {
+  name: "cold-start",
+  needsBroker: false,
+  async run(context) {
+    const started = performance.now();
+    const entries = [{ functionName: EMPTY, entry: "export const handler = async () => ({});" }, ...functionEntries(topology, "bench")];
+    const bundles = entries.map(({ functionName, entry }) => bundle({ name: functionName === EMPTY ? "bench-empty" : functionName, entry }));
+    const buildSeconds = (performance.now() - started) / 1000;
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "ensemble-bench-cold-"));
+    try {
+      provideAwsSdk(root);
+      const dirs = await Promise.all(bundles.map((b) => deploy(root, b)));
+      const samples = await sample(context, dirs, context.options.coldStartRuns);
+      const rows: ColdStartRow[] = bundles.map((b, i) => ({
+        function: entries[i]!.functionName,
+        codeBytes: b.bytes,
+        mapBytes: Buffer.byteLength(b.sourceMap),
+        initMs: { sourceMaps: round(median(samples[i]!.maps.map((s) => s.initMs))), noSourceMaps: round(median(samples[i]!.noMaps.map((s) => s.initMs))) },
+        processMs: round(median(samples[i]!.maps.map((s) => s.processMs))),
+      }));
+      const [empty, ...functions] = rows;
+      return {
+        data: { runs: context.options.coldStartRuns, buildSeconds: round(buildSeconds), bundleCache: bundleCacheStats(), baseline: empty, functions },
+        tables: [coldStartTable(empty!, functions, context.options.coldStartRuns)],
+      };
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  },
+};
+
+function coldStartTable(empty: ColdStartRow, functions: readonly ColdStartRow[], runs: number): Table {
+  const kb = (bytes: number) => round(bytes / 1024);
+  return {
+    title: `Cold start proxy: bundle size and module init (require) time, median of ${runs} fresh node processes`,
+    columns: ["function", "code KB", "map KB", "init ms", "vs empty", "no maps ms", "vs empty", "loaded at ms", "vs empty"],
+    rows: [empty, ...functions].map((row) => [
+      row.function,
+      kb(row.codeBytes),
+      kb(row.mapBytes),
+      row.initMs.sourceMaps,
+      ratio(row.initMs.sourceMaps, empty.initMs.sourceMaps),
+      row.initMs.noSourceMaps,
+      ratio(row.initMs.noSourceMaps, empty.initMs.noSourceMaps),
+      row.processMs,
+      ratio(row.processMs, empty.processMs),
+    ]),
+    note:
+      "init ms: require() of the bundle with NODE_OPTIONS=--enable-source-maps, as deployed; no maps ms: without it; loaded at ms: " +
+      "process start to the bundle loaded (node's start-up included), maps on. Baseline: an empty handler bundled the same way.",
+  };
+}
+
+/**
+ * The SDK the nodejs22.x runtime provides, once for every function directory below `root`: the
+ * repository's @aws-sdk and @smithy packages, without the deprecated util-utf8-browser the
+ * runtime no longer ships (as test/unit/infra/bundle.test.ts deploys a bundle).
+ */
+function provideAwsSdk(root: string): void {
+  const sdk = path.join(root, "node_modules", "@aws-sdk");
+  fs.mkdirSync(sdk, { recursive: true });
+  for (const pkg of fs.readdirSync(path.join(ROOT, "node_modules", "@aws-sdk"))) {
+    if (pkg !== "util-utf8-browser") fs.symlinkSync(path.join(ROOT, "node_modules", "@aws-sdk", pkg), path.join(sdk, pkg));
+  }
+  fs.symlinkSync(path.join(ROOT, "node_modules", "@smithy"), path.join(root, "node_modules", "@smithy"));
+}
+
+/** The files of `lambdaCode(b)`, as Lambda unpacks them. */
+async function deploy(root: string, b: Bundle): Promise<string> {
+  const dir = path.join(root, b.name);
+  fs.mkdirSync(dir);
+  for (const [file, asset] of Object.entries(await lambdaCode(b).assets)) {
+    fs.writeFileSync(path.join(dir, file), await (asset as pulumi.asset.StringAsset).text);
+  }
+  return dir;
+}
+
+interface Sample {
+  readonly initMs: number;
+  readonly processMs: number;
+}
+
+/** Round-robin over functions and settings, so a busy moment spreads over all of them. */
+async function sample(context: SectionContext, dirs: readonly string[], runs: number): Promise<{ maps: Sample[]; noMaps: Sample[] }[]> {
+  const samples = dirs.map(() => ({ maps: [] as Sample[], noMaps: [] as Sample[] }));
+  for (let round = 0; round < runs; round++) {
+    for (const [i, dir] of dirs.entries()) {
+      samples[i]!.maps.push(await load(dir, true));
+      samples[i]!.noMaps.push(await load(dir, false));
+    }
+    context.log(`cold start: run ${round + 1} of ${runs} done`);
+  }
+  return samples;
+}
+
+async function load(dir: string, sourceMaps: boolean): Promise<Sample> {
+  // Powertools and the Kafka settings read these at load; nothing connects during init.
+  const env = { PATH: process.env.PATH, AWS_REGION: "eu-west-1", KAFKA_BROKERS: "127.0.0.1:1", POWERTOOLS_LOG_LEVEL: "SILENT", ...(sourceMaps ? LAMBDA_ENVIRONMENT : {}) };
+  const { stdout } = await run(process.execPath, ["-e", LOAD_SCRIPT], { cwd: dir, env, timeout: 60_000 });
+  return JSON.parse(stdout) as Sample;
+}
