@@ -200,7 +200,12 @@ EOF
   # per state dir keeps brokers apart; an existing dir keeps its own id.
   if [[ ! -f "$state_dir/data/meta.properties" ]]; then
     local cluster_id
-    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    # Like Kafka's own Uuid.randomUuid(): never one that starts with '-', which the storage
+    # tool would read as an option (1 in 64 random ids otherwise).
+    cluster_id=-
+    while [[ "$cluster_id" == -* ]]; do
+      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    done
     log "formatting storage in $state_dir/data (cluster id $cluster_id)"
     if ! "$JAVA" "${java_opts[@]}" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
         --ignore-formatted -t "$cluster_id" -c "$state_dir/server.properties" >>"$state_dir/kafka.out" 2>&1; then
