@@ -39,5 +39,14 @@ module.exports = {
       globalSetup: "<rootDir>/test/support/global-setup.ts",
       globalTeardown: "<rootDir>/test/support/global-teardown.ts",
     },
+    {
+      // Failure injection: each test owns its host broker (fixed state dir and port) because it
+      // stops, restarts or starves it, so there is no shared global broker here.
+      displayName: "failure",
+      testEnvironment: "node",
+      transform,
+      setupFiles: ["<rootDir>/test/support/env.ts"],
+      testMatch: ["<rootDir>/test/failure/**/*.test.ts"],
+    },
   ],
 };

@@ -163,7 +163,7 @@ async function fromHost(): Promise<Broker> {
  * loaded, so the first consumer group or idempotent producer does not meet "coordinator is
  * loading". kafkajs' retry covers the last seconds of start-up.
  */
-async function waitUntilAnswering(brokers: string[], what: string): Promise<void> {
+export async function waitUntilAnswering(brokers: string[], what: string): Promise<void> {
   const kafka = new Kafka({
     clientId: "ensemble-broker-probe",
     brokers,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Context as LambdaContext } from "aws-lambda";
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { CONSUMER_DEFAULTS, type StartingPosition } from "../model";
 import { DeadLetterHeaders } from "../runtime/dead-letter";
@@ -104,7 +105,14 @@ export interface EventSourceMappingOptions {
   /** Lambda takes one topic per MSK mapping. */
   readonly topic: string;
   /** The function: the consumer wrapper's `consume()` handler, or any Kafka event handler. */
-  readonly handler: (event: KafkaEvent) => Promise<KafkaBatchResponse | void>;
+  readonly handler: (event: KafkaEvent, context?: LambdaContext) => Promise<KafkaBatchResponse | void>;
+  /**
+   * The function's timeout. When set, each invocation gets a Lambda-shaped context whose
+   * `getRemainingTimeInMillis()` counts down to it, so an idempotency claim taken by an
+   * invocation that crashed expires when its Lambda would have timed out, as on AWS (the
+   * invocation itself is not cut short). @default none: invocations get no context
+   */
+  readonly functionTimeoutSeconds?: number;
   /** Records per invocation, at most. @default 100 */
   readonly batchSize?: number;
   /** How long the broker may gather records before answering a fetch, in seconds. @default 0 */
@@ -127,6 +135,13 @@ export interface EventSourceMappingOptions {
   readonly onFailureTopic: string;
   /** ARN and bootstrap servers written into events and on-failure records. */
   readonly eventSource?: MskEventOptions;
+  /**
+   * How long the group coordinator waits to hear from a poller before handing its partitions to
+   * another: what a crashed process, or a member a restarted broker still remembers, costs the
+   * group. Heartbeats go between fetches, so it must outlast the batching window and a batch.
+   * @default 30 s more than the batching window, at least 30 s
+   */
+  readonly sessionTimeoutMs?: number;
   readonly observer?: MappingObserver;
 }
 
@@ -492,7 +507,7 @@ export class LocalEventSourceMapping {
    */
   private consumerConfig() {
     const windowMs = this.settings.windowSeconds * 1000;
-    const sessionTimeout = Math.max(30_000, windowMs + 30_000);
+    const sessionTimeout = this.options.sessionTimeoutMs ?? Math.max(30_000, windowMs + 30_000);
     return {
       groupId: this.groupId,
       maxWaitTimeInMs: windowMs > 0 ? windowMs : IDLE_POLL_MS,
@@ -553,7 +568,10 @@ export class LocalEventSourceMapping {
   }
 
   private async call(event: KafkaEvent, items: readonly Item[]): Promise<Outcome> {
-    const invoke = () => this.options.handler(event);
+    const invoke = () => {
+      const timeout = this.options.functionTimeoutSeconds;
+      return timeout === undefined ? this.options.handler(event) : this.options.handler(event, lambdaContext(this.group, timeout));
+    };
     let response: KafkaBatchResponse | void;
     try {
       response = await (this.options.concurrency ? this.options.concurrency.run(invoke) : invoke());
@@ -822,6 +840,28 @@ function joinedOrCrashed(consumer: Consumer, onJoin: () => void): Promise<void> 
     const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => (offJoin(), offCrash(), onJoin(), resolve()));
     const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => (offJoin(), offCrash(), reject(payload.error)));
   });
+}
+
+/** What Lambda hands a function with each invocation; the deadline starts now. */
+function lambdaContext(group: string, timeoutSeconds: number): LambdaContext {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const unsupported = () => {
+    throw new Error("The callback-style context methods are not emulated; return a promise.");
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: group,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${group}`,
+    memoryLimitInMB: "256",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${group}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
 }
 
 /** The record as the function received it, for the on-failure document. */

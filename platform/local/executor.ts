@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { StateMachine } from "aws-local-stepfunctions";
+import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
 import { bindWorkflow, type ContextDefinition, names, taskOf, type WorkflowSpec } from "../model";
 import type { MilestoneResult } from "../runtime/publisher";
 import type { StartWorkflowRequest, StartWorkflowResult, WorkflowStarter } from "../runtime/workflow";
@@ -8,7 +8,7 @@ import type { StartWorkflowRequest, StartWorkflowResult, WorkflowStarter } from 
 const LOCAL_ACCOUNT = "arn:aws:states:local:000000000000";
 const localFunctionArn = (functionName: string) => `arn:aws:lambda:local:000000000000:function:${functionName}`;
 
-export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
+export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED";
 
 export interface LocalExecution {
   readonly executionArn: string;
@@ -24,9 +24,14 @@ export interface LocalExecution {
   readonly done: Promise<void>;
 }
 
+/** One entry of an execution's history as aws-local-stepfunctions logs it (StateFailed, StateRetried, ...). */
+export type ExecutionEvent = ReturnType<StateMachine["run"]>["eventLogs"] extends AsyncIterable<infer E> ? E : never;
+
 export interface ExecutionObserver {
   onStateEntered?(execution: LocalExecution, state: string): void;
   onEnded?(execution: LocalExecution): void;
+  /** Every history event, nested Map and Parallel states included, in order: e.g. a state's failures and retries. */
+  onEvent?(execution: LocalExecution, event: ExecutionEvent): void;
 }
 
 /** A milestone publisher: the real one, or one that records what it publishes around it. */
@@ -68,6 +73,8 @@ export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly overrides: Record<string, (input: { FunctionName: string; Payload: unknown }) => Promise<unknown>>;
   private readonly executions = new Map<string, LocalExecution>();
+  /** Aborts of the executions still running. */
+  private readonly aborts = new Map<string, () => void>();
 
   constructor(
     readonly context: ContextDefinition,
@@ -118,9 +125,11 @@ export class LocalStateMachine {
       done: Promise.resolve(),
     };
     this.executions.set(name, execution);
+    this.aborts.set(name, () => run.abort());
     const observer = this.options.observer;
     void (async () => {
       for await (const event of run.eventLogs) {
+        observer?.onEvent?.(execution, event);
         if (event.type === "StateEntered" && "state" in event && event.index === undefined) {
           execution.currentState = event.state.name;
           observer?.onStateEntered?.(execution, event.state.name);
@@ -136,12 +145,19 @@ export class LocalStateMachine {
         // aws-local-stepfunctions wraps what failed the execution (a Fail state's error, an
         // uncaught task error) in an ExecutionError; report the wrapped one, as AWS does.
         const cause = ((error as Error).cause ?? error) as Error;
-        execution.status = "FAILED";
+        execution.status = error instanceof ExecutionAbortedError ? "ABORTED" : "FAILED";
         execution.error = { name: cause.name, message: cause.message };
         observer?.onEnded?.(execution);
       },
     );
+    void execution.done.then(() => this.aborts.delete(name));
     return execution;
+  }
+
+  /** Aborts every execution still running (a StopExecution each): nothing is left waiting on a retry or a task. */
+  abortRunning(): void {
+    for (const abort of this.aborts.values()) abort();
+    this.aborts.clear();
   }
 
   get all(): readonly LocalExecution[] {

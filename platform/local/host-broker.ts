@@ -14,6 +14,7 @@ const SCRIPT = path.join(SCRIPTS_DIR, "kafka-host.sh");
  */
 export class HostKafkaBroker {
   private port: number | "auto" = "auto";
+  private stateDir: string | undefined;
 
   /** A fixed port instead of a free one. */
   withPort(port: number): this {
@@ -21,8 +22,19 @@ export class HostKafkaBroker {
     return this;
   }
 
+  /**
+   * Keeps the broker's data (and its controller port) in `dir`, which `stop()` then leaves in
+   * place: starting again on the same dir and port brings back the same broker, topics, records
+   * and committed offsets. @default a fresh temp dir, deleted by `stop()`
+   */
+  withStateDir(dir: string): this {
+    this.stateDir = dir;
+    return this;
+  }
+
   async start(): Promise<StartedHostKafkaBroker> {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "ensemble-kafka-"));
+    const owned = this.stateDir === undefined;
+    const stateDir = this.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "ensemble-kafka-"));
     try {
       const { stdout } = await run("bash", [SCRIPT, "start", "--port", String(this.port), "--state-dir", stateDir], {
         maxBuffer: 16 * 1024 * 1024,
@@ -30,10 +42,10 @@ export class HostKafkaBroker {
       const line = stdout.trim().split("\n").at(-1) ?? "";
       const match = /^KAFKA_BROKERS=(.+)$/.exec(line);
       if (!match?.[1]) throw new Error(`expected KAFKA_BROKERS=<host:port> as the last line, got "${line}"`);
-      return new StartedHostKafkaBroker(match[1], stateDir);
+      return new StartedHostKafkaBroker(match[1], stateDir, owned);
     } catch (error) {
       const detail = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-15).join("\n");
-      fs.rmSync(stateDir, { recursive: true, force: true });
+      if (owned) fs.rmSync(stateDir, { recursive: true, force: true });
       throw new Error(`scripts/kafka-host.sh could not start a broker${detail ? `:\n${detail}` : ""}`, { cause: error });
     }
   }
@@ -44,6 +56,8 @@ export class StartedHostKafkaBroker {
     private readonly bootstrapServers: string,
     /** Holds the data, config, pid and `server.log`. */
     readonly stateDir: string,
+    /** The dir was made by `start()`, so `stop()` deletes it. */
+    private readonly ownsStateDir = true,
   ) {}
 
   getBootstrapServers(): string {
@@ -54,8 +68,14 @@ export class StartedHostKafkaBroker {
     return path.join(this.stateDir, "server.log");
   }
 
+  /** The port clients connect to, e.g. to start the broker again on it. */
+  get port(): number {
+    return Number(this.bootstrapServers.slice(this.bootstrapServers.lastIndexOf(":") + 1));
+  }
+
+  /** Stops the broker (SIGTERM, a clean shutdown); deletes its state dir unless the caller chose it. */
   async stop(): Promise<void> {
     await run("bash", [SCRIPT, "stop", "--state-dir", this.stateDir]);
-    fs.rmSync(this.stateDir, { recursive: true, force: true });
+    if (this.ownsStateDir) fs.rmSync(this.stateDir, { recursive: true, force: true });
   }
 }

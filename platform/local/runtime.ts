@@ -54,6 +54,8 @@ export interface LocalRuntimeOptions {
    * that already holds other runs' events (tests). @default each group's own
    */
   readonly startingPosition?: StartingPosition;
+  /** Every mapping's session timeout (see `EventSourceMappingOptions.sessionTimeoutMs`). @default the mapping's */
+  readonly sessionTimeoutMs?: number;
 }
 
 /**
@@ -147,6 +149,7 @@ export class LocalRuntime {
           maxPollers: consumer.scaling.maxPollers,
           concurrency: this.limiters.get(name)!,
           onFailureTopic: names.deadLetterTopic(consumer.name),
+          ...(this.options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.options.sessionTimeoutMs }),
           observer: {
             // A record counts as received once an invocation carrying it succeeded for it.
             onInvoked: (report: InvocationReport) => {
@@ -204,8 +207,9 @@ export class LocalRuntime {
     return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
   }
 
-  /** Stops every group, then the publishers and handlers' connections. */
+  /** Aborts the executions still running, stops every group, then the publishers and handlers' connections. */
   async stop(): Promise<void> {
+    for (const machine of this.machines.values()) machine.abortRunning();
     await Promise.all([...this.mappings.keys()].map((name) => this.stopGroup(name)));
     await Promise.all([...this.handlers.values()].map((handler) => handler.close()));
     await Promise.all(this.publishers.map((publisher) => publisher.close()));
@@ -234,7 +238,7 @@ export class LocalRuntime {
 }
 
 /** The `handler` export of a group's handler module, loaded once per process like a Lambda container. */
-function loadHandler(consumer: ConsumerDefinition): KafkaHandler {
+export function loadHandler(consumer: ConsumerDefinition): KafkaHandler {
   if (!consumer.definedIn) throw new Error(`Cannot locate consumer group "${consumer.name}" to load its handler.`);
   const file = path.resolve(path.dirname(path.resolve(consumer.definedIn)), consumer.handler);
   const module = require(file) as { handler?: KafkaHandler };

@@ -4,6 +4,7 @@ import {
   IdempotencyConfig,
   IdempotencyItemAlreadyExistsError,
   IdempotencyItemNotFoundError,
+  IdempotencyRecordStatus,
   makeIdempotent,
 } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
@@ -65,6 +66,24 @@ interface IdempotencyPayload {
 export function idempotencyRecordId(group: string, eventId: string): string {
   const payload = JSON.stringify({ event: eventId, group } satisfies IdempotencyPayload);
   return `${IDEMPOTENCY_KEY_PREFIX}#${createHash("md5").update(payload).digest("base64")}`;
+}
+
+/**
+ * Whether `group` has handled `eventId`: the store holds a COMPLETED record for it that has not
+ * expired, so the consumer wrapper would skip a delivery of it. For tools that must tell a
+ * redelivery from a first delivery (the redrive); the wrapper itself never needs it.
+ */
+export async function hasHandled(store: BasePersistenceLayer, group: string, eventId: string): Promise<boolean> {
+  // Every layer reads one record by its id with `_getRecord` (protected in Powertools' types; the
+  // DynamoDB layer reads consistently). The id is the one `once` makes Powertools compute.
+  const reader = store as unknown as { _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> };
+  try {
+    const record = await reader._getRecord(idempotencyRecordId(group, eventId));
+    return record.getStatus() === IdempotencyRecordStatus.COMPLETED;
+  } catch (error) {
+    if (error instanceof IdempotencyItemNotFoundError) return false;
+    throw error;
+  }
 }
 
 /** An idempotency record as the store keeps it: the fields the DynamoDB layer writes. */
