@@ -61,6 +61,11 @@ export interface BundleOptions {
   root?: string;
   /** Imports left as `require()` calls for the runtime to provide. @default {@link AWS_SDK_EXTERNALS} */
   external?: string[];
+  /**
+   * Serve an identical earlier build from the in-process cache; `false` always runs esbuild
+   * (to show two builds give the same bytes). @default true
+   */
+  cache?: boolean;
 }
 
 /** How many bundles this process built with esbuild, and how many it served from its cache. */
@@ -111,7 +116,7 @@ export function bundle(request: BundleRequest, options: BundleOptions = {}): Bun
   // Functions with the same entry (consumer groups sharing a handler module) differ only in the
   // entry's file name in the map, so one esbuild run serves them all.
   const key = JSON.stringify([root, entry, external]);
-  let built = builds.get(key);
+  let built = options.cache === false ? undefined : builds.get(key);
   if (built && unchanged(root, built.inputs)) {
     cacheStats.reused++;
   } else {
