@@ -15,6 +15,8 @@ import { topology } from "../../../topology";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PAGE = path.join(PROJECT_ROOT, "catalog", "index.html");
 const SCREENSHOT = path.join(PROJECT_ROOT, "test-results", "catalog.png");
+const TOPOLOGY_MD = path.join(PROJECT_ROOT, "catalog", "topology.md");
+const MERMAID = require.resolve("mermaid/dist/mermaid.min.js");
 
 interface Rect {
   readonly x: number;
@@ -105,5 +107,39 @@ describe("catalog/index.html in headless Chromium", () => {
     expect(eventTables).toHaveLength(valid.events.length);
     for (const header of eventTables) expect(header).toBe("ProducerSchemaConsumers");
     expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+
+  // The page draws its own SVG; this proves the Mermaid source in topology.md (what GitHub and
+  // other Markdown viewers render) is valid Mermaid and draws the same nodes, with Mermaid itself.
+  it("topology.md's Mermaid source renders with Mermaid to the same nodes and edges", async () => {
+    // Prepare
+    const markdown = fs.readFileSync(TOPOLOGY_MD, "utf8");
+    const source = /```mermaid\n([\s\S]*?)```/.exec(markdown)?.[1];
+    if (!source) throw new Error(`${TOPOLOGY_MD} has no \`\`\`mermaid block`);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`console: ${message.text()}`);
+    });
+    await page.setContent("<!doctype html><html><body><div id=out></div></body></html>");
+    await page.addScriptTag({ path: MERMAID });
+
+    // Act
+    const svg = await page.evaluate(async (text) => {
+      const mermaid = (globalThis as unknown as { mermaid: { initialize(c: object): void; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
+      mermaid.initialize({ startOnLoad: false });
+      return (await mermaid.render("topology", text)).svg;
+    }, source);
+    await page.setContent(`<!doctype html><html><body>${svg}</body></html>`);
+    const ids = await page.locator("svg g.node").evaluateAll((nodes) => nodes.map((node) => /^(?:topology-)?flowchart-(.+)-\d+$/.exec(node.id)?.[1] ?? node.id));
+    const drawn = { ids, edges: await page.locator("svg path.flowchart-link").count() };
+    await page.close();
+
+    // Assess
+    expect(errors).toEqual([]);
+    expect(drawn.ids).toEqual(expectedNodes.map((key) => key.replace(":", "_").replace(/[.-]/g, "_")));
+    const subscriptions = valid.consumers.reduce((sum, g) => sum + new Set(g.on.map((e) => e.context)).size, 0);
+    expect(drawn.edges).toBe(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow).length);
   });
 });
