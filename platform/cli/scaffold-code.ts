@@ -204,6 +204,8 @@ export function handlerTestSource(spec: ScaffoldSpec): string {
           ["name", `executionName(${JSON.stringify(spec.name)}, idOf(${v}))`],
           ["input", input],
           ["eventId", `idOf(${v})`],
+          ["eventType", JSON.stringify(event.type)],
+          ["group", JSON.stringify(spec.name)],
         ],
         "      ",
       );

@@ -33,6 +33,11 @@ export interface StartBrokerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Receives the line saying which path was taken. @default a line on stderr */
   readonly log?: (line: string) => void;
+  /**
+   * How many times (at least 1) a broker that does not answer yet is asked again, with backoff
+   * up to 5 s. @default 8 (about 25 s before a dead KAFKA_BROKERS is reported)
+   */
+  readonly readyRetries?: number;
 }
 
 /** No broker could be had; the message says how to get one. */
@@ -42,6 +47,8 @@ export class BrokerUnavailableError extends Error {
     this.name = "BrokerUnavailableError";
   }
 }
+
+const DEFAULT_READY_RETRIES = 8;
 
 const HOW_TO_GET_ONE = [
   "Get a broker in one of these ways:",
@@ -62,22 +69,23 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const forced = parseForced(env.ENSEMBLE_BROKER);
 
-  const broker = await choose(env, forced, log);
+  const broker = await choose(env, forced, log, options.readyRetries ?? DEFAULT_READY_RETRIES);
   log(`[ensemble] broker path: ${broker.path} — ${broker.description}, ready in ${(broker.readyInMs / 1000).toFixed(1)} s`);
   return broker;
 }
 
-async function choose(env: NodeJS.ProcessEnv, forced: BrokerPath | undefined, log: (line: string) => void) {
+async function choose(env: NodeJS.ProcessEnv, forced: BrokerPath | undefined, log: (line: string) => void, retries: number) {
   if (forced === BrokerPath.Env || (!forced && env.KAFKA_BROKERS)) {
     if (!env.KAFKA_BROKERS) throw new BrokerUnavailableError(`ENSEMBLE_BROKER=env but KAFKA_BROKERS is not set.\n${HOW_TO_GET_ONE}`);
-    return fromEnv(env.KAFKA_BROKERS);
+    // No fall-through: a named broker that is down is a mistake to report, not to work around.
+    return fromEnv(env.KAFKA_BROKERS, retries);
   }
 
   if (!forced || forced === BrokerPath.Testcontainers) {
     const engine = await dockerEngine();
     if (engine.ok) {
       try {
-        return await fromTestcontainers(env);
+        return await fromTestcontainers(env, retries);
       } catch (error) {
         // An unpullable default image (no registry) may fall through; an image the user chose may not.
         if (forced || env.KAFKA_IMAGE) throw error;
@@ -88,21 +96,21 @@ async function choose(env: NodeJS.ProcessEnv, forced: BrokerPath | undefined, lo
     }
   }
 
-  const java = await javaVersion();
-  if (java.ok) return fromHost();
+  const java = await javaVersion(env);
+  if (java.ok) return fromHost(retries);
   throw new BrokerUnavailableError(
     `No Kafka broker: KAFKA_BROKERS is not set, no Docker engine answers, and Java is not available (${java.reason}).\n${HOW_TO_GET_ONE}`,
   );
 }
 
-async function fromEnv(list: string): Promise<Broker> {
+async function fromEnv(list: string, retries: number): Promise<Broker> {
   const started = Date.now();
   const brokers = list.split(",").map((b) => b.trim()).filter(Boolean);
-  await waitUntilAnswering(brokers, `KAFKA_BROKERS=${list}`);
+  await waitUntilAnswering(brokers, `KAFKA_BROKERS=${list}`, retries);
   return { path: BrokerPath.Env, brokers, description: `KAFKA_BROKERS=${list}`, readyInMs: Date.now() - started, stop: async () => {} };
 }
 
-async function fromTestcontainers(env: NodeJS.ProcessEnv): Promise<Broker> {
+async function fromTestcontainers(env: NodeJS.ProcessEnv, retries: number): Promise<Broker> {
   const started = Date.now();
   const versions = kafkaVersions();
   const image = env.KAFKA_IMAGE || versions.DEFAULT_KAFKA_IMAGE;
@@ -123,7 +131,7 @@ async function fromTestcontainers(env: NodeJS.ProcessEnv): Promise<Broker> {
   }
   const brokers = [`${container.getHost()}:${container.getMappedPort(9093)}`];
   try {
-    await waitUntilAnswering(brokers, `container ${image}`);
+    await waitUntilAnswering(brokers, `container ${image}`, retries);
   } catch (error) {
     await container.stop();
     throw error;
@@ -139,12 +147,12 @@ async function fromTestcontainers(env: NodeJS.ProcessEnv): Promise<Broker> {
   };
 }
 
-async function fromHost(): Promise<Broker> {
+async function fromHost(retries: number): Promise<Broker> {
   const started = Date.now();
   const host = await new HostKafkaBroker().start();
   const brokers = [host.getBootstrapServers()];
   try {
-    await waitUntilAnswering(brokers, `host broker (log: ${host.logFile})`);
+    await waitUntilAnswering(brokers, `host broker (log: ${host.logFile})`, retries);
   } catch (error) {
     await host.stop();
     throw error;
@@ -163,12 +171,13 @@ async function fromHost(): Promise<Broker> {
  * loaded, so the first consumer group or idempotent producer does not meet "coordinator is
  * loading". kafkajs' retry covers the last seconds of start-up.
  */
-export async function waitUntilAnswering(brokers: string[], what: string): Promise<void> {
+export async function waitUntilAnswering(brokers: string[], what: string, retries = DEFAULT_READY_RETRIES): Promise<void> {
   const kafka = new Kafka({
     clientId: "ensemble-broker-probe",
     brokers,
     logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 250, maxRetryTime: 5_000 },
+    // At least one: kafkajs refuses an idempotent producer that may not retry.
+    retry: { retries: Math.max(retries, 1), initialRetryTime: 250, maxRetryTime: 5_000 },
   });
   const admin = kafka.admin();
   // Connecting an idempotent producer asks the transaction coordinator for a producer id.
@@ -198,10 +207,12 @@ async function dockerEngine(): Promise<Probe> {
   }
 }
 
-async function javaVersion(): Promise<Probe> {
-  const java = process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : "java";
+/** Whether Java runs as `env` (the one startBroker was given) finds it: JAVA_HOME, else its PATH. */
+async function javaVersion(env: NodeJS.ProcessEnv): Promise<Probe> {
+  const java = env.JAVA_HOME ? `${env.JAVA_HOME}/bin/java` : "java";
   try {
-    await promisify(execFile)(java, ["-version"]);
+    // With `env`, a bare "java" is looked up on env.PATH, not this process's PATH.
+    await promisify(execFile)(java, ["-version"], { env });
     return { ok: true };
   } catch (error) {
     return { ok: false, reason: `${java} -version failed: ${firstLine(error)}` };
@@ -216,5 +227,7 @@ function parseForced(value: string | undefined): BrokerPath | undefined {
 }
 
 function firstLine(error: unknown): string {
-  return ((error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "").replace(/[\s.]+$/, "");
+  // Duck-typed: errors from another realm (a child process's, under jest) fail `instanceof Error`.
+  const message = (error as { message?: unknown } | null)?.message;
+  return ((typeof message === "string" ? message : String(error)).split("\n")[0] ?? "").replace(/[\s.]+$/, "");
 }

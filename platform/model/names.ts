@@ -17,7 +17,7 @@ export const names = {
   consumerGroupId: (stack: string, group: string, context: string) => `${stack}.${group}.${context}`,
   consumerFunction: (stack: string, group: string) => `${stack}-${group}`,
   publisherFunction: (stack: string, context: string) => `${stack}-${context}-publisher`,
-  /** Tasks are PascalCase, so they cannot collide with the lowercase `publisher`. */
+  /** Tasks are PascalCase, so only a task named `Publisher` comes near the publisher; `validate()` rejects it (case-only difference). */
   taskFunction: (stack: string, context: string, task: string) => `${stack}-${context}-${task}`,
   stateMachine: (stack: string, context: string) => `${stack}-${context}`,
   /** CloudEvent `type` of an event: `<context>.<Event>`. */

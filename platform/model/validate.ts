@@ -439,9 +439,15 @@ function kebabFix(kind: string, name: string): string {
   return `name the ${kind} in kebab-case: lowercase letters, digits and single hyphens, starting with a letter${example}.`;
 }
 
-/** Checks physical names against AWS and Kafka limits and remembers them to find collisions. */
+/**
+ * Checks physical names against AWS and Kafka length limits and remembers them to find
+ * collisions. Characters need no check here: a name is built only from a checked stack, kebab-case
+ * context and group names and PascalCase task names, whose characters every limit's pattern allows.
+ */
 class PhysicalNames {
-  private readonly claims = new Map<string, { file: string | undefined; subject: string; kind: NameKind }[]>();
+  // Keyed by kind and lowercased name: names that differ only in case are one keystroke apart for
+  // whoever runs the CLI, searches logs or reads an alarm, so they count as a collision.
+  private readonly claims = new Map<string, { file: string | undefined; subject: string; kind: NameKind; value: string }[]>();
 
   constructor(
     private readonly stackForNames: StackForNames,
@@ -455,8 +461,8 @@ class PhysicalNames {
 
   check(file: string | undefined, subject: string, kind: NameKind, value: string, owner: "context" | "consumer" | "task") {
     const limit = NAME_LIMITS[kind];
-    const claim = `${kind}:${value}`;
-    this.claims.set(claim, [...(this.claims.get(claim) ?? []), { file, subject, kind }]);
+    const claim = `${kind}:${value.toLowerCase()}`;
+    this.claims.set(claim, [...(this.claims.get(claim) ?? []), { file, subject, kind, value }]);
     if (value.length > limit.maxLength) {
       const excess = value.length - limit.maxLength;
       this.report(
@@ -465,29 +471,27 @@ class PhysicalNames {
         `its ${limit.label} "${value}" would be ${value.length} characters with ${this.stackForNames.described}; the limit is ${limit.maxLength}.`,
         `shorten the ${owner === "consumer" ? "consumer group" : owner} name by at least ${excess} character${excess === 1 ? "" : "s"}.`,
       );
-    } else if (!limit.pattern.test(value)) {
-      this.report(
-        file,
-        subject,
-        `its ${limit.label} "${value}" contains characters that are not allowed.`,
-        `use only lowercase letters, digits and hyphens in the name.`,
-      );
     }
   }
 
-  /** Two resources of one kind cannot share a physical name (e.g. consumer "orders-publisher"). */
+  /**
+   * Two resources of one kind cannot share a physical name, even one differing only in case
+   * (e.g. consumer "orders-publisher", or consumer "orders-validate" against task orders.Validate).
+   */
   reportCollisions() {
-    for (const [claim, owners] of this.claims) {
+    for (const owners of this.claims.values()) {
       if (owners.length < 2) continue;
       const [first, ...others] = owners;
-      const value = claim.slice(claim.indexOf(":") + 1);
       const label = NAME_LIMITS[first!.kind].label;
       for (const other of others) {
+        const same = other.value === first!.value;
         this.report(
           other.file,
           other.subject,
-          `its ${label} "${value}" is the same as that of ${first!.subject}.`,
-          `rename one of them so the ${label}s differ.`,
+          same
+            ? `its ${label} "${other.value}" is the same as that of ${first!.subject}.`
+            : `its ${label} "${other.value}" differs only in case from "${first!.value}", that of ${first!.subject}.`,
+          `rename one of them so the ${label}s differ${same ? "" : " in more than case"}.`,
         );
       }
     }

@@ -113,6 +113,7 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
     {
       group,
       key: ({ event }) => event.id,
+      describe: ({ event, context }) => ({ eventType: event.type, topic: context.record.topic }),
       store: options.idempotency ?? idempotencyStoreFromEnv(),
       ...(options.idempotencyTtlSeconds === undefined ? {} : { ttlSeconds: options.idempotencyTtlSeconds }),
     },

@@ -44,11 +44,35 @@ export const DEFAULT_IN_PROGRESS_TIMEOUT_MS = 15 * 60 * 1000;
 /** What `once` needs of a Lambda context: the time left, which bounds an attempt's claim. */
 export type RemainingTime = Pick<Context, "getRemainingTimeInMillis">;
 
+/** Which delivery an {@link EventInProgressError} is about. */
+export interface InProgressEvent {
+  readonly group: string;
+  readonly eventId: string;
+  /** `<context>.<Event>`, when the caller knows it. */
+  readonly eventType?: string | undefined;
+  /** The topic the delivery came from, when the caller knows it. */
+  readonly topic?: string | undefined;
+}
+
 /** Another delivery of the same event to the same group is being handled right now; retry later. */
 export class EventInProgressError extends RuntimeError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+  readonly group: string;
+  readonly eventId: string;
+  readonly eventType: string | undefined;
+  readonly topic: string | undefined;
+
+  constructor(event: InProgressEvent, options?: ErrorOptions) {
+    const type = event.eventType === undefined ? "" : ` (${event.eventType})`;
+    const from = event.topic === undefined ? "" : ` from topic ${event.topic}`;
+    super(
+      `Event "${event.eventId}"${type}${from} is already being handled by consumer group "${event.group}" (a concurrent duplicate delivery); retry it later.`,
+      options,
+    );
     this.name = "EventInProgressError";
+    this.group = event.group;
+    this.eventId = event.eventId;
+    this.eventType = event.eventType;
+    this.topic = event.topic;
   }
 }
 
@@ -221,9 +245,13 @@ const storeTtls = new WeakMap<BasePersistenceLayer, number>();
  */
 export function once<T, R>(
   fn: (input: T) => Promise<R>,
-  options: OnceOptions & { key: (input: T) => string },
+  options: OnceOptions & {
+    key: (input: T) => string;
+    /** What to name, besides the id, when a duplicate is in progress. */
+    describe?: (input: T) => { eventType?: string; topic?: string };
+  },
 ): (input: T, context?: RemainingTime) => Promise<R> {
-  const { group, key, ttlSeconds = DEFAULT_IDEMPOTENCY_TTL_SECONDS, store = idempotencyStoreFromEnv() } = options;
+  const { group, key, describe, ttlSeconds = DEFAULT_IDEMPOTENCY_TTL_SECONDS, store = idempotencyStoreFromEnv() } = options;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
     throw new RuntimeConfigError(`Consumer group "${group}": the idempotency TTL must be a positive whole number of seconds, got ${ttlSeconds}.`);
   }
@@ -253,10 +281,7 @@ export function once<T, R>(
       return await idempotent({ event: eventId, group }, { getRemainingTimeInMillis: () => remainingMs }, input);
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new EventInProgressError(
-          `Event "${eventId}" is already being handled by consumer group "${group}" (a concurrent duplicate delivery); retry it later.`,
-          { cause: error },
-        );
+        throw new EventInProgressError({ group, eventId, ...describe?.(input) }, { cause: error });
       }
       throw error;
     }

@@ -32,10 +32,15 @@ export function kafkaSettingsFromEnv(clientId: string, env: NodeJS.ProcessEnv = 
   }
   const auth = (env.ENSEMBLE_KAFKA_AUTH ?? KafkaAuth.None) as KafkaAuth;
   if (!Object.values(KafkaAuth).includes(auth)) {
-    throw new RuntimeConfigError(`${clientId}: ENSEMBLE_KAFKA_AUTH="${auth}" is not one of ${Object.values(KafkaAuth).join(", ")}.`);
+    throw new RuntimeConfigError(
+      `${clientId}: ENSEMBLE_KAFKA_AUTH="${auth}" is not one of ${Object.values(KafkaAuth).join(", ")}. ` +
+        `Set ENSEMBLE_KAFKA_AUTH=iam for Amazon MSK with IAM auth (the infra does), or unset it (none) for a plaintext local broker.`,
+    );
   }
   if (auth === KafkaAuth.Iam && !env.AWS_REGION) {
-    throw new RuntimeConfigError(`${clientId}: ENSEMBLE_KAFKA_AUTH=iam needs AWS_REGION for the MSK IAM token.`);
+    throw new RuntimeConfigError(
+      `${clientId}: ENSEMBLE_KAFKA_AUTH=iam needs AWS_REGION for the MSK IAM token. Set AWS_REGION to the cluster's region (Lambda sets it on AWS).`,
+    );
   }
   return {
     brokers: list.split(",").map((b) => b.trim()).filter(Boolean),

@@ -63,7 +63,7 @@ export class MilestonePublisher {
     if (!event) {
       const declared = [...this.events.keys()].join(", ") || "none";
       throw new UnknownEventError(
-        `Context "${this.context.name}" declares no event "${input.type}" (declared: ${declared}); fix the milestone's type.`,
+        `Context "${this.context.name}" declares no event "${input.type}" (declared: ${declared}), so it cannot go to topic ${this.topic}; fix the milestone's type.`,
       );
     }
     const parsed = event.schema.safeParse(input.data);
@@ -96,8 +96,11 @@ export class MilestonePublisher {
   private parseInput(raw: unknown) {
     const parsed = MilestoneInput.safeParse(raw);
     if (!parsed.success) {
+      // Name the event when the input got that far, so the failing milestone state can be found.
+      const type = (raw as { type?: unknown } | null)?.type;
+      const of = typeof type === "string" && type ? `${type} ` : "";
       throw new MilestoneInputError(
-        `Milestone task input for context "${this.context.name}" is invalid: ${schemaProblems(parsed.error).join("; ")}. ` +
+        `Milestone task input ${of}for context "${this.context.name}" (topic ${this.topic}) is invalid: ${schemaProblems(parsed.error).join("; ")}. ` +
           `Build milestone states with the milestone() helper.`,
       );
     }

@@ -67,14 +67,16 @@ export function startsWorkflow<C extends ConsumerDefinition>(consumer: C, option
   return consume(
     consumer,
     async (event, context) => {
-      // The envelope's id; TypeScript cannot see it through the still-generic event union.
-      const { id } = event as ReceivedEnvelope;
+      // The envelope's id and type; TypeScript cannot see them through the still-generic event union.
+      const { id, type } = event as ReceivedEnvelope;
       const { stateMachine, starter } = resolve();
       const result = await starter.start({
         stateMachine,
         name: executionName(consumer.name, id),
         input: options.input(event, context),
         eventId: id,
+        eventType: type,
+        group: consumer.name,
         ...(process.env._X_AMZN_TRACE_ID ? { traceHeader: process.env._X_AMZN_TRACE_ID } : {}),
       });
       context.logger.info(result.started ? "workflow started" : "workflow already started by an earlier delivery", {

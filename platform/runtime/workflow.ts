@@ -26,6 +26,8 @@ import { RuntimeError } from "./errors";
  *   name: executionName("ship-order", event.id),
  *   input: { orderId: event.data.orderId },
  *   eventId: event.id,
+ *   eventType: event.type,
+ *   group: "ship-order",
  * };
  */
 export interface StartWorkflowRequest {
@@ -39,6 +41,10 @@ export interface StartWorkflowRequest {
   traceHeader?: string;
   /** The event that asked for this start; only used to say which one in errors. */
   eventId?: string;
+  /** That event's type (`<context>.<Event>`); only used in errors. */
+  eventType?: string;
+  /** The consumer group that asked for this start; only used in errors. */
+  group?: string;
 }
 
 /**
@@ -90,8 +96,8 @@ export interface WorkflowStartErrorOptions extends ErrorOptions {
 
 /**
  * A workflow could not be started (and did not already exist). The message names the state
- * machine, the execution name and the event, and says whether a retry can help; the SDK's error
- * is the `cause`.
+ * machine, the execution name, the event (type and id) and the consumer group, and says whether
+ * a retry can help; the SDK's error is the `cause`.
  *
  * @example
  * try {
@@ -238,9 +244,10 @@ function namedError(name: string, message: string): Error {
 /** The message every starter uses, so logs read the same on AWS and locally. */
 function startFailure(request: StartWorkflowRequest, error: unknown): WorkflowStartError {
   const because = retryableBecause(error);
-  const event = request.eventId === undefined ? "" : ` for event ${request.eventId}`;
+  const event = [request.eventType, request.eventId].filter((part) => part !== undefined).join(" ");
+  const origin = (event ? ` for event ${event}` : "") + (request.group === undefined ? "" : ` of consumer group "${request.group}"`);
   return new WorkflowStartError(
-    `Could not start execution "${request.name}" of state machine ${request.stateMachine}${event}: ${describeError(error)}. ` +
+    `Could not start execution "${request.name}" of state machine ${request.stateMachine}${origin}: ${describeError(error)}. ` +
       (because
         ? `Retryable (${because}): the record is reported as failed and retried.`
         : "Not retryable: retries will fail the same way until the cause is fixed."),

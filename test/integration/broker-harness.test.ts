@@ -1,4 +1,5 @@
 import type { Admin, Consumer, Producer } from "kafkajs";
+import { BrokerPath, startBroker } from "../../platform/local/broker";
 import { consumeUntil, createPartitioner, testKafka, uniqueName } from "../support/kafka";
 
 const PARTITIONS = 3;
@@ -69,5 +70,20 @@ describe("the broker harness", () => {
     const total = (offsets: { offset: string }[]) => offsets.reduce((sum, o) => sum + Number(o.offset), 0);
     expect(total(ends)).toBe(MESSAGES);
     expect(total(committed!.partitions)).toBe(MESSAGES);
+  });
+
+  it("takes a running KAFKA_BROKERS as it is, logging one line that says so, and leaves it running on stop", async () => {
+    // Prepare: the run's broker, named the way a developer would name theirs
+    const brokers = process.env.KAFKA_BROKERS!;
+    const log = jest.fn();
+
+    // Act
+    const broker = await startBroker({ env: { KAFKA_BROKERS: brokers }, log });
+    await broker.stop();
+
+    // Assess
+    expect(broker).toMatchObject({ path: BrokerPath.Env, brokers: brokers.split(","), description: `KAFKA_BROKERS=${brokers}` });
+    expect(log.mock.calls).toEqual([[expect.stringMatching(new RegExp(`^\\[ensemble\\] broker path: env — KAFKA_BROKERS=${brokers.replace(/\./g, "\\.")}, ready in \\d+\\.\\d s$`))]]);
+    expect((await admin.describeCluster()).brokers.length).toBeGreaterThan(0);
   });
 });

@@ -1,11 +1,13 @@
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { Admin, Producer } from "kafkajs";
+import { toMskEvent } from "../../platform/local/msk-event";
 import { defineConsumer, names } from "../../platform/model";
-import { type BatchStats, consume, type KafkaHandler } from "../../platform/runtime/consumer";
+import { type BatchStats, consume, type KafkaHandler, type RecordContext } from "../../platform/runtime/consumer";
 import { DeadLetterHeaders, PoisonReason } from "../../platform/runtime/dead-letter";
 import { toCloudEvent, toKafkaRecord } from "../../platform/runtime/envelope";
 import { InMemoryPersistenceLayer } from "../../platform/runtime/idempotency";
 import { consumeUntil, createPartitioner, testKafka, uniqueName } from "../support/kafka";
-import { createTopics, mskBatches, silentLogger, testContext } from "../support/runtime";
+import { createTopics, silentLogger, testContext } from "../support/runtime";
 
 const CE_JSON = { "content-type": "application/cloudevents+json; charset=utf-8" };
 
@@ -44,19 +46,32 @@ describe("the consumer wrapper on a real broker", () => {
     await Promise.all(handlers.splice(0).map((h) => h.close()));
   });
 
-  /** Sends records to a fresh topic partition 0 and reads them back as one MSK event. */
-  async function deliverToPartitionZero(messages: { key: string; value: string | null; headers?: Record<string, string> }[]) {
-    const start = Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high);
-    await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ ...m, partition: 0 })) });
+  type Message = { key: string; value: string | null; headers?: Record<string, string> };
+
+  /** Sends records to the given partitions and reads them back as one MSK event, with each partition's first offset. */
+  async function deliver(byPartition: Record<number, Message[]>) {
+    const partitions = Object.keys(byPartition).map(Number);
+    const highs = await admin.fetchTopicOffsets(topic);
+    const start = new Map(partitions.map((p) => [p, Number(highs.find((h) => h.partition === p)!.high)]));
+    const messages = partitions.flatMap((p) => byPartition[p]!.map((m) => ({ ...m, partition: p })));
+    await producer.send({ topic, acks: -1, messages });
     const reader = kafka.consumer({ groupId: uniqueName("reader") });
     await reader.connect();
-    const received = (await consumeUntil(reader, topic, start + messages.length)).filter(
-      (r) => r.partition === 0 && Number(r.message.offset) >= start,
+    const total = highs.reduce((sum, h) => sum + Number(h.high), 0) + messages.length;
+    const received = (await consumeUntil(reader, topic, total)).filter(
+      (r) => start.has(r.partition) && Number(r.message.offset) >= start.get(r.partition)!,
     );
     await reader.disconnect();
     expect(received).toHaveLength(messages.length);
-    const [event] = mskBatches(topic, received, 10_000);
-    return { event: event!, start };
+    // One event, as a mapping delivers records of several partitions in one batch.
+    const event = toMskEvent(partitions.map((p) => ({ topic, partition: p, messages: received.filter((r) => r.partition === p).map((r) => r.message) })));
+    return { event, start };
+  }
+
+  /** Sends records to partition 0 and reads them back as one MSK event. */
+  async function deliverToPartitionZero(messages: Message[]) {
+    const { event, start } = await deliver({ 0: messages });
+    return { event, start: start.get(0)! };
   }
 
   it("sends each kind of malformed record to the dead-letter topic with its reason, and handles the valid ones", async () => {
@@ -123,33 +138,48 @@ describe("the consumer wrapper on a real broker", () => {
     expect(header(dead[3]!, DeadLetterHeaders.Detail)).toMatch(new RegExp(`^${context.name}\\.StepReached data: step: `));
   });
 
-  it("reports exactly the record a handler throws on, and leaves the rest of its partition for the retry", async () => {
+  it("reports exactly the record a handler throws on, leaves the rest of its partition for the retry, and handles the other partitions", async () => {
     // Prepare
     const group = uniqueName("failing-group");
     await createTopics(admin, context.name, [group]);
     const consumer = defineConsumer({ name: group, on: [context.events.StepReached] });
-    const attempted: number[] = [];
+    const attempted: string[] = [];
+    const contexts = new Map<string, RecordContext>();
     const stats: BatchStats[] = [];
     const handler = track(consume(
       consumer,
-      (event) => {
-        attempted.push(event.data.step);
-        if (event.data.step === 2) throw new Error("payment service unavailable");
+      (event, context) => {
+        attempted.push(`${event.data.entityId}:${event.data.step}`);
+        contexts.set(`${event.data.entityId}:${event.data.step}`, context);
+        if (event.data.entityId === "e2" && event.data.step === 2) throw new Error("payment service unavailable");
       },
       { kafka, logger: silentLogger(), idempotency: new InMemoryPersistenceLayer(), onBatch: (s) => stats.push(s) },
     ));
 
-    // Act
-    const { event, start } = await deliverToPartitionZero([0, 1, 2, 3, 4].map((step) => valid("e2", step)));
+    // Act: partition 0 fails at its third record; partition 1's record is in the same batch
+    const { event, start } = await deliver({ 0: [0, 1, 2, 3, 4].map((step) => valid("e2", step)), 1: [valid("e3", 7)] });
     const first = await handler(event);
-    // What Lambda does next: resume the partition from the reported offset.
-    const retry = { ...event, records: { [`${topic}-0`]: event.records[`${topic}-0`]!.filter((r) => r.offset >= start + 2) } };
+    // What Lambda does next: resume partition 0 from the reported offset (partition 1 is done).
+    const zero = start.get(0)!;
+    const retry = { ...event, records: { [`${topic}-0`]: event.records[`${topic}-0`]!.filter((r) => r.offset >= zero + 2) } };
     const second = await handler(retry);
 
-    // Assess
-    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: start + 2 } }] });
-    expect(stats[0]).toMatchObject({ handled: 2, failed: 1, skipped: 2, deadLettered: 0 });
-    expect(second).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: start + 2 } }] });
-    expect(attempted).toEqual([0, 1, 2, 2]);
+    // Assess: only partition 0's failed record is reported; partition 1's record was handled
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: zero + 2 } }] });
+    expect(stats[0]).toMatchObject({ handled: 3, failed: 1, skipped: 2, deadLettered: 0 });
+    expect(second).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: zero + 2 } }] });
+    expect(attempted.filter((a) => a.startsWith("e2:"))).toEqual(["e2:0", "e2:1", "e2:2", "e2:2"]);
+    expect(attempted.filter((a) => a.startsWith("e3:"))).toEqual(["e3:7"]);
+
+    // Assess: the handler's context names the record, the group and the publishing execution
+    const other = contexts.get("e3:7")!;
+    expect(other).toMatchObject({
+      group,
+      correlationId: "arn:aws:states:eu-west-1:1:execution:sm:e3",
+      record: { topic, partition: 1, offset: start.get(1)!, key: "e3" },
+    });
+    expect(contexts.get("e2:1")).toMatchObject({ record: { topic, partition: 0, offset: zero + 1, key: "e2" } });
+    expect(other.logger).toBeInstanceOf(Logger);
+    expect(other.logger.getPersistentLogAttributes()).toMatchObject({ eventType: context.events.StepReached.type, correlationId: other.correlationId });
   });
 });

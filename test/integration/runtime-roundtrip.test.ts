@@ -1,8 +1,8 @@
-import type { Admin } from "kafkajs";
+import type { Admin, Producer, ProducerConfig } from "kafkajs";
 import { defineConsumer, names } from "../../platform/model";
 import { type BatchStats, consume, type KafkaHandler } from "../../platform/runtime/consumer";
 import { InMemoryPersistenceLayer } from "../../platform/runtime/idempotency";
-import { MilestonePublisher } from "../../platform/runtime/publisher";
+import { type MilestoneResult, MilestonePublisher } from "../../platform/runtime/publisher";
 import { consumeUntil, testKafka, uniqueName } from "../support/kafka";
 import { createTopics, mskBatches, recordCount, silentLogger, testContext } from "../support/runtime";
 
@@ -25,12 +25,24 @@ describe("publisher -> broker -> consumer wrapper", () => {
   const consumer = defineConsumer({ name: group, on: [context.events.StepReached, context.events.Finished] });
   let admin: Admin;
   let publisher: MilestonePublisher;
+  // The publisher's own client, watched: the producers it makes, and their connects and sends,
+  // all passed through to the real broker.
+  const publisherKafka = testKafka("runtime-roundtrip-publisher");
+  const producers: Producer[] = [];
 
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
     await createTopics(admin, context.name, [group]);
-    publisher = new MilestonePublisher(context, { kafka });
+    const makeProducer = publisherKafka.producer.bind(publisherKafka);
+    jest.spyOn(publisherKafka, "producer").mockImplementation((config?: ProducerConfig) => {
+      const producer = makeProducer(config);
+      jest.spyOn(producer, "connect");
+      jest.spyOn(producer, "send");
+      producers.push(producer);
+      return producer;
+    });
+    publisher = new MilestonePublisher(context, { kafka: publisherKafka });
   });
 
   afterAll(async () => {
@@ -45,7 +57,7 @@ describe("publisher -> broker -> consumer wrapper", () => {
     await Promise.all(handlers.splice(0).map((h) => h.close()));
   });
 
-  it("delivers 1,000 milestones of 50 entities once each, in order per entity, with ids a re-run reproduces", async () => {
+  it("delivers 1,000 milestones of 50 entities once each, in order per entity, through one producer; a re-run republishes the same ids, handled once", async () => {
     // Prepare
     const type = context.events.StepReached.type;
     const handled: { id: string; entityId: string; step: number; correlationId: string | undefined }[] = [];
@@ -61,9 +73,9 @@ describe("publisher -> broker -> consumer wrapper", () => {
     // Act: entities publish concurrently, each entity's steps in order
     const results = await Promise.all(
       Array.from({ length: ENTITIES }, async (_, entity) => {
-        const ids: string[] = [];
-        for (let step = 0; step < STEPS; step++) ids.push((await publisher.publish({ ...milestone(entity, step), type })).eventId);
-        return ids;
+        const published: MilestoneResult[] = [];
+        for (let step = 0; step < STEPS; step++) published.push(await publisher.publish({ ...milestone(entity, step), type }));
+        return published;
       }),
     );
     const reader = kafka.consumer({ groupId: uniqueName("roundtrip-reader") });
@@ -73,12 +85,29 @@ describe("publisher -> broker -> consumer wrapper", () => {
     const responses = [];
     for (const event of mskBatches(topic, received, 100)) responses.push(await handler(event));
 
+    // Assess: one idempotent producer (acks=all), connected once for all 1,000 publishes
+    expect(publisherKafka.producer).toHaveBeenCalledTimes(1);
+    expect(publisherKafka.producer).toHaveBeenCalledWith(expect.objectContaining({ idempotent: true, maxInFlightRequests: 1 }));
+    const [producer] = producers;
+    expect(producer!.connect).toHaveBeenCalledTimes(1);
+    const sends = jest.mocked(producer!.send).mock.calls.map(([record]) => record);
+    expect(sends).toHaveLength(ENTITIES * STEPS);
+    expect(sends.every((record) => record.topic === topic && record.acks === -1 && record.messages.length === 1)).toBe(true);
+
+    // Assess: what publish returned is where the broker holds each event
+    const coordinates = (r: { eventId: string; topic: string; partition: number; offset: string }) => `${r.eventId} ${r.topic}-${r.partition}@${r.offset}`;
+    const stored = received.map(({ partition, message }) =>
+      coordinates({ eventId: JSON.parse(message.value!.toString()).id, topic, partition, offset: message.offset }),
+    );
+    expect(results.flat().map(coordinates).sort()).toEqual(stored.sort());
+
     // Assess: every event once, nothing failed or dead-lettered
     expect(responses.every((r) => r.batchItemFailures.length === 0)).toBe(true);
     expect(handled).toHaveLength(ENTITIES * STEPS);
     expect(new Set(handled.map((h) => h.id)).size).toBe(ENTITIES * STEPS);
     expect(stats.reduce((sum, s) => sum + s.handled, 0)).toBe(ENTITIES * STEPS);
     expect(stats.reduce((sum, s) => sum + s.deadLettered + s.failed + s.duplicates, 0)).toBe(0);
+    expect(handled.map((h) => h.id).sort()).toEqual(results.flat().map((r) => r.eventId).sort());
 
     // Assess: per entity, steps in order, correlated with the publishing execution
     for (let entity = 0; entity < ENTITIES; entity++) {
@@ -87,12 +116,39 @@ describe("publisher -> broker -> consumer wrapper", () => {
       expect(new Set(mine.map((h) => h.correlationId))).toEqual(new Set([execution(entity)]));
     }
 
-    // Assess: re-running the same executions yields the same ids
-    const rerun = Array.from({ length: ENTITIES }, (_, entity) =>
-      Array.from({ length: STEPS }, (_, step) => publisher.eventIdOf({ ...milestone(entity, step), type })),
+    // Act: re-run a sample of the same executions (every 10th entity, all its milestones)
+    const sample = Array.from({ length: ENTITIES / 10 }, (_, i) => i * 10);
+    const rerun = (
+      await Promise.all(
+        sample.map(async (entity) => {
+          const published: MilestoneResult[] = [];
+          for (let step = 0; step < STEPS; step++) published.push(await publisher.publish({ ...milestone(entity, step), type }));
+          return published;
+        }),
+      )
+    ).flat();
+    const rereader = kafka.consumer({ groupId: uniqueName("rerun-reader") });
+    await rereader.connect();
+    const republished = new Set(rerun.map((r) => `${r.partition}@${r.offset}`));
+    const again = (await consumeUntil(rereader, topic, ENTITIES * STEPS + rerun.length)).filter(({ partition, message }) =>
+      republished.has(`${partition}@${message.offset}`),
     );
-    expect(rerun).toEqual(results);
-    expect(handled.map((h) => h.id).sort()).toEqual(results.flat().sort());
+    await rereader.disconnect();
+    const statsBefore = stats.length;
+    const rerunResponses = [];
+    for (const event of mskBatches(topic, again, 100)) rerunResponses.push(await handler(event));
+
+    // Assess: the broker holds new records carrying the first run's ids, and the group counts them as duplicates
+    const original = sample.flatMap((entity) => results[entity]!.map((r) => r.eventId));
+    expect(again).toHaveLength(rerun.length);
+    expect(rerun.map((r) => r.eventId)).toEqual(original);
+    expect(again.map(({ message }) => JSON.parse(message.value!.toString()).id as string).sort()).toEqual([...original].sort());
+    expect(rerunResponses.every((r) => r.batchItemFailures.length === 0)).toBe(true);
+    const rerunStats = stats.slice(statsBefore);
+    expect(rerunStats.reduce((sum, s) => sum + s.duplicates, 0)).toBe(rerun.length);
+    expect(rerunStats.reduce((sum, s) => sum + s.handled + s.deadLettered + s.failed, 0)).toBe(0);
+    expect(handled).toHaveLength(ENTITIES * STEPS);
+    expect(producer!.connect).toHaveBeenCalledTimes(1);
   });
 
   it("gives a publish repeated for the same execution and state the same id, and the consumer one effect", async () => {

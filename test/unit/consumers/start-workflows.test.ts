@@ -28,7 +28,7 @@ describe("start-shipping", () => {
     expect((await startShipping.handler(delivery([placed]))).batchItemFailures).toEqual([]);
 
     const started = starter.started.filter((r) => r.stateMachine === "shipping");
-    expect(started).toEqual([{ stateMachine: "shipping", name: executionName("start-shipping", idOf(placed)), input: examples.placed, eventId: idOf(placed) }]);
+    expect(started).toEqual([{ stateMachine: "shipping", name: executionName("start-shipping", idOf(placed)), input: examples.placed, eventId: idOf(placed), eventType: "orders.OrderPlaced", group: "start-shipping" }]);
   });
 });
 

@@ -2,6 +2,9 @@ import * as z from "zod";
 import {
   defineWorkflow,
   milestone,
+  task,
+  NAME_LIMITS,
+  names,
   defineConsumer,
   defineContext,
   defineEvent,
@@ -103,6 +106,39 @@ describe("validate", () => {
       ]);
     });
 
+    it("rejects a consumer whose function name differs only in case from a task's", () => {
+      // Prepare: context orders' task Validate runs as "dev-orders-Validate"
+      const withTask = defineContext({
+        name: "orders",
+        events: [Placed],
+        tasks: { Validate: "./validate.ts" },
+        workflow: defineWorkflow({
+          StartAt: "Validate",
+          States: { Validate: task("Validate", { next: "Placed" }), Placed: milestone(Placed, { key: "$.orderId", end: true }) },
+        }),
+      });
+
+      // Act / Assess
+      expect(problems({ contexts: [withTask], consumers: [consumer({ name: "orders-validate", on: [withTask.events.OrderPlaced] })] }, "dev")).toEqual([
+        `${THIS_FILE}: consumer "orders-validate": its Lambda function name "dev-orders-validate" differs only in case from "dev-orders-Validate", that of task "orders.Validate". Fix: rename one of them so the Lambda function names differ in more than case.`,
+      ]);
+    });
+
+    it("rejects a task whose function name differs only in case from its context's publisher", () => {
+      const withPublisherTask = defineContext({
+        name: "orders",
+        events: [Placed],
+        tasks: { Publisher: "./publisher.ts" },
+        workflow: defineWorkflow({
+          StartAt: "Publisher",
+          States: { Publisher: task("Publisher", { next: "Placed" }), Placed: milestone(Placed, { key: "$.orderId", end: true }) },
+        }),
+      });
+      expect(problems({ contexts: [withPublisherTask], consumers: [] }, "dev")).toEqual([
+        `${THIS_FILE}: task "orders.Publisher": its Lambda function name "dev-orders-Publisher" differs only in case from "dev-orders-publisher", that of context "orders". Fix: rename one of them so the Lambda function names differ in more than case.`,
+      ]);
+    });
+
     it("rejects an event listed twice in one consumer's subscriptions", () => {
       const on = [orders.events.OrderPlaced, orders.events.OrderPlaced];
       expect(problems({ contexts: [orders], consumers: [consumer({ on })] })).toEqual([
@@ -112,6 +148,30 @@ describe("validate", () => {
   });
 
   describe("names", () => {
+    it("builds, from any valid stack, context, group and task names, only names AWS and Kafka accept", () => {
+      // Why validate() checks lengths only: the characters of every part are already restricted.
+      const stacks = ["a", "prod-eu-2", "s".repeat(20)];
+      const kebab = ["a", "orders", "a1-b2-c3"];
+      const pascal = ["A", "ReserveStock", "V2Check"];
+      for (const stack of stacks) {
+        for (const name of kebab) {
+          expect(names.contextTopic(name)).toMatch(NAME_LIMITS.kafkaTopic.pattern);
+          expect(names.deadLetterTopic(name)).toMatch(NAME_LIMITS.kafkaTopic.pattern);
+          expect(names.consumerGroupId(stack, name, name)).toMatch(NAME_LIMITS.consumerGroupId.pattern);
+          expect(names.consumerFunction(stack, name)).toMatch(NAME_LIMITS.lambdaFunction.pattern);
+          expect(names.publisherFunction(stack, name)).toMatch(NAME_LIMITS.lambdaFunction.pattern);
+          expect(names.stateMachine(stack, name)).toMatch(NAME_LIMITS.stateMachine.pattern);
+          for (const taskName of pascal) expect(names.taskFunction(stack, name, taskName)).toMatch(NAME_LIMITS.lambdaFunction.pattern);
+        }
+      }
+    });
+
+    it("rejects a stack name with a character Kafka or AWS refuse, before building names from it", () => {
+      expect(problems({ contexts: [orders], consumers: [consumer()] }, "dev.eu")).toEqual([
+        `stack "dev.eu": is not a valid stack name: it goes into topic, group and function names. Fix: use at most 20 lowercase letters, digits and hyphens, starting with a letter (e.g. "dev", "prod-eu").`,
+      ]);
+    });
+
     it("rejects a context name that is not kebab-case", () => {
       const bad = defineContext({ name: "OrderHistory", events: [] });
       expect(problems({ contexts: [bad], consumers: [] })).toEqual([

@@ -69,6 +69,8 @@ describe("startsWorkflow", () => {
       name: executionName("start-shipping", eventId),
       input: { entity: "e1", step: 3, correlationId: "arn:x:execution:sm:run" },
       eventId,
+      eventType: source.events.StepReached.type,
+      group: "start-shipping",
     });
   });
 

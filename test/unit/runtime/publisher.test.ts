@@ -35,14 +35,14 @@ describe("the milestone publisher, before and without a broker", () => {
   it("fails an event its context does not declare with Milestone.UnknownEvent", async () => {
     await expect(publisher.publish({ ...input, type: `${context.name}.Nope` })).rejects.toMatchObject({
       name: MilestoneErrors.UnknownEvent,
-      message: `Context "${context.name}" declares no event "${context.name}.Nope" (declared: ${context.name}.StepReached, ${context.name}.Finished); fix the milestone's type.`,
+      message: `Context "${context.name}" declares no event "${context.name}.Nope" (declared: ${context.name}.StepReached, ${context.name}.Finished), so it cannot go to topic ${context.name}.events; fix the milestone's type.`,
     });
   });
 
   it("fails a malformed task input with Milestone.InvalidInput", async () => {
     await expect(publisher.publish({ ...input, executionId: undefined, mapIndex: -1 })).rejects.toMatchObject({
       name: MilestoneErrors.InvalidInput,
-      message: expect.stringContaining(`Milestone task input for context "${context.name}" is invalid: executionId: `),
+      message: expect.stringContaining(`Milestone task input ${type} for context "${context.name}" (topic ${context.name}.events) is invalid: executionId: `),
     });
   });
 

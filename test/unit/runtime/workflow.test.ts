@@ -182,6 +182,8 @@ describe("SfnWorkflowStarter", () => {
     name: NAME,
     input: { orderId: "o-1", lines: [{ sku: "s-1", quantity: 2 }] },
     eventId: EVENT_ID,
+    eventType: "orders.OrderPlaced",
+    group: "ship-order",
   };
 
   beforeEach(() => sfnMock.reset());
@@ -313,7 +315,7 @@ describe("SfnWorkflowStarter", () => {
     expect(startError.retryable).toBe(true);
     expect(startError.message).toContain(STATE_MACHINE);
     expect(startError.message).toContain(`"${NAME}"`);
-    expect(startError.message).toContain(`event ${EVENT_ID}`);
+    expect(startError.message).toContain(`event orders.OrderPlaced ${EVENT_ID} of consumer group "ship-order"`);
     expect(startError.message).toContain(cause.message);
     expect(startError.message).toContain(`Retryable (${because})`);
   });
@@ -333,7 +335,7 @@ describe("SfnWorkflowStarter", () => {
     expect(startError.cause).toBe(cause);
     expect(startError.retryable).toBe(false);
     expect(startError.message).toBe(
-      `Could not start execution "${NAME}" of state machine ${STATE_MACHINE} for event ${EVENT_ID}: ` +
+      `Could not start execution "${NAME}" of state machine ${STATE_MACHINE} for event orders.OrderPlaced ${EVENT_ID} of consumer group "ship-order": ` +
         "StateMachineDoesNotExist: State Machine Does Not Exist. " +
         "Not retryable: retries will fail the same way until the cause is fixed.",
     );
