@@ -14,5 +14,9 @@ export const bootstrapBrokersIam = platform.cluster.bootstrapBrokersIam;
 export const topics = system.topics.map((topic) => topic.name);
 export const stateMachineArns = Object.fromEntries(Object.entries(platform.contexts).map(([name, c]) => [name, c.stateMachineArn]));
 export const consumerFunctions = Object.fromEntries(Object.entries(platform.groups).map(([name, g]) => [name, g.functionName]));
+/** By Kafka group id: the UUID the dashboard's per-mapping widgets show. */
+export const eventSourceMappingUuids = Object.fromEntries(
+  Object.values(platform.groups).flatMap((g) => g.nodes.eventSourceMappings.map((mapping, i) => [g.groupIds[i]!, mapping.uuid])),
+);
 export const consumerGroupIds = Object.fromEntries(Object.entries(platform.groups).map(([name, g]) => [name, g.groupIds]));
 export const dashboardUrl = platform.observability.dashboardUrl;

@@ -3,26 +3,70 @@ import * as pulumi from "@pulumi/pulumi";
 import validateAsl from "asl-validator";
 import { bindWorkflow, type ContextDefinition, names } from "../model";
 import { publisherEntry, taskEntry } from "./entries";
-import { LambdaFunction } from "./function";
+import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { publisherStatements } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";
 import type { Network } from "./network";
+import { roleName } from "./role-name";
 import { type Transform, transform } from "./transform";
 
 export interface BoundedContextArgs {
-  /** The context from `contexts/`, with its tasks and workflow. */
+  /**
+   * The context from `contexts/`, with its tasks and workflow (it must have a workflow).
+   * @example
+   * context: orders
+   */
   context: ContextDefinition;
+  /**
+   * The stack, part of every physical name (`<stack>-<context>`, `<stack>-<context>-<Task>`).
+   * @example
+   * stack: pulumi.getStack()
+   */
   stack: string;
+  /**
+   * The cluster the publisher writes the context's topic on.
+   * @example
+   * cluster: new KafkaCluster("Kafka", { network })
+   */
   cluster: KafkaCluster;
+  /**
+   * The network the publisher runs in (its private subnets and function security group).
+   * @example
+   * network: new Network("Network", {})
+   */
   network: Network;
-  /** Memory and timeout of the task functions. @default 256 MB, 30 s */
+  /**
+   * Memory and timeout of the task functions, unless a task sets its own.
+   * @default `{ memoryMb: 256, timeoutSeconds: 30 }`
+   * @example
+   * functions: { memoryMb: 512, timeoutSeconds: 60 }
+   */
   functions?: { memoryMb?: number; timeoutSeconds?: number };
-  /** @default 7 */
+  /**
+   * Retention of the state machine's and the functions' log groups, days.
+   * @default 7
+   * @example
+   * logRetentionDays: 30
+   */
   logRetentionDays?: number;
+  /**
+   * Edits the args of each resource the component creates, before it is created. `task` applies
+   * to every task function (the resource name tells them apart), `publisher` to the publisher.
+   * @default no change
+   * @example
+   * transform: { stateMachine: { tags: { team: "orders" } } }
+   * @example
+   * transform: { task: { function: (args, name) => { if (name.endsWith("ChargePaymentFunction")) args.timeout = 120; } } }
+   */
   transform?: {
     stateMachine?: Transform<aws.sfn.StateMachineArgs>;
     stateMachineRole?: Transform<aws.iam.RoleArgs>;
+    stateMachinePolicy?: Transform<aws.iam.RolePolicyArgs>;
     stateMachineLogGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    /** Each task's function, role, policy and log group. */
+    task?: LambdaFunctionArgs["transform"];
+    /** The milestone publisher's function, role, policy and log group. */
+    publisher?: LambdaFunctionArgs["transform"];
   };
 }
 
@@ -33,7 +77,10 @@ export interface BoundedContextArgs {
  * publisher may only connect to the cluster and write, idempotently, the context's topic.
  *
  * @example
- * new BoundedContext("Orders", { context: orders, stack: "dev", cluster, network });
+ * const ordersContext = new BoundedContext("Orders", { context: orders, stack: "dev", cluster, network });
+ * ordersContext.stateMachineArn; // what a workflow-starting consumer group starts
+ * @example
+ * new BoundedContext("Orders", { context: orders, stack: "prod", cluster, network, functions: { memoryMb: 512 }, logRetentionDays: 90 });
  */
 export class BoundedContext extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
@@ -88,6 +135,7 @@ export class BoundedContext extends pulumi.ComponentResource {
                 timeoutSeconds: task.timeoutSeconds ?? args.functions?.timeoutSeconds,
                 logRetentionDays: retention,
                 environment: { POWERTOOLS_SERVICE_NAME: context.name },
+                transform: args.transform?.task,
               },
               { parent },
             ),
@@ -111,6 +159,7 @@ export class BoundedContext extends pulumi.ComponentResource {
           },
           vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
           statements: args.cluster.arn.apply((arn) => publisherStatements(arn, names.contextTopic(context.name))),
+          transform: args.transform?.publisher,
         },
         { parent },
       );
@@ -132,7 +181,7 @@ export class BoundedContext extends pulumi.ComponentResource {
       return new aws.iam.Role(
         `${name}StateMachineRole`,
         transform(args.transform?.stateMachineRole, `${name}StateMachineRole`, {
-          name: names.stateMachine(stack, context.name),
+          name: roleName(names.stateMachine(stack, context.name), "sfn"),
           assumeRolePolicy: JSON.stringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -146,7 +195,7 @@ export class BoundedContext extends pulumi.ComponentResource {
       const functionArns = [...Object.values(tasks), publisher].map((fn) => fn.arn);
       return new aws.iam.RolePolicy(
         `${name}StateMachinePolicy`,
-        {
+        transform(args.transform?.stateMachinePolicy, `${name}StateMachinePolicy`, {
           role: role.id,
           policy: pulumi.jsonStringify({
             Version: "2012-10-17",
@@ -177,7 +226,7 @@ export class BoundedContext extends pulumi.ComponentResource {
               },
             ],
           }),
-        },
+        }),
         { parent },
       );
     }

@@ -4,7 +4,7 @@ import { closest, CONSUMER_LIMITS } from "../model";
 const positiveInt = z.number().int().positive();
 
 /** Bring an existing VPC, or let the stack create a minimal one. */
-const Network = z
+const NetworkKeys = z
   .object({
     /** An existing VPC; needs `privateSubnetIds`. */
     vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC id such as vpc-0abc1234").optional(),
@@ -20,10 +20,10 @@ const Network = z
      */
     egress: z.enum(["endpoints", "nat"]).default("endpoints"),
   })
-  .refine((n) => (n.vpcId === undefined) === (n.privateSubnetIds === undefined), {
-    message: "give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one",
-  })
-  .prefault({});
+  .strict();
+const Network = NetworkKeys.refine((n) => (n.vpcId === undefined) === (n.privateSubnetIds === undefined), {
+  message: "give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one",
+});
 
 /** The MSK cluster: created here, or an existing one by ARN. */
 const Kafka = z
@@ -46,7 +46,7 @@ const Kafka = z
     /** Retention of context topics, hours (dead-letter topics keep 14 days). */
     retentionHours: positiveInt.default(168),
   })
-  .prefault({});
+  .strict();
 
 /** Per-group overrides of what `consumers/<group>/consumer.ts` declares, for this stack only. */
 const ConsumerOverride = z
@@ -55,7 +55,7 @@ const ConsumerOverride = z
     windowSeconds: z.number().int().min(CONSUMER_LIMITS.batchWindowSeconds.min).max(CONSUMER_LIMITS.batchWindowSeconds.max).optional(),
     minPollers: z.number().int().min(CONSUMER_LIMITS.minPollers.min).max(CONSUMER_LIMITS.minPollers.max).optional(),
     maxPollers: z.number().int().min(CONSUMER_LIMITS.maxPollers.min).max(CONSUMER_LIMITS.maxPollers.max).optional(),
-    /** Reserved concurrency of the group's function. */
+    /** Reserved concurrency of the group's function (raised to its pollers' maximum, as below). */
     reservedConcurrency: positiveInt.optional(),
     memoryMb: z.number().int().min(128).max(10240).optional(),
   })
@@ -74,23 +74,33 @@ const Alarms = z
     /** SNS topic ARN notified by every alarm. */
     notifyTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, "expected an SNS topic ARN").optional(),
   })
-  .prefault({});
+  .strict();
 
 const Functions = z
   .object({
+    /** Memory of every function unless a task or group sets its own, MB. */
     memoryMb: z.number().int().min(128).max(10240).default(256),
+    /** Timeout of every function unless a task sets its own, seconds. */
     timeoutSeconds: z.number().int().min(1).max(840).default(30),
-    /** Reserved concurrency of each consumer group's function, unless overridden per group. */
+    /**
+     * Reserved concurrency of each consumer group's function, unless overridden per group; raised
+     * to `maxPollers` x the group's event source mappings, so its pollers are never throttled.
+     */
     consumerConcurrency: positiveInt.default(10),
+    /**
+     * Reserve concurrency for consumer functions at all. Off for an account whose Lambda
+     * concurrency quota is low: AWS keeps 100 of it unreserved, so reservations can fail there.
+     */
+    reserveConcurrency: z.boolean().default(true),
   })
-  .prefault({});
+  .strict();
 
 /** The `ensemble:*` keys of a stack's `Pulumi.<stack>.yaml`, with their defaults. */
 export const StackConfig = z.object({
-  network: Network,
-  kafka: Kafka,
-  functions: Functions,
-  alarms: Alarms,
+  network: Network.prefault({}),
+  kafka: Kafka.prefault({}),
+  functions: Functions.prefault({}),
+  alarms: Alarms.prefault({}),
   /** Per consumer group (by name): scaling overrides. */
   consumers: z.record(z.string(), ConsumerOverride).default({}),
   /** Retention of the CloudWatch log groups the stack creates, days. */
@@ -104,6 +114,15 @@ export type StackConfig = z.output<typeof StackConfig>;
 
 /** The keys `Pulumi.<stack>.yaml` may set under `ensemble:`. */
 export const STACK_CONFIG_KEYS = Object.keys(StackConfig.shape) as (keyof StackConfig)[];
+
+/** The keys each nested object accepts, for "did you mean" on a key it does not. */
+const NESTED_KEYS: Record<string, readonly string[]> = {
+  network: Object.keys(NetworkKeys.shape),
+  kafka: Object.keys(Kafka.shape),
+  functions: Object.keys(Functions.shape),
+  alarms: Object.keys(Alarms.shape),
+  consumers: Object.keys(ConsumerOverride.shape),
+};
 
 /** Raised when `Pulumi.<stack>.yaml` holds a value the schema refuses; names each key. */
 export class StackConfigError extends Error {
@@ -122,7 +141,11 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, gr
   if (!result.success) {
     throw new StackConfigError(
       stack,
-      result.error.issues.map((issue) => `ensemble:${issue.path.join(".") || "(root)"}: ${issue.message}`),
+      result.error.issues.flatMap((issue) =>
+        issue.code === "unrecognized_keys"
+          ? issue.keys.map((key) => unknownKey([...issue.path.map(String), key]))
+          : [`ensemble:${issue.path.join(".") || "(root)"}: ${issue.message}`],
+      ),
     );
   }
   const config = result.data;
@@ -149,6 +172,14 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, gr
   }
   if (problems.length > 0) throw new StackConfigError(stack, problems);
   return config;
+}
+
+/** `ensemble:kafka.broker: not a setting of ensemble:kafka; did you mean ensemble:kafka.brokers? (known: ...)` */
+function unknownKey(path: string[]): string {
+  const parent = path.slice(0, -1).join(".");
+  const known = NESTED_KEYS[path[0]!] ?? [];
+  const hint = closest(path.at(-1)!, known)[0];
+  return `ensemble:${path.join(".")}: not a setting of ensemble:${parent}; ${hint ? `did you mean ensemble:${parent}.${hint}?` : "remove it"} (known: ${known.join(", ")}).`;
 }
 
 /** Replicas of every topic: as configured, else as many as brokers allow, up to 3. */

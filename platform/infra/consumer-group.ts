@@ -3,48 +3,115 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ConsumerDefinition, names } from "../model";
 import { IDEMPOTENCY_TABLE_SCHEMA } from "../runtime/idempotency";
 import { consumerEntry } from "./entries";
-import { LambdaFunction } from "./function";
+import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { consumerStatements, type PolicyStatement } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";
 import type { Network } from "./network";
 import { type Transform, transform } from "./transform";
 
-/** The group's settings after the stack's overrides (`ensemble:consumers.<group>`). */
+/** The group's settings after the stack's overrides (`ensemble:consumers.<group>`); see `consumerSettings()`. */
 export interface ConsumerSettings {
+  /** Records per batch, at most. */
   batchSize: number;
+  /** Seconds Lambda gathers records before invoking. */
   windowSeconds: number;
+  /** Provisioned pollers per event source mapping, at least. */
   minPollers: number;
+  /** Provisioned pollers per event source mapping, at most. */
   maxPollers: number;
-  reservedConcurrency: number;
+  /** Reserved concurrency of the function; `undefined` reserves none. */
+  reservedConcurrency?: number;
+  /** Memory of the function, MB. */
   memoryMb: number;
+  /** Timeout of the function, seconds. */
   timeoutSeconds: number;
 }
 
+/** The alarms of a group, from `ensemble:alarms`. */
 export interface AlarmSettings {
   /** Records behind that raise the lag alarm. */
   offsetLag: number;
   /** Function errors per period that raise the error alarm. */
   errors: number;
+  /** Length of one evaluation period, minutes. */
   periodMinutes: number;
+  /** Consecutive breaching periods before an alarm fires. */
   evaluationPeriods: number;
+  /** SNS topic notified when an alarm fires; none when unset. */
   notifyTopicArn?: string;
 }
 
 export interface ConsumerGroupArgs {
-  /** The group from `consumers/`. */
+  /**
+   * The group from `consumers/`: what it subscribes to, its handler and its error handling.
+   * @example
+   * consumer: notifyCustomer
+   */
   consumer: ConsumerDefinition;
+  /**
+   * The stack, part of the function name (`<stack>-<group>`) and the Kafka group ids
+   * (`<stack>.<group>.<context>`).
+   * @example
+   * stack: pulumi.getStack()
+   */
   stack: string;
+  /**
+   * The cluster the event source mappings read and the dead-letter topic lives on.
+   * @example
+   * cluster: new KafkaCluster("Kafka", { network })
+   */
   cluster: KafkaCluster;
+  /**
+   * The network the function runs in (its private subnets and function security group).
+   * @example
+   * network: new Network("Network", {})
+   */
   network: Network;
+  /**
+   * Batching, pollers, concurrency, memory and timeout, after the stack's overrides.
+   * @example
+   * settings: consumerSettings(stack, consumer, config)
+   */
   settings: ConsumerSettings;
+  /**
+   * Thresholds of the lag and error alarms.
+   * @example
+   * alarms: { offsetLag: 10_000, errors: 5, periodMinutes: 5, evaluationPeriods: 3 }
+   */
   alarms: AlarmSettings;
-  /** The state machine a workflow-starting group starts. */
+  /**
+   * The state machine a workflow-starting group starts; the only one its role may start.
+   * @default none: the group starts no workflow
+   * @example
+   * startStateMachineArn: shippingContext.stateMachineArn
+   */
   startStateMachineArn?: pulumi.Input<string>;
-  /** Resources the mapping needs to exist first: the topics. */
+  /**
+   * Resources the mappings need to exist first: the topics.
+   * @default none
+   * @example
+   * dependsOn: topics
+   */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
-  /** @default 7 */
+  /**
+   * Retention of the function's log group, days.
+   * @default 7
+   * @example
+   * logRetentionDays: 30
+   */
   logRetentionDays?: number;
+  /**
+   * Edits the args of each resource the component creates, before it is created.
+   * `eventSourceMapping` applies to each mapping (the resource name ends in the context's name).
+   * @default no change
+   * @example
+   * transform: { eventSourceMapping: { startingPosition: "LATEST" } }
+   * @example
+   * transform: { function: { function: (args) => { args.memorySize = 1024; } } }
+   */
   transform?: {
+    /** The function, its role, policy and log group. */
+    function?: LambdaFunctionArgs["transform"];
     eventSourceMapping?: Transform<aws.lambda.EventSourceMappingArgs>;
     idempotencyTable?: Transform<aws.dynamodb.TableArgs>;
     lagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
@@ -61,7 +128,16 @@ export interface ConsumerGroupArgs {
  * group ids and write only its dead-letter topic.
  *
  * @example
- * new ConsumerGroup("NotifyCustomer", { consumer, stack: "dev", cluster, network, settings, alarms });
+ * const group = new ConsumerGroup("NotifyCustomer", {
+ *   consumer: notifyCustomer,
+ *   stack: "dev",
+ *   cluster,
+ *   network,
+ *   settings: consumerSettings("dev", notifyCustomer, config),
+ *   alarms: config.alarms,
+ *   dependsOn: topics,
+ * });
+ * group.functionName; // dev-notify-customer
  */
 export class ConsumerGroup extends pulumi.ComponentResource {
   readonly functionName: pulumi.Output<string>;
@@ -146,6 +222,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
           },
           vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
           statements,
+          transform: args.transform?.function,
         },
         { parent },
       );

@@ -2,13 +2,19 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bundle, type Bundle, LAMBDA_ENVIRONMENT, LAMBDA_HANDLER, LAMBDA_RUNTIME, lambdaCode } from "./bundle";
 import type { PolicyStatement } from "./kafka-iam";
+import { roleName } from "./role-name";
 import { type Transform, transform } from "./transform";
 
 /** An IAM statement whose ARNs may not be known until deployment. */
 export type StatementInput = pulumi.Input<PolicyStatement>;
 
 export interface LambdaFunctionArgs {
-  /** Physical function name (also the role's name), from `platform/model/names.ts`. */
+  /**
+   * Physical function name, from `platform/model/names.ts`; also names the log group and, with a
+   * kind suffix ({@link roleName}), the role.
+   * @example
+   * functionName: "dev-notify-customer"
+   */
   functionName: string;
   /**
    * Source of the bundle's entry module, imports relative to the repository root.
@@ -16,20 +22,71 @@ export interface LambdaFunctionArgs {
    * entry: `export { handler } from "./consumers/notify-customer/handler";`
    */
   entry: string;
+  /**
+   * The function's description in the Lambda console.
+   * @default none
+   * @example
+   * description: "consumer group notify-customer"
+   */
   description?: string;
-  /** @default 256 */
+  /**
+   * Memory, MB (CPU scales with it).
+   * @default 256
+   * @example
+   * memoryMb: 512
+   */
   memoryMb?: number;
-  /** @default 30 */
+  /**
+   * Timeout, seconds.
+   * @default 30
+   * @example
+   * timeoutSeconds: 60
+   */
   timeoutSeconds?: number;
-  /** Reserved concurrency; unset means the account's unreserved pool. */
+  /**
+   * Reserved concurrency: a share of the account's quota only this function may use, and its cap.
+   * @default none: the function draws on the account's unreserved pool
+   * @example
+   * reservedConcurrency: 12
+   */
   reservedConcurrency?: number;
+  /**
+   * Environment variables, added to the runtime's own (`NODE_OPTIONS` for source maps).
+   * @default none
+   * @example
+   * environment: { POWERTOOLS_SERVICE_NAME: "notify-customer" }
+   */
   environment?: Record<string, pulumi.Input<string>>;
-  /** Run inside these subnets with this security group (to reach the MSK brokers). */
+  /**
+   * Run inside these subnets with these security groups (to reach the MSK brokers); adds the
+   * EC2 network-interface actions Lambda needs to the policy.
+   * @default outside any VPC
+   * @example
+   * vpc: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.functionSecurityGroupId] }
+   */
   vpc?: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
-  /** What the function may do beyond writing its own logs and traces. */
+  /**
+   * What the function may do beyond writing its own logs and traces; repeated `Sid`s are numbered.
+   * @default nothing more
+   * @example
+   * statements: [{ Sid: "Table", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: [table.arn] }]
+   */
   statements?: pulumi.Input<StatementInput[]>;
-  /** @default 7 */
+  /**
+   * Retention of the function's log group, days (a value CloudWatch Logs accepts).
+   * @default 7
+   * @example
+   * logRetentionDays: 30
+   */
   logRetentionDays?: number;
+  /**
+   * Edits the args of each resource the component creates, before it is created.
+   * @default no change
+   * @example
+   * transform: { function: { memorySize: 1024 } }
+   * @example
+   * transform: { policy: (args) => { args.policy = pulumi.output(args.policy).apply(addStatement); } }
+   */
   transform?: {
     function?: Transform<aws.lambda.FunctionArgs>;
     role?: Transform<aws.iam.RoleArgs>;
@@ -94,7 +151,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
       return new aws.iam.Role(
         `${name}Role`,
         transform(args.transform?.role, `${name}Role`, {
-          name: args.functionName,
+          name: roleName(args.functionName, "lambda"),
           assumeRolePolicy: JSON.stringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],

@@ -114,12 +114,30 @@ export interface KafkaClusterArgs {
   };
 }
 
-/** Settings of one topic created with {@link KafkaCluster.addTopic}. */
+/**
+ * Settings of one topic created with {@link KafkaCluster.addTopic}; all required.
+ * @example
+ * kafka.addTopic("orders.events", { partitions: 3, replicationFactor: 2, retentionHours: 168 });
+ */
 export interface KafkaTopicArgs {
+  /**
+   * Partitions: the most consumers of one group that can read the topic in parallel.
+   * @example
+   * partitions: 12
+   */
   partitions: number;
-  /** Also sets the topic's `min.insync.replicas`: 2 from 3 replicas up, else 1. */
+  /**
+   * Replicas, at most the brokers; also sets the topic's `min.insync.replicas`: 2 from 3
+   * replicas up, else 1.
+   * @example
+   * replicationFactor: 3
+   */
   replicationFactor: number;
-  /** `retention.ms`, in hours. */
+  /**
+   * `retention.ms`, in hours.
+   * @example
+   * retentionHours: 336
+   */
   retentionHours: number;
 }
 

@@ -5,21 +5,47 @@ import { type Transform, transform } from "./transform";
 /** Namespace of the metrics a stack derives from its consumer groups' logs. */
 export const metricNamespace = (stack: string) => `Ensemble/${stack}`;
 
+/** A consumer group as the dashboard and its dead-letter metric see it. */
 export interface ObservedGroup {
+  /** The group's name, as in `consumers/`. */
   readonly name: string;
+  /** Its function's physical name (`<stack>-<group>`); names the metric filter. */
   readonly functionName: string;
   /** The group's log group, where the wrapper logs each dead-lettered record. */
   readonly logGroupName: pulumi.Input<string>;
 }
 
 export interface ObservabilityArgs {
+  /**
+   * The stack: the dashboard's SEARCH expressions match its function and state machine names,
+   * and the dead-letter metrics go to the `Ensemble/<stack>` namespace.
+   * @example
+   * stack: pulumi.getStack()
+   */
   stack: string;
-  /** Physical dashboard name; the caller passes `<stack>-ensemble`. */
+  /**
+   * Physical dashboard name.
+   * @example
+   * dashboardName: "dev-ensemble"
+   */
   dashboardName: string;
-  /** Groups whose dead-lettered records are counted (one metric filter each). */
+  /**
+   * Groups whose dead-lettered records are counted (one metric filter each).
+   * @example
+   * groups: [{ name: "notify-customer", functionName: "dev-notify-customer", logGroupName: group.fn.nodes.logGroup.name }]
+   */
   groups: readonly ObservedGroup[];
+  /**
+   * Edits the args of each resource the component creates, before it is created.
+   * @default no change
+   * @example
+   * transform: { dashboard: { dashboardName: "ensemble-overview" } }
+   * @example
+   * transform: { deadLetterMetric: (args) => { args.pattern = '{ $.level = "ERROR" }'; } }
+   */
   transform?: {
     dashboard?: Transform<aws.cloudwatch.DashboardArgs>;
+    /** Each group's dead-letter metric filter. */
     deadLetterMetric?: Transform<aws.cloudwatch.LogMetricFilterArgs>;
   };
 }
@@ -27,12 +53,18 @@ export interface ObservabilityArgs {
 /**
  * One CloudWatch dashboard per stack: executions per context; invocations, errors and duration
  * per function and offset lag per consumer group; dead-letter activity per group, counted from
- * the wrapper's "record dead-lettered" log lines by a metric filter per group. The widgets find
+ * the wrapper's "record dead-lettered" log lines by a metric filter per group, and what each
+ * event source mapping itself sent to its dead-letter topic, failed to invoke or dropped. The widgets find
  * the stack's metrics with SEARCH expressions, so the dashboard does not change when a context
  * or a group is added: adding a group only adds its own resources.
  *
  * @example
- * new Observability("Observability", { stack: "dev", dashboardName: "dev-ensemble", groups });
+ * const observability = new Observability("Observability", {
+ *   stack: "dev",
+ *   dashboardName: "dev-ensemble",
+ *   groups: [{ name: "notify-customer", functionName: "dev-notify-customer", logGroupName: group.fn.nodes.logGroup.name }],
+ * });
+ * observability.dashboardUrl; // the console link `pulumi stack output dashboardUrl` prints
  */
 export class Observability extends pulumi.ComponentResource {
   readonly dashboardName: pulumi.Output<string>;
@@ -83,27 +115,48 @@ export class Observability extends pulumi.ComponentResource {
  * The dashboard's widgets as CloudWatch's dashboard body JSON. Each widget is a SEARCH over the
  * stack's names (`<stack>-...` functions and state machines, the `Ensemble/<stack>` namespace),
  * so it depends only on the stack, never on the topology.
+ *
+ * The event source mappings' own counts (metrics config `EventCount` and `ErrorCount`,
+ * namespace `AWS/Lambda`, dimension `EventSourceMappingUUID`) carry no name to search by, only
+ * the mapping's UUID (`pulumi stack output eventSourceMappingUuids`), so those two widgets show
+ * every mapping in the account and region; listing this stack's UUIDs instead would change the
+ * dashboard whenever a group is added.
  */
 export function dashboardBody(region: string, stack: string) {
-  const search = (id: string, query: string, stat: string) => ({ id, expression: `SEARCH('${query}', '${stat}', 300)`, label: "" });
-  const widget = (title: string, query: string, stat: string, x: number, y: number) => ({
+  const widget = (title: string, stat: string, queries: readonly string[], x: number, y: number) => ({
     type: "metric",
     x,
     y,
     width: 12,
     height: 6,
-    properties: { title, region, view: "timeSeries", stacked: false, period: 300, metrics: [[search("m", query, stat)]] },
+    properties: {
+      title,
+      region,
+      view: "timeSeries",
+      stacked: false,
+      period: 300,
+      metrics: queries.map((query, i) => [{ id: `m${i}`, expression: `SEARCH('${query}', '${stat}', 300)`, label: "" }]),
+    },
   });
+  const perMapping = (metric: string) => `{AWS/Lambda,EventSourceMappingUUID} MetricName="${metric}"`;
   // Dimension values are searched by token: "dev" matches dev-orders but not dev2-orders.
   return {
     widgets: [
-      widget("Executions started per context", `{AWS/States,StateMachineArn} MetricName="ExecutionsStarted" ${stack}`, "Sum", 0, 0),
-      widget("Executions failed per context", `{AWS/States,StateMachineArn} MetricName="ExecutionsFailed" ${stack}`, "Sum", 12, 0),
-      widget("Invocations per function", `{AWS/Lambda,FunctionName} MetricName="Invocations" ${stack}`, "Sum", 0, 6),
-      widget("Errors per function", `{AWS/Lambda,FunctionName} MetricName="Errors" ${stack}`, "Sum", 12, 6),
-      widget("Duration per function (p95)", `{AWS/Lambda,FunctionName} MetricName="Duration" ${stack}`, "p95", 0, 12),
-      widget("Offset lag per consumer group (records behind)", `{AWS/Lambda,FunctionName} MetricName="OffsetLag" ${stack}`, "Maximum", 12, 12),
-      widget("Dead-lettered records per group", `{${metricNamespace(stack)},Group} MetricName="DeadLettered"`, "Sum", 0, 18),
+      widget("Executions started per context", "Sum", [`{AWS/States,StateMachineArn} MetricName="ExecutionsStarted" ${stack}`], 0, 0),
+      widget("Executions failed per context", "Sum", [`{AWS/States,StateMachineArn} MetricName="ExecutionsFailed" ${stack}`], 12, 0),
+      widget("Invocations per function", "Sum", [`{AWS/Lambda,FunctionName} MetricName="Invocations" ${stack}`], 0, 6),
+      widget("Errors per function", "Sum", [`{AWS/Lambda,FunctionName} MetricName="Errors" ${stack}`], 12, 6),
+      widget("Duration per function (p95)", "p95", [`{AWS/Lambda,FunctionName} MetricName="Duration" ${stack}`], 0, 12),
+      widget("Offset lag per consumer group (records behind)", "Maximum", [`{AWS/Lambda,FunctionName} MetricName="OffsetLag" ${stack}`], 12, 12),
+      widget("Dead-lettered records per group (logged by the handler wrapper)", "Sum", [`{${metricNamespace(stack)},Group} MetricName="DeadLettered"`], 0, 18),
+      widget("Records sent to the dead-letter topic per event source mapping (region-wide)", "Sum", [perMapping("OnFailureDestinationDeliveredEventCount")], 12, 18),
+      widget(
+        "Failed invokes, dropped records, dead-letter delivery errors per mapping (region-wide)",
+        "Sum",
+        [perMapping("FailedInvokeEventCount"), perMapping("DroppedEventCount"), perMapping("OnFailureDestinationDeliveryErrorCount")],
+        0,
+        24,
+      ),
     ],
   };
 }

@@ -1,18 +1,51 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ConsumerDefinition, names, type ValidTopology } from "../model";
-import { BoundedContext } from "./bounded-context";
+import { BoundedContext, type BoundedContextArgs } from "./bounded-context";
 import { replicationFactor, type StackConfig, StackConfigError } from "./config";
-import { ConsumerGroup, type ConsumerSettings } from "./consumer-group";
-import { KafkaCluster } from "./kafka-cluster";
-import { Network } from "./network";
-import { Observability } from "./observability";
+import { ConsumerGroup, type ConsumerGroupArgs, type ConsumerSettings, subscriptionsOf } from "./consumer-group";
+import { KafkaCluster, type KafkaClusterArgs } from "./kafka-cluster";
+import { Network, type NetworkArgs } from "./network";
+import { Observability, type ObservabilityArgs } from "./observability";
 
 export interface EnsemblePlatformArgs {
-  /** The validated topology from `contexts/` and `consumers/`. */
+  /**
+   * The validated topology from `contexts/` and `consumers/`.
+   * @example
+   * topology: validate(topology, { stack })
+   */
   topology: ValidTopology;
+  /**
+   * The stack, part of every physical name.
+   * @example
+   * stack: pulumi.getStack()
+   */
   stack: string;
+  /**
+   * The stack's parsed `ensemble:*` config.
+   * @example
+   * config: stackConfigFromPulumi(stack, pulumi.runtime.allConfig())
+   */
   config: StackConfig;
+  /**
+   * Edits the args of the resources each component creates, forwarded to every component of
+   * that kind; a function hook gets the resource name (`EnsembleOrdersStateMachine`,
+   * `EnsembleNotifyCustomerEventSourceMappingOrders`) to single one out.
+   * @default no change
+   * @example
+   * transform: { group: { eventSourceMapping: { startingPosition: "LATEST" } } }
+   * @example
+   * transform: { context: { stateMachine: (args, name) => { if (name === "EnsembleOrdersStateMachine") args.tags = { team: "orders" }; } } }
+   */
+  transform?: {
+    network?: NetworkArgs["transform"];
+    kafka?: KafkaClusterArgs["transform"];
+    /** Every {@link BoundedContext}. */
+    context?: BoundedContextArgs["transform"];
+    /** Every {@link ConsumerGroup}. */
+    group?: ConsumerGroupArgs["transform"];
+    observability?: ObservabilityArgs["transform"];
+  };
 }
 
 /**
@@ -21,7 +54,11 @@ export interface EnsemblePlatformArgs {
  * and the dashboard. Each piece is its own component; this one only wires them.
  *
  * @example
- * const platform = new EnsemblePlatform("Ensemble", { topology, stack: pulumi.getStack(), config });
+ * const stack = pulumi.getStack();
+ * const config = stackConfigFromPulumi(stack, pulumi.runtime.allConfig());
+ * const platform = new EnsemblePlatform("Ensemble", { topology: validate(topology, { stack }), stack, config });
+ * @example
+ * new EnsemblePlatform("Ensemble", { topology, stack, config, transform: { group: { function: { function: { memorySize: 1024 } } } } });
  */
 export class EnsemblePlatform extends pulumi.ComponentResource {
   readonly network: Network;
@@ -34,7 +71,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
   constructor(name: string, args: EnsemblePlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ensemble:infra:Platform", name, {}, opts);
     const parent = this;
-    const { topology, stack, config } = args;
+    const { topology, stack, config, transform } = args;
 
     const network = createNetwork();
     const cluster = createCluster();
@@ -55,7 +92,9 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
       const { vpcId, privateSubnetIds, azCount, cidr, egress } = config.network;
       return new Network(
         `${name}Network`,
-        vpcId && privateSubnetIds ? { existing: { vpcId, privateSubnetIds } } : { azCount: azCount as 2 | 3, cidr, egress },
+        vpcId && privateSubnetIds
+          ? { existing: { vpcId, privateSubnetIds }, transform: transform?.network }
+          : { azCount: azCount as 2 | 3, cidr, egress, transform: transform?.network },
         { parent },
       );
     }
@@ -65,7 +104,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
       return new KafkaCluster(
         `${name}Kafka`,
         kafka.existingClusterArn
-          ? { network, existingClusterArn: kafka.existingClusterArn, existingBootstrapBrokers: kafka.existingBootstrapBrokers }
+          ? { network, existingClusterArn: kafka.existingClusterArn, existingBootstrapBrokers: kafka.existingBootstrapBrokers, transform: transform?.kafka }
           : {
               network,
               clusterName: `${stack}-ensemble`,
@@ -76,6 +115,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               replicationFactor: replicationFactor(config),
               partitions: kafka.partitions,
               logRetentionDays: config.logRetentionDays,
+              transform: transform?.kafka,
             },
         { parent },
       );
@@ -105,6 +145,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               network,
               functions: { memoryMb: config.functions.memoryMb, timeoutSeconds: config.functions.timeoutSeconds },
               logRetentionDays: config.logRetentionDays,
+              transform: transform?.context,
             },
             { parent },
           ),
@@ -128,6 +169,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               startStateMachineArn: consumer.startWorkflow ? contexts[consumer.startWorkflow.name]?.stateMachineArn : undefined,
               dependsOn: topics,
               logRetentionDays: config.logRetentionDays,
+              transform: transform?.group,
             },
             { parent },
           ),
@@ -146,6 +188,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
             functionName: names.consumerFunction(stack, c.name),
             logGroupName: groups[c.name]!.fn.nodes.logGroup.name,
           })),
+          transform: transform?.observability,
         },
         { parent },
       );
@@ -155,8 +198,10 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
 
 /**
  * A group's settings on this stack: what `consumers/<group>/consumer.ts` declares, overridden by
- * `ensemble:consumers.<group>`. Reserved concurrency is at least the pollers' maximum, so
- * provisioned pollers are never throttled by it.
+ * `ensemble:consumers.<group>`. Each subscribed context has its own event source mapping, each
+ * with up to `maxPollers` pollers invoking the function, so reserved concurrency is at least
+ * `maxPollers` x mappings: provisioned pollers are never throttled by it. With
+ * `ensemble:functions.reserveConcurrency` off, only an explicit per-group value is reserved.
  */
 export function consumerSettings(stack: string, consumer: ConsumerDefinition, config: StackConfig): ConsumerSettings {
   const override = config.consumers[consumer.name] ?? {};
@@ -167,12 +212,14 @@ export function consumerSettings(stack: string, consumer: ConsumerDefinition, co
       `ensemble:consumers.${consumer.name}: minPollers ${minPollers} is greater than maxPollers ${maxPollers} (after applying the stack's overrides to ${consumer.definedIn ?? consumer.name}).`,
     ]);
   }
+  const pollerDemand = maxPollers * subscriptionsOf(consumer).length;
+  const reserve = override.reservedConcurrency !== undefined || config.functions.reserveConcurrency;
   return {
     batchSize: override.batchSize ?? consumer.batch.size,
     windowSeconds: override.windowSeconds ?? consumer.batch.windowSeconds,
     minPollers,
     maxPollers,
-    reservedConcurrency: override.reservedConcurrency ?? Math.max(config.functions.consumerConcurrency, maxPollers),
+    reservedConcurrency: reserve ? Math.max(override.reservedConcurrency ?? config.functions.consumerConcurrency, pollerDemand) : undefined,
     memoryMb: override.memoryMb ?? config.functions.memoryMb,
     timeoutSeconds: config.functions.timeoutSeconds,
   };

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import validateAsl from "asl-validator";
 import { consumers } from "../../../consumers";
-import { contexts, orders } from "../../../contexts";
+import { contexts, orders, shipping } from "../../../contexts";
 import { defineConsumer } from "../../../platform/model";
 import { awaitOutput, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
 import { runProgram, stackFileConfig } from "../../support/stack";
@@ -47,7 +47,10 @@ describe("the Pulumi program under mocks", () => {
         minIsr: 1,
         retention: 7,
         lag: 50_000,
-        notify: { min: 1, max: 4, concurrency: 5 },
+        errors: 10,
+        periodSeconds: 300,
+        volumeGb: 20,
+        notify: { min: 1, max: 4, concurrency: 12 },
       },
     ],
     [
@@ -62,6 +65,9 @@ describe("the Pulumi program under mocks", () => {
         minIsr: 2,
         retention: 90,
         lag: 5_000,
+        errors: 1,
+        periodSeconds: 60,
+        volumeGb: 500,
         notify: { min: 2, max: 10, concurrency: 40 },
       },
     ],
@@ -115,6 +121,12 @@ describe("the Pulumi program under mocks", () => {
       expect(cluster!.inputs.clientAuthentication.sasl.scram).toBeFalsy();
       expect(cluster!.inputs.clientAuthentication.tls).toBeUndefined();
       expect(cluster!.inputs.brokerNodeGroupInfo.clientSubnets).toHaveLength(expected.subnets);
+      expect(cluster!.inputs.brokerNodeGroupInfo.storageInfo).toEqual({ ebsStorageInfo: { volumeSize: expected.volumeGb } });
+      // broker logs go to the cluster's own log group, kept as long as the stack keeps logs
+      expect(cluster!.inputs.loggingInfo).toEqual({ brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: `/aws/msk/${stack}-ensemble` } } });
+      expect(run.mocks.byType("aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === `/aws/msk/${stack}-ensemble`)?.inputs.retentionInDays).toBe(
+        expected.retention,
+      );
       const [configuration] = run.mocks.byType("aws:msk/configuration:Configuration");
       expect(configuration!.inputs.serverProperties).toContain("auto.create.topics.enable=false");
       expect(configuration!.inputs.serverProperties).toContain(`min.insync.replicas=${expected.minIsr}`);
@@ -173,17 +185,34 @@ describe("the Pulumi program under mocks", () => {
       expect(functions[`${stack}-notify-customer`]!.reservedConcurrentExecutions).toBe(expected.notify.concurrency);
     });
 
-    it("filters each mapping to exactly the subscribed event types (plus malformed records, to dead-letter them)", () => {
-      const filters = (group: string) =>
-        run.mocks
-          .byType("aws:lambda/eventSourceMapping:EventSourceMapping")
-          .find((m) => m.inputs.amazonManagedKafkaEventSourceConfig.consumerGroupId === `${stack}.${group}.orders`)!
-          .inputs.filterCriteria.filters.map((f: { pattern: string }) => JSON.parse(f.pattern));
-      expect(filters("notify-customer")).toEqual([
-        { value: { type: ["orders.OrderPlaced", "orders.OrderRejected"] } },
-        { value: { type: [{ exists: false }] } },
+    it("filters every mapping to exactly the types its group subscribes to on that context (plus malformed records, to dead-letter them)", () => {
+      // Expected from consumers/ directly: per group and context, the subscribed event types.
+      const expectedFilters = consumers.flatMap((consumer) =>
+        [...new Set(consumer.on.map((event) => event.context))].map((context) => [
+          `${stack}.${consumer.name}.${context}`,
+          [{ value: { type: consumer.on.filter((event) => event.context === context).map((event) => event.type) } }, { value: { type: [{ exists: false }] } }],
+        ]),
+      );
+      const mappings = run.mocks.byType("aws:lambda/eventSourceMapping:EventSourceMapping");
+      const actualFilters = mappings.map((m) => [
+        m.inputs.amazonManagedKafkaEventSourceConfig.consumerGroupId,
+        m.inputs.filterCriteria.filters.map((f: { pattern: string }) => JSON.parse(f.pattern)),
       ]);
-      expect(filters("sales-ledger")).toEqual([{ value: { type: ["orders.OrderPlaced"] } }, { value: { type: [{ exists: false }] } }]);
+      expect(Object.fromEntries(actualFilters)).toEqual(Object.fromEntries(expectedFilters));
+      expect(actualFilters).toHaveLength(expectedFilters.length);
+      expect(Object.fromEntries(expectedFilters)[`${stack}.notify-customer.orders`][0]).toEqual({ value: { type: ["orders.OrderPlaced", "orders.OrderRejected"] } });
+    });
+
+    it("reserves for each consumer function at least its pollers' maximum over all its mappings", () => {
+      const functions = Object.fromEntries(run.mocks.byType("aws:lambda/function:Function").map((f) => [f.inputs.name, f.inputs]));
+      const configured = stack === "dev" ? 5 : 20;
+      for (const consumer of consumers) {
+        const mappings = new Set(consumer.on.map((event) => event.context)).size;
+        const maxPollers = consumer.name === "notify-customer" ? expected.notify.max : consumer.scaling.maxPollers;
+        const reserved = functions[`${stack}-${consumer.name}`]!.reservedConcurrentExecutions as number;
+        expect({ group: consumer.name, enough: reserved >= maxPollers * mappings }).toEqual({ group: consumer.name, enough: true });
+        if (consumer.name !== "notify-customer") expect(reserved).toBe(Math.max(configured, maxPollers * mappings));
+      }
     });
 
     it("deploys a STANDARD state machine with logging and tracing whose definition is valid ASL bound to the context's functions", () => {
@@ -219,6 +248,40 @@ describe("the Pulumi program under mocks", () => {
       for (const alarm of alarms) expect(alarm.inputs.threshold).toBe(expected.lag);
     });
 
+    it("alarms on each group's function errors with the stack's threshold and period", () => {
+      const alarms = run.mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricName === "Errors");
+      expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual(consumers.map((c) => `${stack}-${c.name}`).sort());
+      for (const alarm of alarms) {
+        expect(alarm.inputs).toMatchObject({
+          namespace: "AWS/Lambda",
+          statistic: "Sum",
+          threshold: expected.errors,
+          period: expected.periodSeconds,
+          evaluationPeriods: 3,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+        });
+      }
+    });
+
+    it("names every IAM role uniquely (IAM ignores case) within AWS's 64 characters", () => {
+      const names = run.mocks.byType("aws:iam/role:Role").map((r) => r.inputs.name as string);
+      expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+      expect(names.filter((n) => n.length > 64)).toEqual([]);
+      expect(names).toContain(`${stack}-orders-sfn`);
+      expect(names).toContain(`${stack}-notify-customer-lambda`);
+    });
+
+    it("shows on the dashboard what the event source mappings send to their dead-letter topics, fail or drop", () => {
+      const [dashboard] = run.mocks.byType("aws:cloudwatch/dashboard:Dashboard");
+      const expressions = JSON.parse(dashboard!.inputs.dashboardBody as string).widgets.flatMap((w: { properties: { metrics: { expression: string }[][] } }) =>
+        w.properties.metrics.flat().map((m) => m.expression),
+      );
+      for (const metric of ["OnFailureDestinationDeliveredEventCount", "FailedInvokeEventCount", "DroppedEventCount", "OnFailureDestinationDeliveryErrorCount"]) {
+        expect(expressions).toContain(`SEARCH('{AWS/Lambda,EventSourceMappingUUID} MetricName="${metric}"', 'Sum', 300)`);
+      }
+      expect(expressions).toContain(`SEARCH('{AWS/Lambda,FunctionName} MetricName="OffsetLag" ${stack}', 'Maximum', 300)`);
+    });
+
     it("exports the cluster, its IAM brokers, topics, state machines, functions and the dashboard", async () => {
       expect(await awaitOutput(run.program.clusterArn)).toBe(CLUSTER(stack));
       expect(await awaitOutput(run.program.bootstrapBrokersIam)).toMatch(/:9098/);
@@ -236,6 +299,8 @@ describe("the Pulumi program under mocks", () => {
       // The mocks name every ARN after the logical resource name.
       expect(await awaitOutput(run.program.stateMachineArns.orders!)).toBe("arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleOrdersStateMachine");
       expect(await awaitOutput(run.program.consumerFunctions["notify-customer"]!)).toBe(`${stack}-notify-customer`);
+      // the dashboard's per-mapping widgets show UUIDs; this output says whose they are
+      expect(Object.keys(run.program.eventSourceMappingUuids).sort()).toEqual(Object.values(run.program.consumerGroupIds).flat().sort());
       expect(await awaitOutput(run.program.dashboardUrl)).toBe(
         `https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/${stack}-ensemble`,
       );
@@ -276,7 +341,17 @@ describe("the Pulumi program under mocks", () => {
         for (const context of contexts) {
           const statements = policies()[`Ensemble${pascal(context.name)}PublisherPolicy`]!;
           expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, `${context.name}.events`)]);
-          expect(statementsWith(statements, "kafka-cluster:ReadData")).toEqual([]);
+          // exactly these Kafka actions, each on exactly this resource
+          const kafka = statements.flatMap((s) => s.Action.filter((a) => a.startsWith("kafka")).map((a) => `${a} ${s.Resource.join(",")}`));
+          expect(kafka.sort()).toEqual(
+            [
+              `kafka-cluster:Connect ${CLUSTER(stack)}`,
+              `kafka-cluster:DescribeCluster ${CLUSTER(stack)}`,
+              `kafka-cluster:WriteDataIdempotently ${CLUSTER(stack)}`,
+              `kafka-cluster:DescribeTopic ${TOPIC(stack, `${context.name}.events`)}`,
+              `kafka-cluster:WriteData ${TOPIC(stack, `${context.name}.events`)}`,
+            ].sort(),
+          );
         }
       });
 
@@ -337,6 +412,44 @@ describe("the Pulumi program under mocks", () => {
     );
   });
 
+  it("reserves no concurrency with ensemble:functions.reserveConcurrency off, except where a group sets its own", async () => {
+    // Prepare
+    const config = {
+      ...stackFileConfig("dev"),
+      "ensemble:functions": JSON.stringify({ consumerConcurrency: 5, reserveConcurrency: false }),
+      "ensemble:consumers": JSON.stringify({ "sales-ledger": { reservedConcurrency: 3 } }),
+    };
+
+    // Act
+    const { mocks } = await runProgram("dev", config);
+
+    // Assess
+    const reserved = Object.fromEntries(
+      mocks.byType("aws:lambda/function:Function").map((f) => [f.inputs.name, f.inputs.reservedConcurrentExecutions as number | undefined]),
+    );
+    expect(Object.values(reserved).filter((r) => r !== undefined)).toEqual([3]);
+    expect(reserved["dev-sales-ledger"]).toBe(3);
+  });
+
+  it("gives a consumer group named like a context a role of its own", async () => {
+    // Prepare
+    const ordersGroup = defineConsumer({
+      name: "orders",
+      on: [shipping.events.ShipmentDispatched],
+      handler: path.relative(__dirname, path.resolve("consumers/sales-ledger/handler.ts")),
+    });
+
+    // Act
+    const { mocks } = await runProgram("dev", stackFileConfig("dev"), () => {
+      jest.doMock("../../../topology", () => ({ topology: { contexts, consumers: [...consumers, ordersGroup] } }));
+    });
+
+    // Assess
+    const roles = mocks.byType("aws:iam/role:Role").map((r) => r.inputs.name as string);
+    expect(roles).toEqual(expect.arrayContaining(["dev-orders-sfn", "dev-orders-lambda"]));
+    expect(new Set(roles.map((r) => r.toLowerCase())).size).toBe(roles.length);
+  });
+
   describe("bad config", () => {
     it.each([
       [{ "ensemble:kafka": JSON.stringify({ brokers: 0 }) }, "ensemble:kafka.brokers: Too small: expected number to be >0"],
@@ -346,8 +459,24 @@ describe("the Pulumi program under mocks", () => {
       [{ "ensemble:consumers": JSON.stringify({ "notify-custmer": { maxPollers: 3 } }) }, 'ensemble:consumers.notify-custmer: no consumer group "notify-custmer" in consumers/'],
       [{ "ensemble:consumers": JSON.stringify({ "notify-customer": { maxPollers: 0 } }) }, "ensemble:consumers.notify-customer.maxPollers: Too small"],
       [{ "ensemble:network": JSON.stringify({ vpcId: "vpc-0abc" }) }, "ensemble:network: give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one"],
+      [{ "ensemble:functions": JSON.stringify({ reserveConcurrency: "no" }) }, "ensemble:functions.reserveConcurrency: Invalid input: expected boolean"],
     ])("fails on %j with a message naming the key", async (config, message) => {
       await expect(runProgram("dev", config)).rejects.toThrow(message);
+    });
+
+    it.each([
+      ["network", { azcount: 3 }, "ensemble:network.azcount: not a setting of ensemble:network; did you mean ensemble:network.azCount?"],
+      ["kafka", { broker: 3 }, "ensemble:kafka.broker: not a setting of ensemble:kafka; did you mean ensemble:kafka.brokers?"],
+      ["functions", { memory: 512 }, "ensemble:functions.memory: not a setting of ensemble:functions; did you mean ensemble:functions.memoryMb?"],
+      ["alarms", { error: 3 }, "ensemble:alarms.error: not a setting of ensemble:alarms; did you mean ensemble:alarms.errors?"],
+      [
+        "consumers",
+        { "notify-customer": { maxPoller: 3 } },
+        "ensemble:consumers.notify-customer.maxPoller: not a setting of ensemble:consumers.notify-customer; did you mean ensemble:consumers.notify-customer.maxPollers?",
+      ],
+      ["kafka", { zookeeper: true }, "ensemble:kafka.zookeeper: not a setting of ensemble:kafka; remove it (known: existingClusterArn, "],
+    ])("rejects an unknown key inside ensemble:%s, naming its full key and the fix", async (section, value, message) => {
+      await expect(runProgram("dev", { [`ensemble:${section}`]: JSON.stringify(value) })).rejects.toThrow(message);
     });
 
     it("names the key when the stack's overrides contradict the group's own scaling", async () => {
