@@ -20,7 +20,7 @@ const CURRENCIES = ["EUR", "EUR", "EUR", "GBP", "SEK", "CHF"];
  * @example
  * demoScenario(200).executions.filter((e) => e.expect === "SUCCEEDED").length; // 160
  */
-export function demoScenario(count: number, prefix = "demo") {
+export function demoScenario(count: number, prefix = "demo"): { context: "orders"; executions: DemoOrder[]; milestones: Record<string, number> } {
   const executions = Array.from({ length: count }, (_, i): DemoOrder => {
     const orderId = `${prefix}-${String(i).padStart(5, "0")}`;
     const customerId = `customer-${i % 37}`;
@@ -36,5 +36,24 @@ export function demoScenario(count: number, prefix = "demo") {
             : Array.from({ length: 1 + (i % 3) }, (_, line) => ({ sku: SKUS[(i + line) % SKUS.length]!, quantity: 1 + ((i + line) % 2) }));
     return { name: `order-${orderId}`, input: { orderId, customerId, lines, currency }, outcome, expect: outcome === "placed" ? "SUCCEEDED" : "FAILED" };
   });
-  return { context: "orders", executions };
+  return { context: "orders", executions, milestones: milestonesOf(executions) };
+}
+
+/**
+ * The milestones every context publishes for these orders, following the workflows: a placed
+ * order is shipped (start-shipping: ShipmentScheduled, one LinePacked per line, and
+ * ShipmentDispatched, by freight if the courier refuses) and invoiced (start-billing on
+ * ShipmentDispatched: InvoiceIssued; the demo's currencies all have a tax rate); any other
+ * outcome publishes OrderRejected and nothing else.
+ */
+export function milestonesOf(orders: readonly DemoOrder[]): Record<string, number> {
+  const placed = orders.filter((o) => o.outcome === "placed");
+  return {
+    "orders.OrderPlaced": placed.length,
+    "orders.OrderRejected": orders.length - placed.length,
+    "shipping.ShipmentScheduled": placed.length,
+    "shipping.LinePacked": placed.reduce((sum, o) => sum + o.input.lines.length, 0),
+    "shipping.ShipmentDispatched": placed.length,
+    "billing.InvoiceIssued": placed.length,
+  };
 }

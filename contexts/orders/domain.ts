@@ -44,6 +44,18 @@ export class OrderError extends Error {
   }
 }
 
+/**
+ * The warehouse's stock service did not answer: transient, so the workflow retries it. Named as
+ * Lambda reports it (the error's `name` is its type) and namespaced like the service's own
+ * `Lambda.*` errors, which a local handler can never raise.
+ */
+export class StockServiceUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "Orders.StockServiceUnavailable";
+  }
+}
+
 const INITIAL_STOCK: Readonly<Record<string, number>> = {
   "tea-earl-grey": 500,
   "tea-sencha": 300,
@@ -64,12 +76,24 @@ export class StockLedger {
 
   private readonly reservations = new Map<string, readonly OrderLine[]>();
 
+  /** Reservations still to fail as if the stock service were down (see `outage`). */
+  private unavailableFor = 0;
+
   constructor(initial: Readonly<Record<string, number>> = INITIAL_STOCK) {
     this.available = new Map(Object.entries(initial));
   }
 
+  /** The next `calls` reservations fail with StockServiceUnavailable, reserving nothing: a drill of the workflow's Retry. */
+  outage(calls: number): void {
+    this.unavailableFor = calls;
+  }
+
   /** Reserves every line or none; the same order reserves once. */
   reserve(orderId: string, lines: readonly OrderLine[]): string {
+    if (this.unavailableFor > 0) {
+      this.unavailableFor--;
+      throw new StockServiceUnavailable(`Order ${orderId}: the stock service did not answer.`);
+    }
     const id = `res-${orderId}`;
     if (this.reservations.has(id)) return id;
     const short = lines.filter((line) => (this.available.get(line.sku) ?? 0) < line.quantity);

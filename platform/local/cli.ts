@@ -1,18 +1,17 @@
-import { randomUUID } from "node:crypto";
-import * as http from "node:http";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Kafka, logLevel } from "kafkajs";
 import { demoScenario } from "../../contexts/orders/demo";
 import { topology } from "../../topology";
-import { formatIssue, TopologyError, validate } from "../model";
+import { formatIssue, StartingPosition, TopologyError, validate } from "../model";
 import { BrokerPath, startBroker } from "./broker";
 import { runDemo, takeSnapshot } from "./demo";
 import { LocalRuntime } from "./runtime";
+import { serve } from "./serve";
 import { liveView, renderSummary } from "./view";
 
 const program = new Command("npm start --")
   .description(
-    "Runs the whole topology on one machine on a real Kafka broker: each context's state machine, each consumer group's handler behind an emulated MSK event source mapping. By default it plays a demo of orders and exits 0 only if every expected event reached every subscribed group.",
+    "Runs the whole topology on one machine on a real Kafka broker: each context's state machine, each consumer group's handler behind an emulated MSK event source mapping. By default it plays a demo of orders and exits 0 only if every execution (those consumer groups start too) ended as expected, every milestone was published as often as the orders call for, and every subscribed group received each one with nothing dead-lettered.",
   )
   .option("--orders <n>", "orders the demo places (some are invalid, out of stock or declined)", positiveInt, 200)
   .option("--rate <n>", "orders started per second", positiveInt, 50)
@@ -24,6 +23,11 @@ const program = new Command("npm start --")
   )
   .option("--stack <name>", "stack name in consumer group ids and state machine names", "local")
   .option("--partitions <n>", "partitions of each topic it creates", positiveInt, 3)
+  .addOption(
+    new Option("--starting-position <position>", "where every group starts without committed offsets (default: each group's own); LATEST ignores what a reused broker already holds").choices(
+      Object.values(StartingPosition),
+    ),
+  )
   .addOption(new Option("--log-level <level>", "handlers' Powertools log level").choices(["SILENT", "ERROR", "WARN", "INFO", "DEBUG"]).default("SILENT"))
   .addHelpText(
     "after",
@@ -39,6 +43,7 @@ interface Options {
   broker?: BrokerPath;
   stack: string;
   partitions: number;
+  startingPosition?: StartingPosition;
   logLevel: string;
 }
 
@@ -48,7 +53,14 @@ async function main(): Promise<void> {
   const valid = validate(topology, { stack: options.stack });
   const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env });
   const kafka = new Kafka({ clientId: "ensemble-local", brokers: broker.brokers, logLevel: logLevel.NOTHING });
-  const runtime = new LocalRuntime({ topology: valid, stack: options.stack, kafka, brokers: broker.brokers, partitions: options.partitions });
+  const runtime = new LocalRuntime({
+    topology: valid,
+    stack: options.stack,
+    kafka,
+    brokers: broker.brokers,
+    partitions: options.partitions,
+    ...(options.startingPosition ? { startingPosition: options.startingPosition } : {}),
+  });
   // Ctrl-C reaches npm, tsx and node alike, so one press can arrive twice: the first stops
   // everything gracefully (the broker too), later ones wait for that, a third forces the exit.
   let signals = 0;
@@ -74,7 +86,7 @@ async function main(): Promise<void> {
     }
     console.log(renderSummary(result).join("\n"));
     process.exitCode = result.ok ? 0 : 1;
-    if (options.keep) await serve(runtime, options.port, interrupted);
+    if (options.keep) await keepServing(runtime, options.port, interrupted);
   } finally {
     await runtime.stop().catch(() => {});
     await broker.stop();
@@ -83,38 +95,15 @@ async function main(): Promise<void> {
 }
 
 /** Accepts executions over HTTP until Ctrl-C, redrawing the live view. */
-async function serve(runtime: LocalRuntime, port: number, interrupted: Promise<unknown>): Promise<void> {
+async function keepServing(runtime: LocalRuntime, port: number, interrupted: Promise<unknown>): Promise<void> {
   const startedAt = Date.now();
   const view = liveView();
-  const server = http.createServer((request, response) => {
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { "content-type": "application/json" });
-      response.end(`${JSON.stringify(body, null, 2)}\n`);
-    };
-    const match = /^\/executions\/([a-z0-9-]+)$/.exec(request.url ?? "");
-    if (request.method === "GET" && request.url === "/status") {
-      void takeSnapshot(runtime, 0, 0, startedAt).then((snapshot) => reply(200, snapshot));
-      return;
-    }
-    if (request.method !== "POST" || !match) return reply(404, { error: "use POST /executions/<context> or GET /status" });
-    let body = "";
-    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    request.on("end", () => {
-      try {
-        const parsed = JSON.parse(body || "{}") as { name?: string; input?: unknown };
-        const execution = runtime.startExecution(match[1]!, parsed.name ?? randomUUID(), parsed.input ?? parsed);
-        reply(202, { executionArn: execution.executionArn });
-      } catch (error) {
-        reply(400, { error: (error as Error).message });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, resolve));
-  console.log(`\nAccepting executions: curl -X POST localhost:${port}/executions/orders -d '{"input": {...}}'  (Ctrl-C stops)`);
+  const server = await serve(runtime, port);
+  console.log(`\nAccepting executions: curl -X POST localhost:${server.port}/executions/orders -d '{"input": {...}}'  (Ctrl-C stops)`);
   const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);
   await interrupted;
   clearInterval(timer);
-  server.close();
+  await server.close();
 }
 
 function positiveInt(value: string): number {

@@ -1,10 +1,15 @@
 import type { LocalExecution } from "./executor";
 import type { LocalRuntime } from "./runtime";
 
-/** Executions a demo starts, and what each is expected to end as. */
+/** Executions a demo starts, what each is expected to end as, and the milestones the whole run must publish. */
 export interface Scenario {
   readonly context: string;
   readonly executions: readonly { readonly name: string; readonly input: unknown; readonly expect: "SUCCEEDED" | "FAILED" }[];
+  /**
+   * Milestones the run publishes in every context, by event type: distinct event ids, the
+   * executions consumer groups start included. A type not listed must not be published.
+   */
+  readonly milestones: Readonly<Record<string, number>>;
 }
 
 /** What the live view shows; taken every refresh. */
@@ -13,8 +18,20 @@ export interface Snapshot {
   readonly started: number;
   readonly planned: number;
   readonly contexts: readonly { name: string; running: number; succeeded: number; failed: number; byState: Record<string, number> }[];
+  /** Distinct event ids published, by type. */
   readonly milestones: Readonly<Record<string, number>>;
+  /** `expected`: published events of the types the group subscribes to; `deadLettered`: -1 when its topic could not be read. */
   readonly groups: readonly { name: string; expected: number; delivered: number; failed: number; deadLettered: number; lag: number; running: boolean }[];
+}
+
+/**
+ * Where a run starts in a runtime that may have run before (tests run several scenarios on one
+ * runtime): what was published, started and dead-lettered until then is not the run's.
+ */
+export interface Baseline {
+  readonly published: number;
+  readonly executions: ReadonlyMap<string, number>;
+  readonly deadLettered: ReadonlyMap<string, number>;
 }
 
 export interface DemoResult {
@@ -37,19 +54,20 @@ export interface RunDemoOptions {
 }
 
 /**
- * Starts the scenario's executions at `rate`, then waits until every execution (including those
- * consumer groups start) has ended and every subscribed group has received every event published
- * for it. OK only if each execution ended as expected and no group missed an event.
+ * Starts the scenario's executions at `rate`, then waits until nothing runs and every group has
+ * delivered or dead-lettered every event published for it (or the timeout). The verdict (see
+ * `verdict`) covers only what this run published and started.
  */
 export async function runDemo(runtime: LocalRuntime, scenario: Scenario, options: RunDemoOptions): Promise<DemoResult> {
   const startedAt = Date.now();
+  const since = await baselineOf(runtime);
   const started: LocalExecution[] = [];
+  const snapshot = () => takeSnapshot(runtime, started.length, scenario.executions.length, startedAt, since);
   const intervalMs = 1000 / options.rate;
   let stopTicker = false;
   const ticker = (async () => {
     while (!stopTicker) {
-      const snapshot = await takeSnapshot(runtime, started.length, scenario.executions.length, startedAt);
-      options.onSnapshot?.(snapshot);
+      options.onSnapshot?.(await snapshot());
       await new Promise((resolve) => setTimeout(resolve, options.refreshMs ?? 250));
     }
   })();
@@ -60,59 +78,104 @@ export async function runDemo(runtime: LocalRuntime, scenario: Scenario, options
     started.push(runtime.startExecution(scenario.context, execution.name, execution.input));
   }
 
-  let problems: string[] = [];
-  let last = await takeSnapshot(runtime, started.length, scenario.executions.length, startedAt);
-  while (Date.now() - startedAt < options.timeoutMs) {
-    last = await takeSnapshot(runtime, started.length, scenario.executions.length, startedAt);
-    problems = missing(runtime, last);
-    if (problems.length === 0) break;
+  let last = await snapshot();
+  while (!settled(last) && Date.now() - startedAt < options.timeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, 100));
+    last = await snapshot();
   }
+  const timedOut = !settled(last);
   stopTicker = true;
   await ticker;
   options.onSnapshot?.(last);
 
-  for (const [index, expected] of scenario.executions.entries()) {
-    const execution = started[index]!;
-    if (execution.status !== expected.expect) {
-      problems.push(`${scenario.context} execution ${execution.name} ended ${execution.status}${execution.error ? ` (${execution.error.name})` : ""}, expected ${expected.expect}`);
-    }
-  }
-  if (Date.now() - startedAt >= options.timeoutMs) problems.unshift(`timed out after ${options.timeoutMs} ms`);
+  const problems = verdict(scenario, { executions: executionsSince(runtime, since), snapshot: last, ...(timedOut ? { timedOutAfterMs: options.timeoutMs } : {}) });
   return {
     ok: problems.length === 0,
     wallMs: Date.now() - startedAt,
-    published: runtime.published.length,
-    deliveries: [...runtime.groups.values()].reduce((sum, g) => sum + g.delivered.size, 0),
+    published: runtime.published.length - since.published,
+    deliveries: last.groups.reduce((sum, g) => sum + g.delivered, 0),
     problems,
     last,
   };
 }
 
-/** What is still missing: running executions, and events a subscribed group has not received. */
-export function missing(runtime: LocalRuntime, snapshot: Snapshot): string[] {
+/** Nothing runs, and every group has delivered or dead-lettered every event published for it: nothing more will happen. */
+export function settled(snapshot: Snapshot): boolean {
+  return snapshot.contexts.every((c) => c.running === 0) && snapshot.groups.every((g) => g.delivered + Math.max(g.deadLettered, 0) >= g.expected);
+}
+
+/** What a run ended with, as `verdict` judges it. */
+export interface Outcome {
+  /** Every execution the run started: the scenario's and those consumer groups started. */
+  readonly executions: readonly Pick<LocalExecution, "context" | "name" | "status" | "error">[];
+  readonly snapshot: Snapshot;
+  /** Set when the run gave up waiting. */
+  readonly timedOutAfterMs?: number;
+}
+
+/**
+ * The problems with a run, none if it is OK: each scenario execution ended as expected; every
+ * execution a consumer group started SUCCEEDED; each event type was published exactly as often
+ * as the scenario expects; every group received every event published for it; nothing was
+ * dead-lettered.
+ */
+export function verdict(scenario: Scenario, outcome: Outcome): string[] {
   const problems: string[] = [];
-  const running = snapshot.contexts.reduce((sum, c) => sum + c.running, 0);
-  if (running > 0) problems.push(`${running} executions still running`);
-  for (const group of snapshot.groups) {
+  if (outcome.timedOutAfterMs !== undefined) problems.push(`timed out after ${outcome.timedOutAfterMs} ms`);
+  const ended = (e: Outcome["executions"][number]) => `${e.status}${e.error ? ` (${e.error.name})` : ""}`;
+
+  const own = new Map(outcome.executions.filter((e) => e.context === scenario.context).map((e) => [e.name, e]));
+  for (const expected of scenario.executions) {
+    const execution = own.get(expected.name);
+    if (!execution) problems.push(`${scenario.context} execution ${expected.name} was never started`);
+    else if (execution.status !== expected.expect) problems.push(`${scenario.context} execution ${expected.name} ended ${ended(execution)}, expected ${expected.expect}`);
+  }
+  const planned = new Set(scenario.executions.map((e) => e.name));
+  const others = outcome.executions.filter((e) => !(e.context === scenario.context && planned.has(e.name)) && e.status !== "SUCCEEDED");
+  problems.push(...capped(others.map((e) => `${e.context} execution ${e.name} (started by a consumer group) ended ${ended(e)}, expected SUCCEEDED`)));
+
+  const types = [...new Set([...Object.keys(scenario.milestones), ...Object.keys(outcome.snapshot.milestones)])].sort();
+  for (const type of types) {
+    const expected = scenario.milestones[type] ?? 0;
+    const published = outcome.snapshot.milestones[type] ?? 0;
+    if (published !== expected) problems.push(`${type}: ${published} published, expected ${expected}`);
+  }
+
+  for (const group of outcome.snapshot.groups) {
     if (group.delivered < group.expected) problems.push(`${group.name} received ${group.delivered} of ${group.expected} events`);
+    if (group.deadLettered > 0) problems.push(`${group.name} dead-lettered ${group.deadLettered} records`);
+    if (group.deadLettered < 0) problems.push(`${group.name}: its dead-letter topic could not be read`);
   }
   return problems;
 }
 
-/** The event ids each group should receive: every published event of a type it subscribes to. */
-export function expectedFor(runtime: LocalRuntime, group: string): Set<string> {
-  const consumer = runtime.subscriptions.get(group);
-  return new Set(runtime.published.filter((event) => consumer?.has(event.type)).map((event) => event.eventId));
+/** At most `max` problems of one kind, then how many more: one broken group must not flood the summary. */
+function capped(lines: readonly string[], max = 10): string[] {
+  return lines.length <= max ? [...lines] : [...lines.slice(0, max), `... and ${lines.length - max} more like these`];
 }
 
-export async function takeSnapshot(runtime: LocalRuntime, started: number, planned: number, startedAt: number): Promise<Snapshot> {
-  const contexts = [...runtime.machines.values()].map((machine) => {
+/** What the runtime has published, started and dead-lettered so far. */
+export async function baselineOf(runtime: LocalRuntime): Promise<Baseline> {
+  const deadLettered = await Promise.all([...runtime.groups.keys()].map(async (name) => [name, await runtime.deadLettered(name).catch(() => 0)] as const));
+  return {
+    published: runtime.published.length,
+    executions: new Map([...runtime.machines].map(([name, machine]) => [name, machine.all.length])),
+    deadLettered: new Map(deadLettered),
+  };
+}
+
+function executionsSince(runtime: LocalRuntime, since?: Baseline): LocalExecution[] {
+  return [...runtime.machines].flatMap(([name, machine]) => machine.all.slice(since?.executions.get(name) ?? 0));
+}
+
+/** The runtime's progress; with `since`, only what happened after that baseline. */
+export async function takeSnapshot(runtime: LocalRuntime, started: number, planned: number, startedAt: number, since?: Baseline): Promise<Snapshot> {
+  const contexts = [...runtime.machines].map(([name, machine]) => {
     const byState: Record<string, number> = {};
     let running = 0;
     let succeeded = 0;
     let failed = 0;
-    for (const execution of machine.all) {
+    for (const execution of machine.all.slice(since?.executions.get(name) ?? 0)) {
       if (execution.status === "RUNNING") {
         running++;
         const state = execution.currentState ?? "(starting)";
@@ -122,14 +185,19 @@ export async function takeSnapshot(runtime: LocalRuntime, started: number, plann
     }
     return { name: machine.context.name, running, succeeded, failed, byState };
   });
+  const published = runtime.published.slice(since?.published ?? 0);
+  // A retried publish of a milestone carries the same event id: count ids, not publishes.
+  const ids = new Map(published.map((event) => [event.eventId, event.type]));
   const milestones: Record<string, number> = {};
-  for (const event of runtime.published) milestones[event.type] = (milestones[event.type] ?? 0) + 1;
+  for (const type of ids.values()) milestones[type] = (milestones[type] ?? 0) + 1;
   const groups = await Promise.all(
     [...runtime.groups.values()].map(async (group) => {
-      const expected = expectedFor(runtime, group.name);
-      const delivered = [...expected].filter((id) => group.delivered.has(id)).length;
+      const subscribed = runtime.subscriptions.get(group.name);
+      const expected = [...ids].filter(([, type]) => subscribed?.has(type)).map(([id]) => id);
+      const delivered = expected.filter((id) => group.delivered.has(id)).length;
       const [lag, deadLettered] = await Promise.all([runtime.lag(group.name).catch(() => -1), runtime.deadLettered(group.name).catch(() => -1)]);
-      return { name: group.name, expected: expected.size, delivered, failed: group.failed, deadLettered, lag, running: group.running };
+      const deadLetteredSince = deadLettered < 0 ? -1 : deadLettered - (since?.deadLettered.get(group.name) ?? 0);
+      return { name: group.name, expected: expected.length, delivered, failed: group.failed, deadLettered: deadLetteredSince, lag, running: group.running };
     }),
   );
   return { elapsedMs: Date.now() - startedAt, started, planned, contexts, milestones, groups };

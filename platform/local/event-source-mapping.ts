@@ -794,10 +794,26 @@ function describeRecord(topic: string, partition: number, message: KafkaMessage)
  * https://docs.aws.amazon.com/lambda/latest/dg/kafka-starting-positions.html
  */
 async function uncommittedEnds(admin: Admin, groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
-  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), whileRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }))]);
   return ends
     .filter((end) => Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1) < 0)
     .map((end) => ({ partition: end.partition, offset: end.high }));
+}
+
+/**
+ * Retries what fails with a retriable Kafka error for up to ~30 s: a broker that has just started
+ * answers GROUP_LOAD_IN_PROGRESS to offset fetches while it loads __consumer_offsets, and
+ * kafkajs's admin does not retry that itself.
+ */
+async function whileRetriable<T>(work: () => Promise<T>, deadline = Date.now() + 30_000): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1000)));
+    }
+  }
 }
 
 interface Settings {

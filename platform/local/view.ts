@@ -33,7 +33,11 @@ export function renderSummary(result: DemoResult): string[] {
     `${result.published} events published, ${result.deliveries} deliveries in ${seconds.toFixed(1)} s ` +
       `(${(result.published / seconds).toFixed(0)} events/s published, ${(result.deliveries / seconds).toFixed(0)} deliveries/s)`,
   );
-  lines.push(result.ok ? "OK: every expected event reached every subscribed group." : "NOT OK:");
+  lines.push(
+    result.ok
+      ? "OK: every execution ended as expected; every milestone was published as expected and reached every subscribed group; nothing was dead-lettered."
+      : "NOT OK:",
+  );
   for (const problem of result.problems) lines.push(`  - ${problem}`);
   return lines;
 }

@@ -20,6 +20,7 @@ import { LocalRuntime } from "../../platform/local/runtime";
 import { validate } from "../../platform/model";
 import { executionName, MilestoneErrors } from "../../platform/runtime";
 import { topology } from "../../topology";
+import { entityOrder } from "../support/order";
 import { Signal } from "../support/wait";
 import { OwnedBroker, runId } from "./support/broker";
 import { tally } from "./support/effects";
@@ -107,6 +108,12 @@ describe("a broker restart in the middle of a stream of milestones", () => {
         const subscribed = runtime.subscriptions.get(name)!;
         const expected = runtime.published.filter((e) => subscribed.has(e.type)).map((e) => e.eventId).sort();
         expect({ name, received: [...group.delivered.keys()].sort() }).toEqual({ name, received: expected });
+      }
+
+      // Assess: each entity's events in publish order for every group, despite the outage
+      for (const [name, group] of runtime.groups) {
+        const { entities, unordered } = entityOrder(group.deliveries);
+        expect({ name, entities: entities > 0, unordered }).toEqual({ name, entities: true, unordered: [] });
       }
 
       // Assess: each effect once per event id

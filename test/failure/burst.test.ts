@@ -13,12 +13,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { consumers } from "../../consumers";
 import { counts } from "../../consumers/analytics/handler";
+import { archive } from "../../consumers/audit-archive/handler";
+import { outbox } from "../../consumers/notify-customer/handler";
+import { ledger } from "../../consumers/sales-ledger/handler";
 import { contexts } from "../../contexts";
 import orders from "../../contexts/orders/context";
 import { demoScenario } from "../../contexts/orders/demo";
 import { LocalRuntime } from "../../platform/local/runtime";
 import { validate } from "../../platform/model";
 import { MilestonePublisher } from "../../platform/runtime/publisher";
+import { entityOrder } from "../support/order";
 import { Signal } from "../support/wait";
 import { OwnedBroker, runId } from "./support/broker";
 import { tally } from "./support/effects";
@@ -38,6 +42,8 @@ const RESULTS = path.resolve(__dirname, "../../test-results/failure-burst.json")
 interface Published {
   readonly eventId: string;
   readonly type: string;
+  /** The order id. */
+  readonly key: string;
   readonly at: number;
 }
 
@@ -47,7 +53,11 @@ describe("a burst of 10x the steady rate", () => {
   let broker: OwnedBroker;
   let runtime: LocalRuntime;
   let publisher: MilestonePublisher;
+  // Each group's effect, counted per event id where its own bookkeeping would hide a second run.
   const analytics = jest.spyOn(counts, "record");
+  const audit = jest.spyOn(archive, "append");
+  const notify = jest.spyOn(outbox, "send");
+  const book = jest.spyOn(ledger, "book");
 
   beforeAll(async () => {
     broker = await OwnedBroker.start("burst");
@@ -81,7 +91,7 @@ describe("a burst of 10x the steady rate", () => {
         executionId: `arn:aws:states:local:000000000000:execution:${stack}-orders:${order.name}`,
         state: placed ? "Placed" : "Rejected",
       });
-      published.push({ eventId: result.eventId, type: placed ? "orders.OrderPlaced" : "orders.OrderRejected", at: Date.now() });
+      published.push({ eventId: result.eventId, type: placed ? "orders.OrderPlaced" : "orders.OrderRejected", key: orderId, at: Date.now() });
     };
     const samples: { at: number; lag: Record<string, number> }[] = [];
     let sampling = true;
@@ -133,7 +143,19 @@ describe("a burst of 10x the steady rate", () => {
       expect({ name, received: [...runtime.groups.get(name)!.delivered.keys()].sort() }).toEqual({ name, received: expected(name).sort() });
       expect({ name, lag: await runtime.lag(name) }).toEqual({ name, lag: 0 });
     }
-    expect(tally(analytics.mock.calls.map(([event]) => event.id))).toEqual({ ids: published.map((p) => p.eventId).sort(), repeated: [] });
+    expect(tally(analytics.mock.calls.map(([event]) => event.id))).toEqual({ ids: expected("analytics").sort(), repeated: [] });
+    expect(tally(audit.mock.calls.map(([, entry]) => entry.eventId))).toEqual({ ids: expected("audit-archive").sort(), repeated: [] });
+    expect(tally(book.mock.calls.map(([event]) => (event as unknown as { id: string }).id))).toEqual({ ids: expected("sales-ledger").sort(), repeated: [] });
+    // The outbox is keyed by event type and order: one notification per subscribed event.
+    const notifySubscribed = runtime.subscriptions.get("notify-customer")!;
+    const notifications = notify.mock.calls.map(([type, notification]) => `${type}/${notification.orderId}`);
+    const toNotify = published.filter((p) => notifySubscribed.has(p.type)).map((p) => `${p.type}/${p.key}`);
+    expect(tally(notifications)).toEqual({ ids: [...toNotify].sort(), repeated: [] });
+    // Each order's events in publish order, for every group, through the burst
+    for (const name of GROUPS) {
+      const { entities, unordered } = entityOrder(runtime.groups.get(name)!.deliveries);
+      expect({ name, entities: entities > 0, unordered }).toEqual({ name, entities: true, unordered: [] });
+    }
     expect(published).toHaveLength(total);
 
     // Record the figures

@@ -29,4 +29,14 @@ describe("npm run validate", () => {
     expect(bad.stderr).toContain('stack "Prod.EU": is not a valid stack name');
     expect(bad.stderr).toContain("no Pulumi.Prod.EU.yaml");
   });
+
+  it("exits 1 with the model's message for an invalid topology, and prints no summary", () => {
+    const bad = cli("--topology", "test/fixtures/bad-topology.ts");
+
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr.trim()).toBe(
+      'consumers/sales-ledger/consumer.ts: consumer "sales-ledger": is declared twice (first in consumers/sales-ledger/consumer.ts); two groups would share one group id and split its events. Fix: give each consumer group a unique name, or list it once in consumers/index.ts.',
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { orders } from "../../../contexts";
-import { LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/executor";
+import { stock } from "../../../contexts/orders/domain";
+import { type ExecutionEvent, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/executor";
 import { eventId } from "../../../platform/runtime/envelope";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";
 
@@ -64,6 +65,32 @@ describe("LocalStateMachine, on the orders workflow", () => {
     expect(publisher.published).toEqual([
       expect.objectContaining({ type: "orders.OrderRejected", key: "o-exec-2", data: expect.objectContaining({ reason: "payment-declined" }), state: "Rejected" }),
     ]);
+  });
+
+  it("retries a task whose stock service is down once, with the Retry naming that error, and reserves the stock once", async () => {
+    // Prepare: the stock service fails the next reservation, as a handler error named Orders.StockServiceUnavailable
+    const publisher = recordingPublisher();
+    const events: ExecutionEvent[] = [];
+    const machine = new LocalStateMachine(orders, { stack: "local", publisher, observer: { onEvent: (_, event) => events.push(event) } });
+    const before = stock.availableOf("tea-sencha");
+    stock.outage(1);
+
+    // Act
+    const execution = machine.start("exec-retried-1", order("o-exec-4", [{ sku: "tea-sencha", quantity: 3 }]));
+    await execution.done;
+
+    // Assess: one failure of Reserve, retried by the retrier that lists the error, then on to the milestone
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(events.filter((e) => e.type === "StateFailed" || e.type === "StateRetried")).toEqual([
+      expect.objectContaining({ type: "StateFailed", state: expect.objectContaining({ name: "Reserve" }), Error: "Orders.StockServiceUnavailable" }),
+      expect.objectContaining({
+        type: "StateRetried",
+        state: expect.objectContaining({ name: "Reserve" }),
+        retry: { retrier: expect.objectContaining({ ErrorEquals: ["Orders.StockServiceUnavailable"] }), attempt: 1 },
+      }),
+    ]);
+    expect(stock.availableOf("tea-sencha")).toBe(before - 3);
+    expect(publisher.published).toEqual([expect.objectContaining({ type: "orders.OrderPlaced", key: "o-exec-4", data: expect.objectContaining({ reservationId: "res-o-exec-4" }) })]);
   });
 
   it("refuses a second execution with the same name, which the starter port reports as already started", async () => {
