@@ -97,7 +97,7 @@ async function choose(env: NodeJS.ProcessEnv, forced: BrokerPath | undefined, lo
   }
 
   const java = await javaVersion(env);
-  if (java.ok) return fromHost(retries);
+  if (java.ok) return fromHost(env, retries);
   throw new BrokerUnavailableError(
     `No Kafka broker: KAFKA_BROKERS is not set, no Docker engine answers, and Java is not available (${java.reason}).\n${HOW_TO_GET_ONE}`,
   );
@@ -147,9 +147,9 @@ async function fromTestcontainers(env: NodeJS.ProcessEnv, retries: number): Prom
   };
 }
 
-async function fromHost(retries: number): Promise<Broker> {
+async function fromHost(env: NodeJS.ProcessEnv, retries: number): Promise<Broker> {
   const started = Date.now();
-  const host = await new HostKafkaBroker().start();
+  const host = await new HostKafkaBroker().withEnv(env).start();
   const brokers = [host.getBootstrapServers()];
   try {
     await waitUntilAnswering(brokers, `host broker (log: ${host.logFile})`, retries);

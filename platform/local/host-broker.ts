@@ -15,6 +15,7 @@ const SCRIPT = path.join(SCRIPTS_DIR, "kafka-host.sh");
 export class HostKafkaBroker {
   private port: number | "auto" = "auto";
   private stateDir: string | undefined;
+  private env: NodeJS.ProcessEnv = process.env;
 
   /** A fixed port instead of a free one. */
   withPort(port: number): this {
@@ -32,12 +33,19 @@ export class HostKafkaBroker {
     return this;
   }
 
+  /** The script's environment (its `JAVA_HOME` and `PATH` pick the Java). @default process.env */
+  withEnv(env: NodeJS.ProcessEnv): this {
+    this.env = env;
+    return this;
+  }
+
   async start(): Promise<StartedHostKafkaBroker> {
     const owned = this.stateDir === undefined;
     const stateDir = this.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "ensemble-kafka-"));
     try {
       const { stdout } = await run("bash", [SCRIPT, "start", "--port", String(this.port), "--state-dir", stateDir], {
         maxBuffer: 16 * 1024 * 1024,
+        env: this.env,
       });
       const line = stdout.trim().split("\n").at(-1) ?? "";
       const match = /^KAFKA_BROKERS=(.+)$/.exec(line);

@@ -3,6 +3,7 @@ import { stock } from "../../../contexts/orders/domain";
 import { type ExecutionEvent, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/executor";
 import { eventId } from "../../../platform/runtime/envelope";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";
+import { WorkflowStartError } from "../../../platform/runtime/workflow";
 
 /** Publishes nothing: records the task input and answers as the publisher would. */
 function recordingPublisher() {
@@ -105,5 +106,18 @@ describe("LocalStateMachine, on the orders workflow", () => {
     expect(first).toEqual({ executionId: "arn:aws:states:local:000000000000:execution:local-orders:same-name", started: true });
     expect(second).toEqual({ executionId: first.executionId, started: false });
     expect(machine.all).toHaveLength(1);
+  });
+
+  it("refuses a context it has no state machine for with a WorkflowStartError naming the group, the event and the contexts it has", async () => {
+    const machine = new LocalStateMachine(orders, { stack: "local", publisher: recordingPublisher() });
+    const starter = new LocalWorkflowStarter(new Map([["orders", machine]]));
+
+    const start = starter.start({ stateMachine: "shiping", name: "x", input: {}, eventId: "e-1", eventType: "orders.OrderPlaced", group: "start-shipping" });
+
+    await expect(start).rejects.toThrow(WorkflowStartError);
+    await expect(start).rejects.toThrow(
+      'Could not start execution "x" for event orders.OrderPlaced e-1 of consumer group "start-shipping": no local state machine for context "shiping" (contexts: orders). Not retryable: fix the group\'s startWorkflow.',
+    );
+    expect(machine.all).toHaveLength(0);
   });
 });
