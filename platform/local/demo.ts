@@ -64,28 +64,34 @@ export async function runDemo(runtime: LocalRuntime, scenario: Scenario, options
   const started: LocalExecution[] = [];
   const snapshot = () => takeSnapshot(runtime, started.length, scenario.executions.length, startedAt, since);
   const intervalMs = 1000 / options.rate;
-  let stopTicker = false;
-  const ticker = (async () => {
-    while (!stopTicker) {
-      options.onSnapshot?.(await snapshot());
-      await new Promise((resolve) => setTimeout(resolve, options.refreshMs ?? 250));
+  const refreshMs = options.refreshMs ?? 250;
+  const starting = (async () => {
+    for (const [index, execution] of scenario.executions.entries()) {
+      const due = startedAt + index * intervalMs;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      started.push(runtime.startExecution(scenario.context, execution.name, execution.input));
     }
   })();
+  let startFailed = false;
+  starting.catch(() => (startFailed = true)); // rethrown by `await starting` below
 
-  for (const [index, execution] of scenario.executions.entries()) {
-    const due = startedAt + index * intervalMs;
-    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-    started.push(runtime.startExecution(scenario.context, execution.name, execution.input));
-  }
-
-  let last = await snapshot();
-  while (!settled(last) && Date.now() - startedAt < options.timeoutMs) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  // One loop both feeds the view and decides when the run is over: every snapshot asks the
+  // broker for each group's lag and dead letters, so it is taken once per turn, not per reader.
+  let last: Snapshot;
+  let shownAt = Number.NEGATIVE_INFINITY;
+  for (;;) {
     last = await snapshot();
+    if (Date.now() - shownAt >= refreshMs) {
+      options.onSnapshot?.(last);
+      shownAt = Date.now();
+    }
+    if (startFailed) break;
+    const allStarted = last.started === last.planned;
+    if (allStarted && (settled(last) || Date.now() - startedAt >= options.timeoutMs)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  await starting;
   const timedOut = !settled(last);
-  stopTicker = true;
-  await ticker;
   options.onSnapshot?.(last);
 
   const problems = verdict(scenario, { executions: executionsSince(runtime, since), snapshot: last, ...(timedOut ? { timedOutAfterMs: options.timeoutMs } : {}) });
