@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
 import { bindWorkflow, type ContextDefinition, names, taskOf, type WorkflowSpec } from "../model";
 import type { MilestoneResult } from "../runtime/publisher";
-import { type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow";
+import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow";
 
 /** Where the local runtime pretends to be: ARNs look like AWS's, in region "local". */
 const LOCAL_ACCOUNT = "arn:aws:states:local:000000000000";
@@ -175,10 +175,8 @@ export class LocalWorkflowStarter implements WorkflowStarter {
   async start(request: StartWorkflowRequest): Promise<StartWorkflowResult> {
     const machine = this.machines.get(request.stateMachine);
     if (!machine) {
-      const origin = [request.eventType, request.eventId].filter((part) => part !== undefined).join(" ");
-      const by = request.group === undefined ? "" : ` of consumer group "${request.group}"`;
       throw new WorkflowStartError(
-        `Could not start execution "${request.name}"${origin ? ` for event ${origin}` : ""}${by}: no local state machine for context "${request.stateMachine}" ` +
+        `Could not start execution "${request.name}"${requestOrigin(request)}: no local state machine for context "${request.stateMachine}" ` +
           `(contexts: ${[...this.machines.keys()].join(", ")}). Not retryable: fix the group's startWorkflow.`,
       );
     }

@@ -241,11 +241,16 @@ function namedError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
 
+/** Who asked for a start, as every starter's errors say it: ` for event <type> <id> of consumer group "<group>"`. */
+export function requestOrigin(request: StartWorkflowRequest): string {
+  const event = [request.eventType, request.eventId].filter((part) => part !== undefined).join(" ");
+  return (event ? ` for event ${event}` : "") + (request.group === undefined ? "" : ` of consumer group "${request.group}"`);
+}
+
 /** The message every starter uses, so logs read the same on AWS and locally. */
 function startFailure(request: StartWorkflowRequest, error: unknown): WorkflowStartError {
   const because = retryableBecause(error);
-  const event = [request.eventType, request.eventId].filter((part) => part !== undefined).join(" ");
-  const origin = (event ? ` for event ${event}` : "") + (request.group === undefined ? "" : ` of consumer group "${request.group}"`);
+  const origin = requestOrigin(request);
   return new WorkflowStartError(
     `Could not start execution "${request.name}" of state machine ${request.stateMachine}${origin}: ${describeError(error)}. ` +
       (because
