@@ -1,12 +1,7 @@
 import type { Kafka } from "kafkajs";
-import { filterPatterns } from "../platform/infra/consumer-group";
-import { LocalEventSourceMapping } from "../platform/local/event-source-mapping";
-import { CONSUMER_DEFAULTS, names } from "../platform/model";
-import { consume } from "../platform/runtime/consumer";
-import { InMemoryPersistenceLayer } from "../platform/runtime/idempotency";
-import { benchConsumer, benchContext, type BenchContext, encodedRecords, topicOf } from "./fixtures";
-import { abba, benchKafka, createTopic, rawProducer, type Section, type SectionContext, SectionFailure, waitFor } from "./harness";
-import { silentLogger } from "./logger";
+import { CONSUMER_DEFAULTS } from "../platform/model";
+import { benchContext, type BenchContext, benchMapping, encodedRecords, topicOf } from "./fixtures";
+import { abba, benchKafka, createTopic, rawProducer, type Section, SectionFailure, waitFor } from "./harness";
 import { compare, comparisonColumns } from "./report";
 import { round } from "./stats";
 
@@ -123,26 +118,14 @@ function pool(reads: readonly Read[]): ConsumeRun {
 }
 
 async function mappingConsumer(kafka: Kafka, bench: BenchContext, count: number, pollers: number, read: number): Promise<Read> {
-  const consumer = benchConsumer(bench, `mapping${read}`);
   const counter = new Counter(count);
-  const handler = consume(consumer, () => counter.add(1), { kafka, logger: silentLogger(), idempotency: new InMemoryPersistenceLayer() });
-  const mapping = new LocalEventSourceMapping({
-    kafka,
-    group: consumer.name,
-    groupId: names.consumerGroupId("bench", consumer.name, bench.name),
-    topic: topicOf(bench),
-    handler,
-    filters: filterPatterns([bench.events.OrderPlaced.type]),
-    maxPollers: pollers,
-    onFailureTopic: names.deadLetterTopic(consumer.name),
-  });
+  const mapping = benchMapping(kafka, bench, `mapping${read}`, pollers, () => counter.add(1));
   const started = performance.now();
   try {
     await mapping.start();
     await waitFor(counter.done, timeoutMs(count), () => `the mapping handled ${counter.count} of ${count} records`);
   } finally {
     await mapping.stop();
-    await handler.close();
   }
   return counter.read(started);
 }

@@ -1,13 +1,7 @@
 import type { Kafka } from "kafkajs";
-import { filterPatterns } from "../platform/infra/consumer-group";
-import { LocalEventSourceMapping } from "../platform/local/event-source-mapping";
-import { names } from "../platform/model";
-import { consume } from "../platform/runtime/consumer";
-import { InMemoryPersistenceLayer } from "../platform/runtime/idempotency";
 import { MilestonePublisher } from "../platform/runtime/publisher";
-import { benchConsumer, benchContext, encodedRecords, milestoneInput, topicOf } from "./fixtures";
+import { benchContext, benchMapping, encodedRecords, milestoneInput, topicOf } from "./fixtures";
 import { abba, benchKafka, createTopic, drive, halves, rawProducer, type Section, type SectionContext, SectionFailure, type Sides, sleep, waitFor } from "./harness";
-import { silentLogger } from "./logger";
 import { compare, comparisonColumns, type Table } from "./report";
 import { type Latency, latency, round } from "./stats";
 
@@ -158,22 +152,7 @@ async function ensemblePipeline(context: SectionContext, kafka: Kafka, label: st
   const bench = benchContext(context.runId, label);
   await createTopic(kafka, topicOf(bench), context.options.partitions);
   const arrivals = new Map<Position, number>();
-  const consumer = benchConsumer(bench, "e2e");
-  const handler = consume(consumer, (_event, { record }) => void arrivals.set(position(record.partition, record.offset), performance.now()), {
-    kafka,
-    logger: silentLogger(),
-    idempotency: new InMemoryPersistenceLayer(),
-  });
-  const mapping = new LocalEventSourceMapping({
-    kafka,
-    group: consumer.name,
-    groupId: names.consumerGroupId("bench", consumer.name, bench.name),
-    topic: topicOf(bench),
-    handler,
-    filters: filterPatterns([bench.events.OrderPlaced.type]),
-    maxPollers: context.options.partitions,
-    onFailureTopic: names.deadLetterTopic(consumer.name),
-  });
+  const mapping = benchMapping(kafka, bench, "e2e", context.options.partitions, (record) => void arrivals.set(position(record.partition, record.offset), performance.now()));
   await mapping.start();
   const publisher = new MilestonePublisher(bench, { kafka });
   return {
@@ -182,7 +161,6 @@ async function ensemblePipeline(context: SectionContext, kafka: Kafka, label: st
     close: async () => {
       await publisher.close();
       await mapping.stop();
-      await handler.close();
     },
   };
 }

@@ -1,7 +1,13 @@
+import type { Kafka } from "kafkajs";
 import { OrderPlaced } from "../contexts/orders/events";
+import { filterPatterns } from "../platform/infra/consumer-group";
+import { LocalEventSourceMapping } from "../platform/local/event-source-mapping";
 import { type ContextDefinition, defineConsumer, defineContext, names } from "../platform/model";
+import { consume, type RecordContext } from "../platform/runtime/consumer";
+import { InMemoryPersistenceLayer } from "../platform/runtime/idempotency";
 import { toCloudEvent, toKafkaRecord, type KafkaRecordOut } from "../platform/runtime/envelope";
 import type { MilestoneInput } from "../platform/runtime/publisher";
+import { silentLogger } from "./logger";
 
 /**
  * A context of its own per measurement, publishing the real `orders.OrderPlaced` event, so every
@@ -18,6 +24,33 @@ export const topicOf = (context: ContextDefinition) => names.contextTopic(contex
 /** A consumer group of the bench context, as `consumers/<group>/consumer.ts` would declare one. */
 export function benchConsumer(context: BenchContext, name: string) {
   return defineConsumer({ name: `${context.name}-${name}`, on: [context.events.OrderPlaced] });
+}
+
+/**
+ * A bench group on Ensemble's consume path, as `npm start` runs a group: its handler wrapped by
+ * `consume()` (in-memory idempotency, no logs) behind the local event source mapping.
+ * `onRecord` is the handler's body; `stop()` also closes the wrapper's Kafka client.
+ */
+export function benchMapping(kafka: Kafka, bench: BenchContext, name: string, maxPollers: number, onRecord: (record: RecordContext["record"]) => void) {
+  const consumer = benchConsumer(bench, name);
+  const handler = consume(consumer, (_event, { record }) => onRecord(record), { kafka, logger: silentLogger(), idempotency: new InMemoryPersistenceLayer() });
+  const mapping = new LocalEventSourceMapping({
+    kafka,
+    group: consumer.name,
+    groupId: names.consumerGroupId("bench", consumer.name, bench.name),
+    topic: topicOf(bench),
+    handler,
+    filters: filterPatterns([bench.events.OrderPlaced.type]),
+    maxPollers,
+    onFailureTopic: names.deadLetterTopic(consumer.name),
+  });
+  return {
+    start: () => mapping.start(),
+    stop: async () => {
+      await mapping.stop();
+      await handler.close();
+    },
+  };
 }
 
 /** Order `index`: one entity per order, so keys spread over partitions as in production. */
