@@ -43,18 +43,12 @@ export class HostKafkaBroker {
     const owned = this.stateDir === undefined;
     const stateDir = this.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "ensemble-kafka-"));
     try {
-      const { stdout } = await run("bash", [SCRIPT, "start", "--port", String(this.port), "--state-dir", stateDir], {
-        maxBuffer: 16 * 1024 * 1024,
-        env: this.env,
-      });
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      const match = /^KAFKA_BROKERS=(.+)$/.exec(line);
-      if (!match?.[1]) throw new Error(`expected KAFKA_BROKERS=<host:port> as the last line, got "${line}"`);
-      return new StartedHostKafkaBroker(match[1], stateDir, owned);
+      const args = ["start", "--port", String(this.port), "--state-dir", stateDir];
+      const bootstrapServers = await startWithKafkaHost(args, this.env, "start a broker");
+      return new StartedHostKafkaBroker(bootstrapServers, stateDir, owned);
     } catch (error) {
-      const detail = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-15).join("\n");
       if (owned) fs.rmSync(stateDir, { recursive: true, force: true });
-      throw new Error(`scripts/kafka-host.sh could not start a broker${detail ? `:\n${detail}` : ""}`, { cause: error });
+      throw error;
     }
   }
 }
@@ -83,7 +77,37 @@ export class StartedHostKafkaBroker {
 
   /** Stops the broker (SIGTERM, a clean shutdown); deletes its state dir unless the caller chose it. */
   async stop(): Promise<void> {
-    await run("bash", [SCRIPT, "stop", "--state-dir", this.stateDir]);
+    await runKafkaHost(["stop", "--state-dir", this.stateDir], process.env, "stop the broker");
     if (this.ownsStateDir) fs.rmSync(this.stateDir, { recursive: true, force: true });
   }
+}
+
+/** `scripts/kafka-host.sh` failed; the message ends with the script's own error, which says how to fix it. */
+export class HostKafkaError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "HostKafkaError";
+  }
+}
+
+/**
+ * Runs `scripts/kafka-host.sh ...args` and resolves its stdout. A failure becomes a
+ * `HostKafkaError` saying it could not `what`, followed by the last lines of the script's stderr.
+ */
+export async function runKafkaHost(args: readonly string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {
+  try {
+    const { stdout } = await run("bash", [SCRIPT, ...args], { maxBuffer: 16 * 1024 * 1024, env });
+    return stdout;
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-15).join("\n");
+    throw new HostKafkaError(`scripts/kafka-host.sh could not ${what}${detail ? `:\n${detail}` : ""}`, { cause: error });
+  }
+}
+
+/** Runs a `start` of `scripts/kafka-host.sh` and resolves the `host:port` its last line announces. */
+export async function startWithKafkaHost(args: readonly string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {
+  const line = (await runKafkaHost(args, env, what)).trim().split("\n").at(-1) ?? "";
+  const match = /^KAFKA_BROKERS=(.+)$/.exec(line);
+  if (!match?.[1]) throw new HostKafkaError(`scripts/kafka-host.sh could not ${what}: expected KAFKA_BROKERS=<host:port> as the last line, got "${line}"`);
+  return match[1];
 }
