@@ -165,7 +165,8 @@ function deadLetterChannel(topic: TopicFacts, server: { $ref: string }) {
       `Records \`${topic.owner}\` gave up on. Poison records (${POISON_REASONS.map((r) => `\`${r}\``).join(", ")}) are written by the group's`,
       `function at once, unchanged, with \`ensemble-dlq-*\` headers; records that failed every retry or grew too old`,
       `(${ON_FAILURE_REASONS.map((r) => `\`${r}\``).join(", ")}) are written by the event source mapping's on-failure destination`,
-      `\`kafka://${topic.name}\` as AWS's failure record.`,
+      `\`kafka://${topic.name}\` as AWS's failure record. A record whose copy would exceed the topic's \`max.message.bytes\``,
+      `is written as a reference instead: header \`ensemble-dlq-reference: true\`, a bounded prefix of the value, and the source coordinates.`,
     ].join(" "),
     servers: [server],
     messages: {
@@ -322,7 +323,7 @@ function deadLetterHeaders(): JsonSchema {
   return {
     type: "object",
     description: "Headers the consumer wrapper adds to a poison record, besides the record's own, which it keeps.",
-    required: Object.keys(DEAD_LETTER_HEADERS),
+    required: Object.keys(DEAD_LETTER_HEADERS).filter((name) => name !== "ensemble-dlq-reference"),
     properties: Object.fromEntries(
       Object.entries(DEAD_LETTER_HEADERS).map(([name, description]) => [
         name,
@@ -370,7 +371,7 @@ function deadLetteredRecordMessage() {
     summary: "A record that can never succeed, written unchanged (key, value, headers) with the reason in headers.",
     description: `Reasons: ${POISON_REASONS.map((r) => `\`${r}\``).join(", ")}. The value is whatever the source record held: usually a CloudEvent, possibly not even JSON.`,
     headers: { $ref: "#/components/schemas/DeadLetterHeaders" },
-    payload: { description: "The source record's value, unchanged." },
+    payload: { description: "The source record's value, unchanged; for a reference (`ensemble-dlq-reference: true`), its first bytes only." },
     bindings: { kafka: { key: { type: "string", description: "The source record's key, unchanged." }, bindingVersion: "0.5.0" } },
   };
 }

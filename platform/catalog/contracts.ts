@@ -1,3 +1,5 @@
+import { DEAD_LETTER_HEADER_DESCRIPTIONS, OnFailureReason, PoisonReason } from "../model";
+
 /**
  * What the runtime puts on the wire, as the catalog describes it. The catalog reads only the
  * model, never the runtime (which loads Kafka clients), so these few facts are restated here;
@@ -19,22 +21,14 @@ export const publisherClientId = (context: string) => `${context}-publisher`;
 /** kafkajs client id of a group's dead-letter producer (`platform/runtime/consumer.ts`). */
 export const deadLetterClientId = (group: string) => `${group}-dlq`;
 
-/** Headers a dead-lettered record carries besides its own (`platform/runtime/dead-letter.ts`). */
-export const DEAD_LETTER_HEADERS = {
-  "ensemble-dlq-reason": "Why the record was dead-lettered (see the reasons).",
-  "ensemble-dlq-detail": "What exactly was wrong, in a sentence (at most 4000 characters).",
-  "ensemble-dlq-group": "The consumer group that gave up on the record.",
-  "ensemble-dlq-source-topic": "The topic the record was read from.",
-  "ensemble-dlq-source-partition": "Its partition there.",
-  "ensemble-dlq-source-offset": "Its offset there.",
-  "ensemble-dlq-source-timestamp": "Its timestamp there (epoch milliseconds).",
-} as const;
+/** Headers a dead-lettered record carries besides its own (`platform/model/dead-letters.ts`). */
+export const DEAD_LETTER_HEADERS = DEAD_LETTER_HEADER_DESCRIPTIONS;
 
 /** Records the consumer wrapper dead-letters at once: they can never succeed. */
-export const POISON_REASONS = ["empty-value", "not-json", "not-cloudevent", "unknown-type", "schema-invalid"] as const;
+export const POISON_REASONS = Object.values(PoisonReason);
 
 /** Records the event source mapping sends to the on-failure destination. */
-export const ON_FAILURE_REASONS = ["retries-exhausted", "record-too-old"] as const;
+export const ON_FAILURE_REASONS = Object.values(OnFailureReason);
 
 /**
  * Partitions of each context topic when no `--partitions` is given: the infra's default

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { closest, CONSUMER_LIMITS } from "../model";
+import { closest, CONSUMER_LIMITS, FUNCTION_DEFAULTS, RETENTION_DEFAULTS } from "../model";
 
 const positiveInt = z.number().int().positive();
 
@@ -43,8 +43,13 @@ const Kafka = z
     partitions: positiveInt.default(3),
     /** Replicas of every topic; defaults to min(3, brokers). */
     replicationFactor: positiveInt.optional(),
-    /** Retention of context topics, hours (dead-letter topics keep 14 days). */
-    retentionHours: positiveInt.default(168),
+    /**
+     * Retention of context topics, hours. With `deadLetterRetentionHours` it sets each consumer
+     * group's deduplication window (see `dedupeWindowSeconds`): there is no separate setting.
+     */
+    retentionHours: positiveInt.default(RETENTION_DEFAULTS.eventsHours),
+    /** Retention of dead-letter topics, hours: how long a group's dead letters can be redriven. */
+    deadLetterRetentionHours: positiveInt.default(RETENTION_DEFAULTS.deadLettersHours),
   })
   .strict();
 
@@ -79,9 +84,9 @@ const Alarms = z
 const Functions = z
   .object({
     /** Memory of every function unless a task or group sets its own, MB. */
-    memoryMb: z.number().int().min(128).max(10240).default(256),
+    memoryMb: z.number().int().min(128).max(10240).default(FUNCTION_DEFAULTS.memoryMb),
     /** Timeout of every function unless a task sets its own, seconds. */
-    timeoutSeconds: z.number().int().min(1).max(840).default(30),
+    timeoutSeconds: z.number().int().min(1).max(840).default(FUNCTION_DEFAULTS.timeoutSeconds),
     /**
      * Reserved concurrency of each consumer group's function, unless overridden per group; raised
      * to `maxPollers` x the group's event source mappings, so its pollers are never throttled.

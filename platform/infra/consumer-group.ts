@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ConsumerDefinition, names } from "../model";
-import { IDEMPOTENCY_TABLE_SCHEMA } from "../runtime/idempotency";
+import { IDEMPOTENCY_TABLE_SCHEMA, IDEMPOTENCY_TTL_ENV } from "../runtime/idempotency";
 import { consumerEntry } from "./entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { consumerStatements, type PolicyStatement } from "./kafka-iam";
@@ -25,6 +25,8 @@ export interface ConsumerSettings {
   memoryMb: number;
   /** Timeout of the function, seconds. */
   timeoutSeconds: number;
+  /** How long the group remembers handled event ids: as long as a record it can read again lives. */
+  dedupeWindowSeconds: number;
 }
 
 /** The alarms of a group, from `ensemble:alarms`. */
@@ -217,6 +219,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
             ENSEMBLE_KAFKA_BROKERS: args.cluster.bootstrapBrokersIam,
             ENSEMBLE_KAFKA_AUTH: "iam",
             ENSEMBLE_IDEMPOTENCY_TABLE: table.name,
+            [IDEMPOTENCY_TTL_ENV]: String(settings.dedupeWindowSeconds),
             POWERTOOLS_SERVICE_NAME: consumer.name,
             ...(args.startStateMachineArn ? { ENSEMBLE_START_STATE_MACHINE_ARN: args.startStateMachineArn } : {}),
           },
@@ -312,12 +315,24 @@ export function subscriptionsOf(consumer: ConsumerDefinition): Subscription[] {
 }
 
 /**
- * The event source mapping's filters (ORed): records of the subscribed types, and JSON records
- * without a `type`, which are malformed and must reach the wrapper to be dead-lettered rather
- * than be dropped by the filter.
+ * The event source mapping's filters (ORed). MSK filters only on the record's value, as JSON
+ * (kafka-filtering.html), so they can tell a structured-mode CloudEvent by its `specversion` and
+ * `type` in the value, and nothing else:
+ * - structured events of the subscribed types;
+ * - JSON values without a `specversion`: binary-mode events, whose type is in a header the filter
+ *   cannot read, so the wrapper reads it (and skips types the group does not subscribe to);
+ * - JSON values without a `type`: malformed, so they reach the wrapper and are dead-lettered
+ *   rather than dropped.
+ * Structured events of other types, and values that are not JSON, are dropped and counted
+ * (`FilteredOutEventCount` on AWS, `filtered` locally).
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-filtering.html
  */
 export function filterPatterns(types: readonly string[]): string[] {
-  return [JSON.stringify({ value: { type: [...types] } }), JSON.stringify({ value: { type: [{ exists: false }] } })];
+  return [
+    JSON.stringify({ value: { type: [...types] } }),
+    JSON.stringify({ value: { specversion: [{ exists: false }] } }),
+    JSON.stringify({ value: { type: [{ exists: false }] } }),
+  ];
 }
 
 function pascal(text: string): string {

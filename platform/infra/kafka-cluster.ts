@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { topicConfigs } from "../model";
 import { clusterParts } from "./kafka-iam";
 import type { Network } from "./network";
 import { type Transform, transform } from "./transform";
@@ -309,23 +310,40 @@ export class KafkaCluster extends pulumi.ComponentResource {
     if (clash !== undefined) {
       throw new Error(`KafkaCluster "${this.componentName}": topics "${clash}" and "${name}" would both be named ${resourceName}.`);
     }
-    const topic = new aws.msk.Topic(
-      resourceName,
-      transform(this.topicTransform, resourceName, {
-        clusterArn: this.arn,
-        name,
-        partitionCount: args.partitions,
-        replicationFactor: args.replicationFactor,
-        configs: JSON.stringify({
-          "retention.ms": String(args.retentionHours * 3_600_000),
-          "cleanup.policy": "delete",
-          "min.insync.replicas": String(minInsyncReplicas(args.replicationFactor)),
-        }),
+    const planned = topicConfigs(args.retentionHours);
+    const topicArgs = transform(this.topicTransform, resourceName, {
+      clusterArn: this.arn,
+      name,
+      partitionCount: args.partitions,
+      replicationFactor: args.replicationFactor,
+      configs: JSON.stringify({
+        ...planned,
+        "cleanup.policy": "delete",
+        "min.insync.replicas": String(minInsyncReplicas(args.replicationFactor)),
       }),
-      { parent: this },
-    );
+    });
+    this.checkRetention(name, planned, topicArgs.configs);
+    const topic = new aws.msk.Topic(resourceName, topicArgs, { parent: this });
     this.nodes.topics[name] = topic;
     return topic;
+  }
+
+  /**
+   * Consumer groups remember event ids for as long as the stack's retention says records live
+   * (`dedupeWindowSeconds`); a transform that changes a topic's retention behind that would let a
+   * replay repeat effects, so it is refused.
+   */
+  private checkRetention(name: string, planned: Record<string, string>, configs: unknown): void {
+    if (typeof configs !== "string") return;
+    const actual = JSON.parse(configs) as Record<string, unknown>;
+    const changed = (["retention.ms", "segment.ms", "max.message.bytes"] as const).filter((key) => key in actual && String(actual[key]) !== planned[key]);
+    if (changed.length > 0) {
+      throw new Error(
+        `KafkaCluster "${this.componentName}": a transform sets ${changed.map((key) => `${key}=${String(actual[key])}`).join(", ")} on topic "${name}", ` +
+          `but consumer groups derive their deduplication window (and the runtime its size checks) from the stack's settings. ` +
+          `Set ensemble:kafka.retentionHours (or deadLetterRetentionHours) instead of changing the topic.`,
+      );
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type ConsumerDefinition, names, type ValidTopology } from "../model";
+import { type ConsumerDefinition, dedupeWindowSeconds, names, type ValidTopology } from "../model";
 import { BoundedContext, type BoundedContextArgs } from "./bounded-context";
 import { replicationFactor, type StackConfig, StackConfigError } from "./config";
 import { ConsumerGroup, type ConsumerGroupArgs, type ConsumerSettings, subscriptionsOf } from "./consumer-group";
@@ -127,7 +127,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
         cluster.addTopic(topic.name, {
           partitions: topic.purpose === "events" ? config.kafka.partitions : Math.max(1, Math.ceil(config.kafka.partitions / 2)),
           replicationFactor: replicas,
-          retentionHours: topic.purpose === "events" ? config.kafka.retentionHours : 14 * 24,
+          retentionHours: topic.purpose === "events" ? config.kafka.retentionHours : config.kafka.deadLetterRetentionHours,
         }),
       );
     }
@@ -222,6 +222,8 @@ export function consumerSettings(stack: string, consumer: ConsumerDefinition, co
     reservedConcurrency: reserve ? Math.max(override.reservedConcurrency ?? config.functions.consumerConcurrency, pollerDemand) : undefined,
     memoryMb: override.memoryMb ?? config.functions.memoryMb,
     timeoutSeconds: config.functions.timeoutSeconds,
+    // Every context topic it subscribes to has the stack's retention; its dead-letter topic is read by redrives.
+    dedupeWindowSeconds: dedupeWindowSeconds([config.kafka.retentionHours, config.kafka.deadLetterRetentionHours]),
   };
 }
 

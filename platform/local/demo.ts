@@ -21,7 +21,7 @@ export interface Snapshot {
   /** Distinct event ids published, by type. */
   readonly milestones: Readonly<Record<string, number>>;
   /** `expected`: published events of the types the group subscribes to; `deadLettered`: -1 when its topic could not be read. */
-  readonly groups: readonly { name: string; expected: number; delivered: number; failed: number; deadLettered: number; lag: number; running: boolean }[];
+  readonly groups: readonly { name: string; expected: number; delivered: number; failed: number; filtered: number; deadLettered: number; lag: number; running: boolean }[];
 }
 
 /**
@@ -203,7 +203,7 @@ export async function takeSnapshot(runtime: LocalRuntime, started: number, plann
       const delivered = expected.filter((id) => group.delivered.has(id)).length;
       const [lag, deadLettered] = await Promise.all([runtime.lag(group.name).catch(() => -1), runtime.deadLettered(group.name).catch(() => -1)]);
       const deadLetteredSince = deadLettered < 0 ? -1 : deadLettered - (since?.deadLettered.get(group.name) ?? 0);
-      return { name: group.name, expected: expected.length, delivered, failed: group.failed, deadLettered: deadLetteredSince, lag, running: group.running };
+      return { name: group.name, expected: expected.length, delivered, failed: group.failed, filtered: group.filtered, deadLettered: deadLetteredSince, lag, running: group.running };
     }),
   );
   return { elapsedMs: Date.now() - startedAt, started, planned, contexts, milestones, groups };

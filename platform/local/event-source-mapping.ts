@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Context as LambdaContext } from "aws-lambda";
-import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
-import { CONSUMER_DEFAULTS, type StartingPosition } from "../model";
-import { DeadLetterHeaders } from "../runtime/dead-letter";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from "kafkajs";
+import { CONSUMER_DEFAULTS, OnFailureReason, type StartingPosition } from "../model";
+import { deadLetterHeaders, deadLetterReference } from "../runtime/dead-letter";
 import { createIdempotentProducer } from "../runtime/kafka";
+import { fitsTopic } from "../runtime/record-size";
 import type { KafkaBatchResponse, KafkaEvent, KafkaRecord } from "../runtime/msk";
 import { type MskEventOptions, toMskEvent } from "./msk-event";
 
@@ -51,16 +52,28 @@ export interface InvocationReport {
 export type FailureCause = "batch-item-failure" | "function-error" | "invalid-response";
 
 /** The `ensemble-dlq-reason` of records the mapping itself sends to the on-failure topic. */
-export const OnFailureReason = {
-  RetriesExhausted: "retries-exhausted",
-  RecordTooOld: "record-too-old",
+export { OnFailureReason };
+
+/**
+ * How Lambda reads a partial batch response. AWS's pages admit two readings, so the emulator
+ * can run either and the tests run both:
+ * - `failed-records-only`: the Kafka page, "so Lambda can retry only the failed records" —
+ *   the records the response does not name are done, the named ones are retried;
+ * - `checkpoint-at-lowest`: the Kinesis and DynamoDB pages — Lambda checkpoints before the
+ *   lowest reported record and resumes there, so it and every later record come again.
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
+ */
+export const PartialBatchReading = {
+  FailedRecordsOnly: "failed-records-only",
+  CheckpointAtLowest: "checkpoint-at-lowest",
 } as const;
-export type OnFailureReason = (typeof OnFailureReason)[keyof typeof OnFailureReason];
+export type PartialBatchReading = (typeof PartialBatchReading)[keyof typeof PartialBatchReading];
 
 export interface RetryReport {
   readonly topic: string;
   readonly partition: number;
-  /** The record the retry starts from. */
+  /** The record retried: each reported record (failed-records-only), or the one the partition resumes from (checkpoint-at-lowest). */
   readonly offset: number;
   /** This retry's number, from 1. */
   readonly retry: number;
@@ -125,6 +138,11 @@ export interface EventSourceMappingOptions {
   readonly maxRecordAgeSeconds?: number;
   /** Split a batch in two when the function throws, to isolate the bad record. @default true */
   readonly bisectOnError?: boolean;
+  /**
+   * Which of AWS's two readings of a partial batch response to apply (see {@link PartialBatchReading}).
+   * @default the `ENSEMBLE_PARTIAL_BATCH_READING` environment variable, else "failed-records-only"
+   */
+  readonly partialBatchReading?: PartialBatchReading;
   /** Where a group without committed offsets starts. @default "TRIM_HORIZON" */
   readonly startingPosition?: StartingPosition;
   /** Partitions processed at once (Lambda caps pollers at the partition count). @default 2 */
@@ -320,9 +338,11 @@ export interface OnFailureRecordInput {
  * `retries-exhausted` | `record-too-old`, detail, group, source topic/partition/offset/timestamp),
  * so one dead-letter topic reads the same whoever wrote to it. The record's own headers are
  * inside `payload`, not on the message: its value is this document, not a CloudEvent.
- * `responseContext` is left out when the record never reached the function.
+ * `responseContext` is left out when the record never reached the function. A record too large
+ * for this document to fit the topic's `max.message.bytes` (the document holds it in base64) is
+ * written as a reference instead (`deadLetterReference`), so the partition goes on.
  */
-export function onFailureRecord(input: OnFailureRecordInput): { key: Buffer | null; value: string; headers: IHeaders } {
+export function onFailureRecord(input: OnFailureRecordInput): Message {
   const { record } = input;
   const payload = {
     bootstrapServers: input.eventSource.bootstrapServers,
@@ -351,20 +371,16 @@ export function onFailureRecord(input: OnFailureRecordInput): { key: Buffer | nu
     },
     payload,
   };
-  return {
+  const source = { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp };
+  const message = {
     key: record.key ? Buffer.from(record.key, "base64") : null,
     value: JSON.stringify(document),
-    headers: {
-      "content-type": "application/json",
-      [DeadLetterHeaders.Reason]: input.reason,
-      [DeadLetterHeaders.Detail]: input.detail.slice(0, 4_000),
-      [DeadLetterHeaders.Group]: input.group,
-      [DeadLetterHeaders.SourceTopic]: record.topic,
-      [DeadLetterHeaders.SourcePartition]: String(record.partition),
-      [DeadLetterHeaders.SourceOffset]: String(record.offset),
-      [DeadLetterHeaders.SourceTimestamp]: String(record.timestamp),
-    },
+    headers: { "content-type": "application/json", ...deadLetterHeaders(input.group, input.reason, input.detail, source) },
   };
+  if (fitsTopic(message)) return message;
+  // The document carries the record base64-encoded: a record near the limit cannot be copied.
+  const value = record.value ? Buffer.from(record.value, "base64") : undefined;
+  return deadLetterReference(input.group, input.reason, input.detail, source, value, (value?.length ?? 0) + (message.key?.length ?? 0));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,6 +399,8 @@ interface Item {
   invocations: number;
   /** Failed invocations it was the first failed record of; each one within the limit earns a retry. */
   failures: number;
+  /** What it adds to an invocation's payload (base64 key and value, and the record's fields). */
+  readonly payloadBytes: number;
 }
 
 interface Batch {
@@ -395,8 +413,13 @@ type Outcome =
   | { readonly kind: "partial"; readonly failed: readonly Item[] }
   | { readonly kind: "failed"; readonly cause: "function-error" | "invalid-response"; readonly error: Error };
 
-/** Lambda's payload limit for a synchronous invocation, the most a batching window gathers. */
+/**
+ * Lambda's payload limit for a synchronous invocation: a batch holds no more, whatever its size
+ * setting ("up to 6 MB", invocation-eventsourcemapping.html#invocation-eventsourcemapping-batching).
+ */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** A record's JSON fields besides key, value and headers in the MSK event. */
+const RECORD_FIELDS_BYTES = 200;
 /** A guess at a record's size, to turn a batch size into the bytes the broker waits for. */
 const TYPICAL_RECORD_BYTES = 1024;
 /** With no window the broker answers as soon as a byte is there; this only bounds an idle poll. */
@@ -526,7 +549,7 @@ export class LocalEventSourceMapping {
     const work = new PartitionWork(items);
 
     while (work.hasWork() && this.running(payload)) {
-      const batch = work.next(this.settings.batchSize)!;
+      const batch = work.next(this.settings.batchSize, MAX_PAYLOAD_BYTES)!;
       const tooOld = batch.items.filter((item) => this.isTooOld(item));
       if (tooOld.length > 0) {
         // Records past the maximum age skip the function (https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html).
@@ -599,9 +622,24 @@ export class LocalEventSourceMapping {
     const records = (items: readonly Item[]) => items.map((item) => item.record);
 
     if (outcome.kind === "partial") {
+      this.notify("onFailed", records(outcome.failed), "batch-item-failure");
+      if (this.settings.partialBatchReading === PartialBatchReading.FailedRecordsOnly) {
+        // Only the reported records come again; the others are done, whatever the function did with them.
+        const failed = new Set(outcome.failed);
+        work.settle(batch.items.filter((item) => !failed.has(item)));
+        const retried = [...outcome.failed].sort((a, b) => a.offset - b.offset);
+        const exhausted = retried.filter((item) => ++item.failures > this.settings.maxRetries);
+        if (exhausted.length > 0) await this.giveUp(exhausted, "reported in batchItemFailures", false);
+        const again = retried.filter((item) => !item.settled);
+        for (const item of again) {
+          const { topic, partition } = item.record;
+          this.notify("onRetry", { topic, partition, offset: item.offset, retry: item.failures, maxRetries: this.settings.maxRetries, cause: "batch-item-failure" });
+        }
+        if (again.length > 0) work.putBack({ items: again, bisected: batch.bisected });
+        return;
+      }
       const first = outcome.failed.reduce((a, b) => (b.offset < a.offset ? b : a));
       work.settle(batch.items.filter((item) => item.offset < first.offset));
-      this.notify("onFailed", records(outcome.failed), "batch-item-failure");
       await this.retryOrGiveUp(first, [first], "batch-item-failure", "reported in batchItemFailures", false);
       // A bisected batch is cut at the reported record and only its rest retried; otherwise the partition resumes from it.
       if (batch.bisected) work.putBack({ items: batch.items.filter((item) => item.offset >= first.offset), bisected: true });
@@ -633,6 +671,11 @@ export class LocalEventSourceMapping {
       this.notify("onRetry", { topic, partition, offset: first.offset, retry: first.failures, maxRetries: this.settings.maxRetries, cause });
       return;
     }
+    await this.giveUp(discard, detail, functionError);
+  }
+
+  /** Sends records out of retries to the on-failure topic; the partition goes on after them. */
+  private async giveUp(discard: readonly Item[], detail: string, functionError: boolean): Promise<void> {
     await this.sendToOnFailure(discard, OnFailureReason.RetriesExhausted, detail, functionError, discard.length);
     for (const item of discard) item.settled = true;
   }
@@ -669,7 +712,8 @@ export class LocalEventSourceMapping {
 
   private toItem(topic: string, partition: number, message: KafkaMessage): Item {
     const wanted = this.accepts(message.value);
-    return { message, offset: Number(message.offset), record: describeRecord(topic, partition, message), wanted, settled: !wanted, invocations: 0, failures: 0 };
+    const payloadBytes = Math.ceil((((message.key?.length ?? 0) + (message.value?.length ?? 0)) * 4) / 3) + RECORD_FIELDS_BYTES;
+    return { message, offset: Number(message.offset), record: describeRecord(topic, partition, message), wanted, settled: !wanted, invocations: 0, failures: 0, payloadBytes };
   }
 
   private isTooOld(item: Item): boolean {
@@ -717,13 +761,21 @@ class PartitionWork {
     return this.items.some((item) => !item.settled);
   }
 
-  next(size: number): Batch | undefined {
+  /** At most `size` records and, beyond the first, at most `maxBytes` of payload (Lambda's 6 MB). */
+  next(size: number, maxBytes: number): Batch | undefined {
     while (this.queued.length > 0) {
       const batch = this.queued.shift()!;
       const items = batch.items.filter((item) => !item.settled);
       if (items.length > 0) return { items, bisected: batch.bisected };
     }
-    const items = this.items.filter((item) => !item.settled).slice(0, size);
+    const items: Item[] = [];
+    let bytes = 0;
+    for (const item of this.items) {
+      if (item.settled) continue;
+      if (items.length === size || (items.length > 0 && bytes + item.payloadBytes > maxBytes)) break;
+      items.push(item);
+      bytes += item.payloadBytes;
+    }
     return items.length > 0 ? { items, bisected: false } : undefined;
   }
 
@@ -771,12 +823,15 @@ function readResponse(response: unknown, items: readonly Item[]): Outcome {
 function describeRecord(topic: string, partition: number, message: KafkaMessage): DeliveredRecord {
   const offset = Number(message.offset);
   const key = message.key && message.key.length > 0 ? message.key.toString("utf8") : undefined;
-  let id: unknown;
-  let type: unknown;
-  try {
-    ({ id, type } = JSON.parse(message.value?.toString("utf8") ?? "null") ?? {});
-  } catch {
-    // Not JSON: no id or type to show.
+  // Binary mode carries them in headers, structured mode in the value.
+  let id: unknown = message.headers?.ce_id?.toString();
+  let type: unknown = message.headers?.ce_type?.toString();
+  if (id === undefined) {
+    try {
+      ({ id, type } = JSON.parse(message.value?.toString("utf8") ?? "null") ?? {});
+    } catch {
+      // Not JSON: no id or type to show.
+    }
   }
   return {
     topic,
@@ -817,6 +872,7 @@ async function whileRetriable<T>(work: () => Promise<T>, deadline = Date.now() +
 }
 
 interface Settings {
+  readonly partialBatchReading: PartialBatchReading;
   readonly batchSize: number;
   readonly windowSeconds: number;
   readonly maxRetries: number;
@@ -829,7 +885,9 @@ interface Settings {
 /** The options with Ensemble's consumer defaults, checked against the ranges Lambda accepts. */
 function settingsOf(options: EventSourceMappingOptions): Settings {
   const retries = options.retries ?? CONSUMER_DEFAULTS.retries;
+  const reading = options.partialBatchReading ?? process.env.ENSEMBLE_PARTIAL_BATCH_READING ?? PartialBatchReading.FailedRecordsOnly;
   const settings: Settings = {
+    partialBatchReading: reading as PartialBatchReading,
     batchSize: options.batchSize ?? CONSUMER_DEFAULTS.batch.size,
     windowSeconds: options.windowSeconds ?? CONSUMER_DEFAULTS.batch.windowSeconds,
     // -1 means "until the record expires", but with an on-failure destination (always, here) AWS caps it at 10.
@@ -845,6 +903,8 @@ function settingsOf(options: EventSourceMappingOptions): Settings {
     !(Number.isInteger(settings.maxPollers) && settings.maxPollers >= 1) && `maxPollers must be a whole number of at least 1 (got ${settings.maxPollers})`,
     // Lambda refuses a destination that is one of the source topics (no recursion).
     options.onFailureTopic === options.topic && `the on-failure topic cannot be the source topic ${options.topic}`,
+    !(Object.values(PartialBatchReading) as string[]).includes(reading) &&
+      `partialBatchReading (or ENSEMBLE_PARTIAL_BATCH_READING) must be one of ${Object.values(PartialBatchReading).join(", ")} (got "${reading}")`,
   ].filter((problem): problem is string => typeof problem === "string");
   if (problems.length > 0) throw new Error(`Event source mapping ${options.groupId}: ${problems.join("; ")}.`);
   return settings;

@@ -1,11 +1,12 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import * as path from "node:path";
 import type { Admin, Kafka } from "kafkajs";
-import { type ConsumerDefinition, type ContextDefinition, names, type StartingPosition, type ValidTopology } from "../model";
-import type { KafkaHandler } from "../runtime/consumer";
+import { type ConsumerDefinition, type ContextDefinition, FUNCTION_DEFAULTS, names, type StartingPosition, type ValidTopology } from "../model";
+import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runtime/consumer";
 import { MilestonePublisher } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/start-workflow";
 import { filterPatterns, subscriptionsOf } from "../infra/consumer-group";
-import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping } from "./event-source-mapping";
+import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./executor";
 import { ensureTopics } from "./topics";
 
@@ -35,6 +36,12 @@ export interface GroupProgress {
   failed: number;
   /** Records the mapping sent to the on-failure destination after its retries. */
   onFailure: number;
+  /**
+   * Records dropped without effect: by the mapping's filter (on AWS, the mapping's
+   * `FilteredOutEventCount`), or by the wrapper for a binary-mode event of a type the group does
+   * not subscribe to.
+   */
+  filtered: number;
   running: boolean;
 }
 
@@ -56,6 +63,13 @@ export interface LocalRuntimeOptions {
   readonly startingPosition?: StartingPosition;
   /** Every mapping's session timeout (see `EventSourceMappingOptions.sessionTimeoutMs`). @default the mapping's */
   readonly sessionTimeoutMs?: number;
+  /** How the mappings read partial batch responses. @default the mapping's */
+  readonly partialBatchReading?: PartialBatchReading;
+  /**
+   * The consumer functions' timeout: each invocation's Lambda context counts down from it, which
+   * bounds an idempotency claim as on AWS. @default FUNCTION_DEFAULTS.timeoutSeconds (the stack default)
+   */
+  readonly functionTimeoutSeconds?: number;
 }
 
 /**
@@ -103,13 +117,14 @@ export class LocalRuntime {
       }));
     }
 
+    subscribe(BATCH_STATS_CHANNEL, this.countWrapperFilters);
     // Handlers read these when they are loaded: where to dead-letter, how to start workflows.
     process.env.KAFKA_BROKERS = this.options.brokers.join(",");
     this.restoreStarter = useWorkflowStarter(new LocalWorkflowStarter(this.machines));
     for (const consumer of topology.consumers) {
       this.handlers.set(consumer.name, loadHandler(consumer));
       this.limiters.set(consumer.name, new Limiter(Math.max(consumer.scaling.maxPollers, 1)));
-      this.groups.set(consumer.name, { name: consumer.name, delivered: new Map(), deliveries: [], failed: 0, onFailure: 0, running: false });
+      this.groups.set(consumer.name, { name: consumer.name, delivered: new Map(), deliveries: [], failed: 0, onFailure: 0, filtered: 0, running: false });
       this.subscriptions.set(consumer.name, new Set(consumer.on.map((event) => event.type)));
       await this.startGroup(consumer.name);
     }
@@ -149,8 +164,13 @@ export class LocalRuntime {
           maxPollers: consumer.scaling.maxPollers,
           concurrency: this.limiters.get(name)!,
           onFailureTopic: names.deadLetterTopic(consumer.name),
+          functionTimeoutSeconds: this.options.functionTimeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds,
           ...(this.options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.options.sessionTimeoutMs }),
+          ...(this.options.partialBatchReading === undefined ? {} : { partialBatchReading: this.options.partialBatchReading }),
           observer: {
+            onFiltered: (records: readonly DeliveredRecord[]) => {
+              progress.filtered += records.length;
+            },
             // A record counts as received once an invocation carrying it succeeded for it.
             onInvoked: (report: InvocationReport) => {
               const firstFailed = report.outcome === "partial" ? Math.min(...report.failedOffsets) : Number.POSITIVE_INFINITY;
@@ -214,8 +234,16 @@ export class LocalRuntime {
     await Promise.all([...this.handlers.values()].map((handler) => handler.close()));
     await Promise.all(this.publishers.map((publisher) => publisher.close()));
     this.restoreStarter?.();
+    unsubscribe(BATCH_STATS_CHANNEL, this.countWrapperFilters);
     await this.admin?.disconnect();
   }
+
+  /** The wrappers' own filtering (binary-mode events of other types), from their batch stats. */
+  private readonly countWrapperFilters = (message: unknown) => {
+    const stats = message as BatchStats;
+    const progress = this.groups.get(stats.group);
+    if (progress) progress.filtered += stats.filtered;
+  };
 
   private recordingPublisher(context: ContextDefinition) {
     const publisher = new MilestonePublisher(context, { kafka: this.options.kafka });

@@ -17,10 +17,10 @@ export function renderSnapshot(snapshot: Snapshot): string[] {
   }
   lines.push("", "milestones published");
   for (const [type, n] of Object.entries(snapshot.milestones).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${padEnd(type, 30)} ${pad(n, 6)}`);
-  lines.push("", `${padEnd("consumer group", 16)} ${pad("delivered", 16)} ${pad("failed", 7)} ${pad("dead-lettered", 14)} ${pad("lag", 6)}`);
+  lines.push("", `${padEnd("consumer group", 16)} ${pad("delivered", 16)} ${pad("failed", 7)} ${pad("filtered", 9)} ${pad("dead-lettered", 14)} ${pad("lag", 6)}`);
   for (const g of snapshot.groups) {
     const state = g.running ? "" : "  (stopped)";
-    lines.push(`${padEnd(g.name, 16)} ${pad(`${g.delivered}/${g.expected}`, 16)} ${pad(g.failed, 7)} ${pad(g.deadLettered, 14)} ${pad(g.lag, 6)}${state}`);
+    lines.push(`${padEnd(g.name, 16)} ${pad(`${g.delivered}/${g.expected}`, 16)} ${pad(g.failed, 7)} ${pad(g.filtered, 9)} ${pad(g.deadLettered, 14)} ${pad(g.lag, 6)}${state}`);
   }
   return lines;
 }

@@ -10,7 +10,17 @@ export {
 } from "./consumer";
 export { findIssues, validate, type Topic, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
 export { formatIssue, ModelError, TopologyError, type TopologyIssue } from "./errors";
-export { CONSUMER_LIMITS, NAME_LIMITS, STACK_NAME } from "./limits";
+export { dedupeWindowSeconds, longestLifeMs, RETENTION_DEFAULTS, topicConfigs } from "./retention";
+export { CONSUMER_LIMITS, FUNCTION_DEFAULTS, NAME_LIMITS, STACK_NAME, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
+export {
+  DEAD_LETTER_DETAIL_MAX,
+  DEAD_LETTER_HEADER_DESCRIPTIONS,
+  DEAD_LETTER_PREFIX_BYTES,
+  DeadLetterHeaders,
+  type DeadLetterReason,
+  OnFailureReason,
+  PoisonReason,
+} from "./dead-letters";
 export { names } from "./names";
 export { closest } from "./suggest";
 export {

@@ -34,3 +34,16 @@ export const CONSUMER_LIMITS = {
 export const KEBAB_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Event names: they end up in CloudEvent types such as `orders.OrderPlaced`. */
 export const PASCAL_NAME = /^[A-Z][A-Za-z0-9]*$/;
+
+/**
+ * The largest record (batch) a topic accepts: Kafka's default `max.message.bytes`, which Amazon
+ * MSK keeps (1 MiB plus 12 bytes of batch overhead). The infra and the local runtime set it on
+ * every topic they create, so the publisher and the dead-letter writers can check a record
+ * against it before sending instead of learning it from a `MESSAGE_TOO_LARGE` retried forever.
+ * https://kafka.apache.org/documentation/#topicconfigs_max.message.bytes
+ * https://docs.aws.amazon.com/msk/latest/developerguide/msk-default-configuration.html
+ */
+export const TOPIC_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Memory and timeout of every function unless a stack (`ensemble:functions`) or a task says otherwise. */
+export const FUNCTION_DEFAULTS = { memoryMb: 256, timeoutSeconds: 30 } as const;

@@ -158,7 +158,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
       type,
     };
     const decoded = decodeEvent(recordValue(record), recordHeaders(record), subscribed);
-    if (!decoded.ok) return { ...base, outcome: RedriveOutcome.Failing, failure: `${decoded.reason}: ${decoded.detail}` };
+    if (decoded.verdict !== "event") return { ...base, outcome: RedriveOutcome.Failing, failure: `${decoded.reason}: ${decoded.detail}` };
     const handledBefore = await options.handled(decoded.event.id);
     if (dryRun) return { ...base, outcome: handledBefore ? RedriveOutcome.Duplicate : RedriveOutcome.WouldMove };
 

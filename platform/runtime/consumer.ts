@@ -1,12 +1,14 @@
+import { createHash } from "node:crypto";
+import { channel } from "node:diagnostics_channel";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context as LambdaContext } from "aws-lambda";
 import type { Kafka } from "kafkajs";
-import type { ConsumedEvent, ConsumerDefinition, ContextEvent } from "../model";
-import { DeadLetterWriter, type PoisonReason } from "./dead-letter";
-import { decodeEvent, type ReceivedEnvelope } from "./envelope";
+import { type ConsumedEvent, type ConsumerDefinition, type ContextEvent, PoisonReason } from "../model";
+import { DeadLetterWriter } from "./dead-letter";
+import { decodeEvent, type FilterReason, type ReceivedEnvelope } from "./envelope";
 import { RuntimeError } from "./errors";
-import { idempotencyStoreFromEnv, once } from "./idempotency";
+import { idempotencyStoreFromEnv, idempotencyTtlFromEnv, once } from "./idempotency";
 import { createKafka, kafkaSettingsFromEnv } from "./kafka";
 import {
   isKafkaEvent,
@@ -43,23 +45,35 @@ export interface BatchStats {
   readonly group: string;
   /** Records the handler ran for. */
   handled: number;
-  /** Records whose event id this group had already handled: skipped. */
+  /** Records whose event id this group had already handled (same content): skipped. */
   duplicates: number;
+  /** Valid events the group does not subscribe to (binary mode, which MSK's filter cannot see): skipped. */
+  filtered: number;
+  filterReasons: Partial<Record<FilterReason, number>>;
   /** Records that can never succeed, written to the dead-letter topic. */
   deadLettered: number;
   deadLetterReasons: Partial<Record<PoisonReason, number>>;
-  /** Records the handler failed on (reported, so they and the rest of their partition are retried). */
+  /** Dead-lettered as a reference: a copy would not fit the dead-letter topic. */
+  references: number;
+  /** Records the handler (or the dead-letter write) failed on: reported, so they are retried. */
   failed: number;
-  /** Records not attempted because an earlier record of their partition failed. */
+  /** Records not attempted because an earlier record with their key failed: reported too. */
   skipped: number;
 }
+
+/**
+ * The diagnostics channel every consumer wrapper publishes its {@link BatchStats} on, once per
+ * invocation; the local runtime subscribes to count what the wrappers filtered.
+ */
+export const BATCH_STATS_CHANNEL = "ensemble:consumer:batch";
+const batchStats = channel(BATCH_STATS_CHANNEL);
 
 export interface ConsumeOptions {
   /** Client for the dead-letter producer. @default one from `kafkaSettingsFromEnv()` */
   readonly kafka?: Kafka;
   /** Where handled event ids are remembered. @default `idempotencyStoreFromEnv()` */
   readonly idempotency?: BasePersistenceLayer;
-  /** How long an event id is remembered. @default 24 h */
+  /** How long an event id is remembered. @default `idempotencyTtlFromEnv()` */
   readonly idempotencyTtlSeconds?: number;
   /** @default a Powertools Logger named after the group */
   readonly logger?: Logger;
@@ -82,14 +96,28 @@ export interface KafkaHandler {
   close(): Promise<void>;
 }
 
-type Outcome = "handled" | "duplicate" | "dead-lettered" | "failed";
+type Outcome = "handled" | "duplicate" | "filtered" | "dead-lettered" | "failed";
+
+/** What the idempotent unit stores per event id: the content it had, to tell a reused id from a redelivery. */
+interface Handled {
+  readonly handled: string;
+  readonly content?: string;
+}
 
 /**
  * Turns a typed handler into the Lambda handler of a consumer group's Kafka event source
- * mapping. Per record it decodes the CloudEvent, validates it against the subscribed event's
- * schema and calls the handler once per event id. A record that can never succeed goes to the
- * group's dead-letter topic with its reason and the batch goes on; a handler failure is
- * reported in `batchItemFailures` so only that record and the rest of its partition are retried.
+ * mapping. Per record it reads the CloudEvent (structured or binary mode), validates it against
+ * the subscribed event's schema and calls the handler once per event id. A record that can
+ * never succeed goes to the group's dead-letter topic with its reason and the batch goes on.
+ *
+ * A handler failure stops its record's key (its entity) in that partition: the failed record
+ * and every later record with the same key are reported in `batchItemFailures`, so none is lost
+ * and no entity's events are reordered, whichever way Lambda reads the response — "retry only
+ * the failed records" (the Kafka page) or "resume from the lowest reported record" (the Kinesis
+ * and DynamoDB pages; records after it that were handled come again and are skipped as
+ * duplicates). Records of other keys, and of other partitions, go on.
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
  *
  * @example
  * export const handler = consume(consumer, async (event, { logger }) => {
@@ -101,38 +129,61 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
   const logger = options.logger ?? new Logger({ serviceName: group });
   const subscribed: ReadonlyMap<string, ContextEvent> = new Map(consumer.on.map((event) => [event.type, event]));
   const deadLetters = new DeadLetterWriter(group, () => options.kafka ?? createKafka(kafkaSettingsFromEnv(`${group}-dlq`)));
+  const store = options.idempotency ?? idempotencyStoreFromEnv();
+  const ttlSeconds = options.idempotencyTtlSeconds ?? idempotencyTtlFromEnv();
 
   // The idempotent unit is "this group handled this event id"; the handler runs inside it.
   // `call.ran` tells a first run from a remembered one, per call, so concurrent calls cannot mix.
   const handleOnce = once(
-    async ({ event, context, call }: { event: ReceivedEnvelope; context: RecordContext; call: { ran: boolean } }) => {
+    async ({ event, context, call }: { event: ReceivedEnvelope; context: RecordContext; call: { ran: boolean; content: string } }): Promise<Handled> => {
       call.ran = true;
       await handler(event as ReceivedEvent<C>, context);
-      return { handled: event.id };
+      return { handled: event.id, content: call.content };
     },
     {
       group,
       key: ({ event }) => event.id,
       describe: ({ event, context }) => ({ eventType: event.type, topic: context.record.topic }),
-      store: options.idempotency ?? idempotencyStoreFromEnv(),
-      ...(options.idempotencyTtlSeconds === undefined ? {} : { ttlSeconds: options.idempotencyTtlSeconds }),
+      store,
+      ttlSeconds,
     },
   );
+
+  // A record is dead-lettered once: a response read as "resume from the lowest reported record"
+  // hands records after a failure back even when they were dead-lettered the first time.
+  const deadLetterOnce = once(
+    async ({ record, reason, detail, call }: { record: KafkaRecord; reason: PoisonReason; detail: string; call: { ran: boolean } }) => {
+      call.ran = true;
+      return deadLetters.write(record, reason, detail);
+    },
+    { group, key: ({ record }) => `dead-letter:${record.topic}:${record.partition}:${record.offset}`, store, ttlSeconds },
+  );
+
+  async function deadLetter(record: KafkaRecord, reason: PoisonReason, detail: string, stats: BatchStats, lambdaContext: LambdaContext | undefined): Promise<Outcome> {
+    const coordinates = { topic: record.topic, partition: Number(record.partition), offset: record.offset };
+    let written: { reference: boolean };
+    const call = { ran: false };
+    try {
+      written = await deadLetterOnce({ record, reason, detail, call }, lambdaContext);
+    } catch (error) {
+      // Not written anywhere yet: retry the record rather than lose it.
+      logger.error("dead-letter write failed; the record will be retried", { ...coordinates, reason, error: error as Error });
+      return "failed";
+    }
+    stats.deadLetterReasons[reason] = (stats.deadLetterReasons[reason] ?? 0) + 1;
+    if (written.reference) stats.references++;
+    if (call.ran) logger.warn("record dead-lettered", { ...coordinates, reason, detail, reference: written.reference, deadLetterTopic: deadLetters.topic });
+    return "dead-lettered";
+  }
 
   async function processRecord(record: KafkaRecord, lambdaContext: LambdaContext | undefined, stats: BatchStats): Promise<Outcome> {
     const coordinates = { topic: record.topic, partition: Number(record.partition), offset: record.offset };
     const decoded = decodeEvent(recordValue(record), recordHeaders(record), subscribed);
-    if (!decoded.ok) {
-      try {
-        await deadLetters.write(record, decoded.reason, decoded.detail);
-      } catch (error) {
-        // Not written anywhere yet: retry the record rather than lose it.
-        logger.error("dead-letter write failed; the record will be retried", { ...coordinates, reason: decoded.reason, error: error as Error });
-        return "failed";
-      }
-      stats.deadLetterReasons[decoded.reason] = (stats.deadLetterReasons[decoded.reason] ?? 0) + 1;
-      logger.warn("record dead-lettered", { ...coordinates, reason: decoded.reason, detail: decoded.detail, deadLetterTopic: deadLetters.topic });
-      return "dead-lettered";
+    if (decoded.verdict === "poison") return deadLetter(record, decoded.reason, decoded.detail, stats, lambdaContext);
+    if (decoded.verdict === "filtered") {
+      stats.filterReasons[decoded.reason] = (stats.filterReasons[decoded.reason] ?? 0) + 1;
+      logger.debug("record filtered", { ...coordinates, reason: decoded.reason, detail: decoded.detail });
+      return "filtered";
     }
 
     const { event } = decoded;
@@ -150,14 +201,21 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
       record: { ...coordinates, key: recordKey(record)?.toString("utf8") },
       lambdaContext,
     };
+    const call = { ran: false, content: contentDigest(event) };
+    let result: Handled;
     try {
-      const call = { ran: false };
-      await handleOnce({ event, context, call }, lambdaContext);
-      return call.ran ? "handled" : "duplicate";
+      result = await handleOnce({ event, context, call }, lambdaContext);
     } catch (error) {
       loggerOfRecord().error("handler failed; the record will be retried", { ...coordinates, error: error as Error });
       return "failed";
     }
+    if (call.ran) return "handled";
+    // Remembered before contents were (no `content`): a redelivery, as before.
+    if (result.content !== undefined && result.content !== call.content) {
+      const detail = `event id ${event.id} (${event.type}) was already handled by group "${group}" with different content: the producer reused an id, and this event would be skipped as a duplicate. Give each event its own id.`;
+      return deadLetter(record, PoisonReason.IdConflict, detail, stats, lambdaContext);
+    }
+    return "duplicate";
   }
 
   const invoke = async (event: unknown, lambdaContext?: LambdaContext): Promise<KafkaBatchResponse> => {
@@ -166,28 +224,53 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
         `Consumer group "${group}" was invoked with something that is not a Kafka event (expected eventSource "aws:kafka" and records by topic-partition); check its event source mapping.`,
       );
     }
-    const stats: BatchStats = { group, handled: 0, duplicates: 0, deadLettered: 0, deadLetterReasons: {}, failed: 0, skipped: 0 };
+    const stats: BatchStats = { group, handled: 0, duplicates: 0, filtered: 0, filterReasons: {}, deadLettered: 0, deadLetterReasons: {}, references: 0, failed: 0, skipped: 0 };
     const batchItemFailures: KafkaBatchItemFailure[] = [];
 
-    // Partitions are independent; within one, records go in offset order and the first failure
-    // stops the partition, because Lambda resumes it from that offset anyway.
+    // Partitions are independent; within one, records go in offset order. A failure stops its
+    // key (one entity's events stay in order): later records with that key are not attempted.
+    // Every record not completed is reported, so none is lost under either reading of the
+    // response; records of other keys go on (keyless records promise no order).
     for (const [partitionKey, records] of recordsByPartition(event)) {
-      for (const [index, record] of records.entries()) {
+      const stopped = new Set<string>();
+      for (const record of records) {
+        const key = record.key;
+        if (key !== undefined && stopped.has(key)) {
+          stats.skipped++;
+          batchItemFailures.push({ itemIdentifier: { partition: partitionKey, offset: record.offset } });
+          continue;
+        }
         const outcome = await processRecord(record, lambdaContext, stats);
         if (outcome === "handled") stats.handled++;
         else if (outcome === "duplicate") stats.duplicates++;
+        else if (outcome === "filtered") stats.filtered++;
         else if (outcome === "dead-lettered") stats.deadLettered++;
         else {
           stats.failed++;
-          stats.skipped += records.length - index - 1;
+          if (key !== undefined) stopped.add(key);
           batchItemFailures.push({ itemIdentifier: { partition: partitionKey, offset: record.offset } });
-          break;
         }
       }
     }
     logger.info("batch processed", { ...stats });
     options.onBatch?.(stats);
+    if (batchStats.hasSubscribers) batchStats.publish(stats);
     return { batchItemFailures };
   };
   return Object.assign(invoke, { close: () => deadLetters.close() });
+}
+
+/**
+ * What must be equal for two deliveries of one event id to be the same event: type, source,
+ * subject and data (not `time`, which a producer's retry may set anew).
+ */
+function contentDigest(event: ReceivedEnvelope): string {
+  const canonical = JSON.stringify([event.type, event.source, event.subject ?? null, sortKeys(event.data)]);
+  return createHash("sha256").update(canonical).digest("base64url").slice(0, 22);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
 }

@@ -1,7 +1,7 @@
-import { CloudEvent, Kafka as CloudEventsKafka, type Message } from "cloudevents";
+import { CloudEvent, Kafka as CloudEventsKafka } from "cloudevents";
 import { v5 as uuidv5 } from "uuid";
-import type { ContextEvent } from "../model";
-import { PoisonReason } from "./dead-letter";
+import { type ContextEvent, PoisonReason } from "../model";
+import { readCloudEvent } from "./cloudevent-record";
 import { schemaProblems } from "./schema";
 
 /** Namespace of Ensemble's name-based (v5) event ids; never change it, or ids stop matching. */
@@ -82,72 +82,75 @@ export interface ReceivedEnvelope<T extends string = string, D = unknown> {
   readonly type: T;
   readonly source: string;
   readonly subject: string | undefined;
+  /** Absent when the producer left the optional `time` out. */
   readonly time: string | undefined;
   readonly data: D;
-  /** The publishing execution's id, for correlation across contexts. */
+  /** The publishing execution's id (extension `correlationid`), for correlation across contexts. */
   readonly correlationId: string | undefined;
+  /** `structured` (Ensemble's publishers) or `binary` (`ce_` headers, as other producers may write). */
+  readonly mode: "structured" | "binary";
+  readonly dataschema: string | undefined;
+  readonly datacontenttype: string | undefined;
+  /** Every extension attribute the record carried, by name (`correlationid`, `traceparent`, ...). */
+  readonly extensions: Readonly<Record<string, unknown>>;
 }
 
+/** Why a valid CloudEvent is skipped without effect, as the mapping's filter would have done. */
+export const FilterReason = {
+  /** A type the group does not subscribe to: MSK's filter drops it in structured mode, the wrapper in binary mode. */
+  NotSubscribed: "not-subscribed",
+} as const;
+export type FilterReason = (typeof FilterReason)[keyof typeof FilterReason];
+
 export type Decoded =
-  | { readonly ok: true; readonly event: ReceivedEnvelope; readonly definition: ContextEvent }
-  | { readonly ok: false; readonly reason: PoisonReason; readonly detail: string };
+  | { readonly verdict: "event"; readonly event: ReceivedEnvelope; readonly definition: ContextEvent }
+  | { readonly verdict: "filtered"; readonly reason: FilterReason; readonly detail: string }
+  | { readonly verdict: "poison"; readonly reason: PoisonReason; readonly detail: string };
 
 /**
- * Decodes a structured-mode CloudEvent from a record's value and headers and validates its data
- * against the subscribed event's schema. A failure says which rule broke: such a record can
- * never succeed, so it goes to the dead-letter topic instead of being retried.
+ * Reads a record as a CloudEvent of either mode of the Kafka binding (see `readCloudEvent`) and
+ * validates its data against the subscribed event's schema. A record that can never succeed is
+ * `poison`, with the rule it broke, and goes to the dead-letter topic instead of being retried;
+ * an event of a type the group does not subscribe to is `filtered`, as the mapping's filter
+ * drops such records in structured mode.
  */
 export function decodeEvent(
   value: Buffer | undefined,
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
   subscribed: ReadonlyMap<string, ContextEvent>,
 ): Decoded {
-  if (!value || value.length === 0) return { ok: false, reason: PoisonReason.EmptyValue, detail: "the record has no value" };
-  const text = value.toString("utf8");
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    return { ok: false, reason: PoisonReason.NotJson, detail: `the value is not JSON: ${(error as Error).message}` };
-  }
+  const read = readCloudEvent(value, headers);
+  if (!read.ok) return { verdict: "poison", reason: read.reason, detail: read.detail };
+  const { event } = read;
 
-  let cloudEvent: CloudEvent<unknown>;
-  try {
-    const parsed = CloudEventsKafka.toEvent({ headers, key: "", value: text, body: text } as Message);
-    cloudEvent = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
-    cloudEvent.validate();
-  } catch (error) {
-    return { ok: false, reason: PoisonReason.NotCloudEvent, detail: `not a structured-mode CloudEvent 1.0: ${describe(error)}` };
-  }
-
-  const definition = subscribed.get(cloudEvent.type);
+  const definition = subscribed.get(event.type);
   if (!definition) {
     return {
-      ok: false,
-      reason: PoisonReason.UnknownType,
-      detail: `type "${cloudEvent.type}" is not one this group subscribes to (${[...subscribed.keys()].join(", ")})`,
+      verdict: "filtered",
+      reason: FilterReason.NotSubscribed,
+      detail: `type "${event.type}" is not one this group subscribes to (${[...subscribed.keys()].join(", ")})`,
     };
   }
-  const data = definition.schema.safeParse(cloudEvent.data);
+  const data = definition.schema.safeParse(event.data);
   if (!data.success) {
-    return { ok: false, reason: PoisonReason.SchemaInvalid, detail: `${definition.type} data: ${schemaProblems(data.error).join("; ")}` };
+    return { verdict: "poison", reason: PoisonReason.SchemaInvalid, detail: `${definition.type} data: ${schemaProblems(data.error).join("; ")}` };
   }
+  const correlationId = event.extensions.correlationid;
   return {
-    ok: true,
+    verdict: "event",
     definition,
     event: {
-      id: cloudEvent.id,
-      type: cloudEvent.type,
-      source: cloudEvent.source,
-      subject: cloudEvent.subject,
-      time: cloudEvent.time,
+      id: event.id,
+      type: event.type,
+      source: event.source,
+      subject: event.subject,
+      time: event.time,
       data: data.data,
-      correlationId: typeof cloudEvent.correlationid === "string" ? cloudEvent.correlationid : undefined,
+      correlationId: typeof correlationId === "string" ? correlationId : undefined,
+      mode: event.mode,
+      dataschema: event.dataschema,
+      datacontenttype: event.datacontenttype,
+      extensions: event.extensions,
     },
   };
-}
-
-function describe(error: unknown): string {
-  const details = (error as { errors?: unknown }).errors;
-  const message = error instanceof Error ? error.message : String(error);
-  return details ? `${message} ${JSON.stringify(details)}` : message;
 }

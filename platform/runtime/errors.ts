@@ -23,6 +23,7 @@ export const MilestoneErrors = {
   UnknownEvent: "Milestone.UnknownEvent",
   InvalidEvent: "Milestone.InvalidEvent",
   PublishFailed: "Milestone.PublishFailed",
+  EventTooLarge: "Milestone.EventTooLarge",
 } as const;
 
 /** The task's input is not `{ type, key, data, executionId, state, mapIndex? }`: a workflow bug. */
@@ -57,5 +58,26 @@ export class PublishFailedError extends RuntimeError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = MilestoneErrors.PublishFailed;
+  }
+}
+
+/**
+ * The event's record would exceed its topic's `max.message.bytes`: the broker would refuse it on
+ * every retry. Never retried; a workflow may `Catch` it (e.g. to store the payload elsewhere and
+ * publish a reference).
+ */
+export class EventTooLargeError extends RuntimeError {
+  readonly bytes: number;
+  readonly limit: number;
+
+  constructor(eventType: string, topic: string, bytes: number, limit: number, options?: ErrorOptions) {
+    super(
+      `${eventType} is ${bytes} bytes as a record, over the ${limit}-byte limit of topic ${topic} (max.message.bytes); ` +
+        `publish a smaller event, e.g. a reference to the payload stored elsewhere.`,
+      options,
+    );
+    this.name = MilestoneErrors.EventTooLarge;
+    this.bytes = bytes;
+    this.limit = limit;
   }
 }

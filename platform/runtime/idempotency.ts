@@ -11,6 +11,7 @@ import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dyn
 import { BasePersistenceLayer, IdempotencyRecord } from "@aws-lambda-powertools/idempotency/persistence";
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import type { Context } from "aws-lambda";
+import { dedupeWindowSeconds, RETENTION_DEFAULTS } from "../model";
 import { RuntimeConfigError, RuntimeError } from "./errors";
 
 /**
@@ -32,8 +33,25 @@ export const IDEMPOTENCY_TABLE_SCHEMA = {
  */
 export const IDEMPOTENCY_KEY_PREFIX = "ensemble";
 
-/** How long a handled event id is remembered when `ttlSeconds` is not given: 24 h. */
-export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * How long a handled event id is remembered when neither `ttlSeconds` nor the environment says:
+ * the window of a group reading topics with the default retentions (see `dedupeWindowSeconds`).
+ */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = dedupeWindowSeconds([RETENTION_DEFAULTS.eventsHours, RETENTION_DEFAULTS.deadLettersHours]);
+
+/** The environment variable the infra sets on each consumer function: its deduplication window, seconds. */
+export const IDEMPOTENCY_TTL_ENV = "ENSEMBLE_IDEMPOTENCY_TTL_SECONDS";
+
+/** The group's deduplication window from `ENSEMBLE_IDEMPOTENCY_TTL_SECONDS`, else the default's. */
+export function idempotencyTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[IDEMPOTENCY_TTL_ENV]?.trim();
+  if (!raw) return DEFAULT_IDEMPOTENCY_TTL_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw new RuntimeConfigError(`${IDEMPOTENCY_TTL_ENV}="${raw}" is not a positive whole number of seconds; the infra sets it from the retention of the topics the group reads.`);
+  }
+  return seconds;
+}
 
 /**
  * How long an attempt without a Lambda context holds its event id: Lambda's longest timeout,
@@ -207,7 +225,7 @@ export interface OnceOptions {
   group: string;
   /**
    * How long a handled event id is remembered; a duplicate after that runs again.
-   * @default 86400 (24 h)
+   * @default DEFAULT_IDEMPOTENCY_TTL_SECONDS
    */
   ttlSeconds?: number;
   /**
@@ -276,16 +294,55 @@ export function once<T, R>(
 
   return async (input, context) => {
     const eventId = key(input);
-    const remainingMs = context?.getRemainingTimeInMillis() ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS;
+    const attempt = () => {
+      const remainingMs = context?.getRemainingTimeInMillis() ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS;
+      return idempotent({ event: eventId, group }, { getRemainingTimeInMillis: () => remainingMs }, input);
+    };
     try {
-      return await idempotent({ event: eventId, group }, { getRemainingTimeInMillis: () => remainingMs }, input);
+      return await attempt();
     } catch (error) {
-      if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new EventInProgressError({ group, eventId, ...describe?.(input) }, { cause: error });
+      if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+      // Another attempt holds the claim: a concurrent duplicate that is about to finish, or a
+      // crashed invocation whose claim lasts until its own Lambda deadline, which comes before
+      // this invocation's (it started earlier, with the same timeout). Waiting for the claim here
+      // beats failing the record: the mapping would retry at once, and could spend every retry
+      // (then dead-letter the event) before the claim is gone.
+      const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - CLAIM_WAIT_RESERVE_MS : undefined;
+      if (deadline !== undefined && (await claimReleased(store, idempotencyRecordId(group, eventId), deadline))) {
+        try {
+          return await attempt();
+        } catch (again) {
+          if (!(again instanceof IdempotencyAlreadyInProgressError)) throw again;
+        }
       }
-      throw error;
+      throw new EventInProgressError({ group, eventId, ...describe?.(input) }, { cause: error });
     }
   };
+}
+
+/** Time an invocation keeps for the handler after waiting on another attempt's claim. */
+export const CLAIM_WAIT_RESERVE_MS = 1_000;
+const CLAIM_POLL_MS = 200;
+
+/**
+ * Waits until the record `recordId` no longer blocks a new attempt — gone (the other attempt
+ * failed), COMPLETED (it succeeded: the new attempt returns its result) or a claim past its
+ * expiry — or until `deadline`. Resolves whether it was released.
+ */
+async function claimReleased(store: BasePersistenceLayer, recordId: string, deadline: number): Promise<boolean> {
+  const reader = store as unknown as { _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> };
+  for (;;) {
+    try {
+      const record = await reader._getRecord(recordId);
+      const expiry = record.inProgressExpiryTimestamp;
+      if (record.getStatus() !== IdempotencyRecordStatus.INPROGRESS || (expiry !== undefined && expiry < Date.now())) return true;
+    } catch (error) {
+      if (error instanceof IdempotencyItemNotFoundError) return true;
+      throw error;
+    }
+    if (Date.now() + CLAIM_POLL_MS > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+  }
 }
 
 let inMemoryStore: InMemoryPersistenceLayer | undefined;

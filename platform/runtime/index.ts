@@ -2,6 +2,7 @@ export { type BatchStats, consume, type ConsumeOptions, ConsumerInputError, type
 export { DeadLetterHeaders, DeadLetterWriter, PoisonReason } from "./dead-letter";
 export { CLOUDEVENTS_CONTENT_TYPE, dataSchema, decodeEvent, eventId, type MilestoneOrigin, type ReceivedEnvelope, toCloudEvent, toKafkaRecord } from "./envelope";
 export {
+  EventTooLargeError,
   InvalidEventError,
   MilestoneErrors,
   MilestoneInputError,

@@ -1,9 +1,10 @@
 import type { Kafka } from "kafkajs";
 import * as z from "zod";
-import { type ContextDefinition, type ContextEvent, names } from "../model";
+import { type ContextDefinition, type ContextEvent, names, TOPIC_MAX_MESSAGE_BYTES } from "../model";
 import { eventId, toCloudEvent, toKafkaRecord } from "./envelope";
-import { InvalidEventError, MilestoneInputError, PublishFailedError, UnknownEventError } from "./errors";
+import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFailedError, UnknownEventError } from "./errors";
 import { createIdempotentProducer, createKafka, kafkaSettingsFromEnv, SharedProducer } from "./kafka";
+import { recordBatchBytes } from "./record-size";
 import { schemaProblems } from "./schema";
 
 /** What a milestone Task passes to the publisher (see the milestone helper). */
@@ -71,6 +72,8 @@ export class MilestonePublisher {
 
     const cloudEvent = toCloudEvent({ ...input, event, data: parsed.data });
     const record = toKafkaRecord(cloudEvent);
+    const bytes = recordBatchBytes(record);
+    if (bytes > TOPIC_MAX_MESSAGE_BYTES) throw new EventTooLargeError(event.type, this.topic, bytes, TOPIC_MAX_MESSAGE_BYTES);
     try {
       const producer = await this.producer.get();
       const [meta] = await producer.send({ topic: this.topic, acks: -1, messages: [record] });

@@ -1,16 +1,18 @@
 /*
  * Injected: in one partition, two entities' events interleaved; the handler fails twice on one
  * record (a downstream that is briefly unavailable) and always on another (a record it can never
- * handle). Another partition carries a third entity that never fails. Retries: 2.
+ * handle). Another partition carries a third entity that never fails. Retries: 2. Run under both
+ * readings AWS's pages admit of a partial batch response (only the reported records come again,
+ * or the partition resumes from the lowest reported one).
  *
- * Observed: the transient record succeeds on its third attempt; the always-failing record is tried
- * 1 + 2 times, then lands on the group's dead-letter topic as exactly one on-failure record (AWS's
- * format: condition RetriesExhausted, 3 invocations, the original record in `payload`, Ensemble's
- * dead-letter headers with the source coordinates); every other record of its partition is handled
- * after it, in offset order, each effect once; the other partition is never held up.
+ * Observed: the transient record succeeds on its third attempt; the always-failing record lands
+ * on the group's dead-letter topic as exactly one on-failure record after its retries (AWS's
+ * format: condition RetriesExhausted, the original record in `payload`, Ensemble's dead-letter
+ * headers with the source coordinates); every other record is handled, each entity's in order,
+ * each effect once (counted before deduplication); the other partition is never held up.
  */
 import type { Admin, Producer } from "kafkajs";
-import { LocalEventSourceMapping, type MappingObserver, type OnFailureReason, type RetryReport } from "../../platform/local/event-source-mapping";
+import { LocalEventSourceMapping, type MappingObserver, type OnFailureReason, PartialBatchReading, type RetryReport } from "../../platform/local/event-source-mapping";
 import { defineConsumer, names } from "../../platform/model";
 import { consume, type KafkaHandler } from "../../platform/runtime/consumer";
 import { DeadLetterHeaders } from "../../platform/runtime/dead-letter";
@@ -25,10 +27,6 @@ import { tally } from "./support/effects";
 jest.setTimeout(90_000);
 
 describe("a transiently failing handler and one that always fails for a record", () => {
-  const context = testContext();
-  const topic = names.contextTopic(context.name);
-  const group = `retry-dlq-${runId()}`;
-  const dlq = names.deadLetterTopic(group);
   let broker: OwnedBroker;
   let admin: Admin;
   let producer: Producer;
@@ -41,17 +39,19 @@ describe("a transiently failing handler and one that always fails for a record",
     admin = kafka.admin();
     producer = kafka.producer({ createPartitioner });
     await Promise.all([admin.connect(), producer.connect()]);
-    await admin.createTopics({ waitForLeaders: true, topics: [topic, dlq].map((name) => ({ topic: name, numPartitions: 2 })) });
+  });
+
+  afterEach(async () => {
+    await mapping?.stop();
+    await handler?.close();
   });
 
   afterAll(async () => {
-    await mapping?.stop();
-    await handler?.close();
     await Promise.all([producer?.disconnect(), admin?.disconnect()]);
     await broker?.destroy();
   });
 
-  const step = (entity: string, n: number) =>
+  const step = (context: ReturnType<typeof testContext>, entity: string, n: number) =>
     toKafkaRecord(
       toCloudEvent({
         event: context.events.StepReached,
@@ -62,11 +62,16 @@ describe("a transiently failing handler and one that always fails for a record",
       }),
     );
 
-  it("retries the transient one to success, dead-letters the other after its retries, and the partition flows on in order", async () => {
-    // Prepare: partition 0 interleaves a and c; partition 1 holds b
+  it.each(Object.values(PartialBatchReading))("retries the transient one to success, dead-letters the other after its retries, and every entity flows on in order (%s)", async (partialBatchReading) => {
+    // Prepare: partition 0 interleaves a and c; partition 1 holds b; a topic and group of this run's own
+    const context = testContext();
+    const topic = names.contextTopic(context.name);
+    const group = `retry-dlq-${runId()}`;
+    const dlq = names.deadLetterTopic(group);
+    await admin.createTopics({ waitForLeaders: true, topics: [topic, dlq].map((name) => ({ topic: name, numPartitions: 2 })) });
     const STEPS = 8;
-    const partition0 = Array.from({ length: STEPS }, (_, n) => [step("a", n), step("c", n)]).flat();
-    const partition1 = Array.from({ length: STEPS }, (_, n) => step("b", n));
+    const partition0 = Array.from({ length: STEPS }, (_, n) => [step(context, "a", n), step(context, "c", n)]).flat();
+    const partition1 = Array.from({ length: STEPS }, (_, n) => step(context, "b", n));
     await producer.send({ topic, acks: -1, messages: [...partition0.map((m) => ({ ...m, partition: 0 })), ...partition1.map((m) => ({ ...m, partition: 1 }))] });
     const transient = "a/2";
     const poison = "c/3";
@@ -108,6 +113,7 @@ describe("a transiently failing handler and one that always fails for a record",
       bisectOnError: consumer.bisectOnError,
       maxPollers: 2,
       onFailureTopic: dlq,
+      partialBatchReading,
       observer,
     });
 
@@ -115,25 +121,34 @@ describe("a transiently failing handler and one that always fails for a record",
     await mapping.start();
     await signal.until(() => committed.get(0) === partition0.length && committed.get(1) === partition1.length, "both partitions committed to their end", 30_000, () => Object.fromEntries(committed));
 
-    // Assess: the transient record succeeded on its third attempt; the poison one was tried 1 + 2 times
-    expect(attempts.get(transient)).toBe(3);
-    expect(attempts.get(poison)).toBe(3);
+    // Assess: the transient record succeeded on its third attempt; the poison one used its 2 retries
     const aOffset = partition0.findIndex((m) => m.key === "a" && m.value.includes('"step":2'));
-    expect(retries.map((r) => [r.partition, r.offset, r.retry, r.cause])).toEqual([
-      [0, aOffset, 1, "batch-item-failure"],
-      [0, aOffset, 2, "batch-item-failure"],
-      [0, poisonOffset, 1, "batch-item-failure"],
-      [0, poisonOffset, 2, "batch-item-failure"],
-    ]);
+    const a3Offset = partition0.findIndex((m) => m.key === "a" && m.value.includes('"step":3'));
+    expect(attempts.get(transient)).toBe(3);
+    if (partialBatchReading === PartialBatchReading.FailedRecordsOnly) {
+      // Each reported record is retried on its own count: a/2, a/3 (held behind it) and c/3.
+      expect(attempts.get(poison)).toBe(3);
+      expect(retries.map((r) => [r.partition, r.offset, r.retry, r.cause])).toEqual(
+        [1, 2].flatMap((retry) => [aOffset, a3Offset, poisonOffset].map((offset) => [0, offset, retry, "batch-item-failure"])),
+      );
+    } else {
+      // Retries start from the lowest reported record: a/2's two, then c/3's; c/3 also ran in a/2's retries.
+      expect(attempts.get(poison)).toBe(5);
+      expect(retries.map((r) => [r.partition, r.offset, r.retry, r.cause])).toEqual([
+        [0, aOffset, 1, "batch-item-failure"],
+        [0, aOffset, 2, "batch-item-failure"],
+        [0, poisonOffset, 1, "batch-item-failure"],
+        [0, poisonOffset, 2, "batch-item-failure"],
+      ]);
+    }
     expect(onFailure).toEqual([{ partition: 0, offset: poisonOffset, reason: "retries-exhausted" }]);
 
-    // Assess: every other record of partition 0 was handled, in offset order, each once; partition 1 in full
-    const inPartition = (p: number) => effects.filter((e) => e.partition === p);
-    expect(inPartition(0).map((e) => e.offset)).toEqual([...partition0.keys()].filter((offset) => offset !== poisonOffset));
-    expect(inPartition(0).map((e) => `${e.entity}/${e.step}`)).toEqual(
-      partition0.map((m) => JSON.parse(m.value) as { data: { entityId: string; step: number } }).map((e) => `${e.data.entityId}/${e.data.step}`).filter((id) => id !== poison),
-    );
-    expect(inPartition(1).map((e) => e.step)).toEqual([...Array(STEPS).keys()]);
+    // Assess: every other record was handled, each entity's steps in order, each effect once; partition 1 in full
+    const stepsOf = (entity: string) => effects.filter((e) => e.entity === entity).map((e) => e.step);
+    expect(stepsOf("a")).toEqual([...Array(STEPS).keys()]);
+    expect(stepsOf("c")).toEqual([...Array(STEPS).keys()].filter((n) => n !== 3));
+    expect(stepsOf("b")).toEqual([...Array(STEPS).keys()]);
+    expect(effects.filter((e) => e.entity === "b").every((e) => e.partition === 1)).toBe(true);
     expect(tally(effects.map((e) => e.id)).repeated).toEqual([]);
     expect(effects).toHaveLength(partition0.length + partition1.length - 1);
     expect(await mapping.lag()).toBe(0);

@@ -74,7 +74,7 @@ describe("the consumer wrapper on a real broker", () => {
     return { event, start: start.get(0)! };
   }
 
-  it("sends each kind of malformed record to the dead-letter topic with its reason, and handles the valid ones", async () => {
+  it("sends each kind of malformed record to the dead-letter topic with its reason, skips unsubscribed types, and handles the valid ones", async () => {
     // Prepare
     const group = uniqueName("poison-group");
     await createTopics(admin, context.name, [group]);
@@ -95,12 +95,11 @@ describe("the consumer wrapper on a real broker", () => {
     const poison = [
       { key: "e1", value: "this is not JSON", headers: CE_JSON, reason: PoisonReason.NotJson },
       { key: "e1", value: JSON.stringify({ hello: "world" }), headers: CE_JSON, reason: PoisonReason.NotCloudEvent },
-      { ...unknownType, reason: PoisonReason.UnknownType },
       { ...schemaInvalid, reason: PoisonReason.SchemaInvalid },
       { key: "e1", value: null, headers: CE_JSON, reason: PoisonReason.EmptyValue },
     ];
-    // Valid records before, between and after the poison ones.
-    const batch = [valid("e1", 0), ...poison.slice(0, 3), valid("e1", 1), ...poison.slice(3), valid("e1", 2)];
+    // Valid records before, between and after the poison ones; a type the group does not subscribe to is skipped.
+    const batch = [valid("e1", 0), ...poison.slice(0, 2), unknownType, valid("e1", 1), ...poison.slice(2), valid("e1", 2)];
 
     // Act
     const { event, start } = await deliverToPartitionZero(batch.map(({ key, value, headers }) => ({ key, value, headers })));
@@ -112,9 +111,11 @@ describe("the consumer wrapper on a real broker", () => {
     expect(stats).toEqual([
       expect.objectContaining({
         handled: 3,
-        deadLettered: 5,
+        deadLettered: 4,
+        filtered: 1,
         failed: 0,
-        deadLetterReasons: { "not-json": 1, "not-cloudevent": 1, "unknown-type": 1, "schema-invalid": 1, "empty-value": 1 },
+        deadLetterReasons: { "not-json": 1, "not-cloudevent": 1, "schema-invalid": 1, "empty-value": 1 },
+        filterReasons: { "not-subscribed": 1 },
       }),
     ]);
 
@@ -135,10 +136,10 @@ describe("the consumer wrapper on a real broker", () => {
       expect(header(record, DeadLetterHeaders.Detail)).toBeTruthy();
       expect(record.message.key?.toString()).toBe("e1");
     }
-    expect(header(dead[3]!, DeadLetterHeaders.Detail)).toMatch(new RegExp(`^${context.name}\\.StepReached data: step: `));
+    expect(header(dead[2]!, DeadLetterHeaders.Detail)).toMatch(new RegExp(`^${context.name}\\.StepReached data: step: `));
   });
 
-  it("reports exactly the record a handler throws on, leaves the rest of its partition for the retry, and handles the other partitions", async () => {
+  it("reports the record a handler throws on and every later record of its partition, and handles the other partitions", async () => {
     // Prepare
     const group = uniqueName("failing-group");
     await createTopics(admin, context.name, [group]);
@@ -159,15 +160,16 @@ describe("the consumer wrapper on a real broker", () => {
     // Act: partition 0 fails at its third record; partition 1's record is in the same batch
     const { event, start } = await deliver({ 0: [0, 1, 2, 3, 4].map((step) => valid("e2", step)), 1: [valid("e3", 7)] });
     const first = await handler(event);
-    // What Lambda does next: resume partition 0 from the reported offset (partition 1 is done).
+    // What Lambda does next, under either reading: retry partition 0 from the failed record (partition 1 is done).
     const zero = start.get(0)!;
     const retry = { ...event, records: { [`${topic}-0`]: event.records[`${topic}-0`]!.filter((r) => r.offset >= zero + 2) } };
     const second = await handler(retry);
 
-    // Assess: only partition 0's failed record is reported; partition 1's record was handled
-    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: zero + 2 } }] });
+    // Assess: partition 0's failed record and the two after it are reported; partition 1's record was handled
+    const open = [2, 3, 4].map((i) => ({ itemIdentifier: { partition: `${topic}-0`, offset: zero + i } }));
+    expect(first).toEqual({ batchItemFailures: open });
     expect(stats[0]).toMatchObject({ handled: 3, failed: 1, skipped: 2, deadLettered: 0 });
-    expect(second).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: zero + 2 } }] });
+    expect(second).toEqual({ batchItemFailures: open });
     expect(attempted.filter((a) => a.startsWith("e2:"))).toEqual(["e2:0", "e2:1", "e2:2", "e2:2"]);
     expect(attempted.filter((a) => a.startsWith("e3:"))).toEqual(["e3:7"]);
 

@@ -8,6 +8,7 @@ import {
   Limiter,
   LocalEventSourceMapping,
   type MappingObserver,
+  PartialBatchReading,
   type OnFailureReason,
   type RetryReport,
 } from "../../platform/local/event-source-mapping";
@@ -68,6 +69,9 @@ function recorder() {
     until: (condition: () => boolean, what: string, timeoutMs = 30_000) => signal.until(condition, what, timeoutMs, state),
   };
 }
+
+/** Both readings AWS's pages admit of a partial batch response: every failure scenario runs under each. */
+const READINGS = Object.values(PartialBatchReading);
 
 // Each wait below gives up after 30 s with what it waited for; the test itself after 60 s.
 jest.setTimeout(60_000);
@@ -199,41 +203,145 @@ describe("LocalEventSourceMapping on a real broker", () => {
     expect(dead!.message.value?.toString()).toBe(untyped.value);
   });
 
-  it("retries a record whose handler fails transiently until it succeeds: in order per entity, each effect once", async () => {
-    // Prepare
-    const { topic, group } = await setup("transient");
-    const entities = ["a", "b", "c", "d", "e"];
-    await send(topic, entities.flatMap((e) => steps(e, 6)));
-    const attempts = new Map<string, number>();
-    const effects: { entityId: string; step: number }[] = [];
-    const handler = wrapper(group, (data) => {
-      const id = `${data.entityId}/${data.step}`;
-      attempts.set(id, (attempts.get(id) ?? 0) + 1);
-      if (data.step === 2 && attempts.get(id)! <= 2) throw new Error("downstream unavailable");
-      effects.push(data);
-    });
-    const { esm, log } = mapping({ topic, group, batchSize: 10, retries: 3, handler });
+  describe.each(READINGS)("reading partial batch responses as %s", (partialBatchReading) => {
+    it("retries a record whose handler fails transiently until it succeeds: in order per entity, each effect once", async () => {
+      // Prepare
+      const { topic, group } = await setup("transient");
+      const entities = ["a", "b", "c", "d", "e"];
+      await send(topic, entities.flatMap((e) => steps(e, 6)));
+      const attempts = new Map<string, number>();
+      const effects: { entityId: string; step: number }[] = [];
+      const handler = wrapper(group, (data) => {
+        const id = `${data.entityId}/${data.step}`;
+        attempts.set(id, (attempts.get(id) ?? 0) + 1);
+        if (data.step === 2 && attempts.get(id)! <= 2) throw new Error("downstream unavailable");
+        effects.push(data);
+      });
+      const { esm, log } = mapping({ topic, group, batchSize: 10, retries: 3, handler, partialBatchReading });
 
-    // Act
-    await esm.start();
-    await log.until(() => log.settled() === 30, "30 records committed");
+      // Act
+      await esm.start();
+      await log.until(() => log.settled() === 30, "30 records committed");
 
-    // Assess
-    for (const entity of entities) {
-      expect(effects.filter((e) => e.entityId === entity).map((e) => e.step)).toEqual([0, 1, 2, 3, 4, 5]);
-      expect(attempts.get(`${entity}/2`)).toBe(3);
-    }
-    expect(log.onFailure).toEqual([]);
-    expect(log.retries.every((r) => r.cause === "batch-item-failure" && r.retry <= 2)).toBe(true);
-    // A partition never skips ahead: each invocation starts where the committed offset stood.
-    for (const p of [0, 1, 2]) {
-      let position = 0;
-      for (const invocation of log.invocations.filter((i) => i.partition === p)) {
-        expect(invocation.records[0]!.offset).toBe(position);
-        const failedAt = invocation.failedOffsets.length > 0 ? Math.min(...invocation.failedOffsets) : undefined;
-        position = failedAt ?? invocation.records.at(-1)!.offset + 1;
+      // Assess: every entity's steps in order, each once, after two failed attempts of step 2
+      for (const entity of entities) {
+        expect(effects.filter((e) => e.entityId === entity).map((e) => e.step)).toEqual([0, 1, 2, 3, 4, 5]);
+        expect(attempts.get(`${entity}/2`)).toBe(3);
       }
-    }
+      expect(log.onFailure).toEqual([]);
+      expect(log.retries.every((r) => r.cause === "batch-item-failure" && r.retry <= 2)).toBe(true);
+      for (const p of [0, 1, 2]) {
+        const invocations = log.invocations.filter((i) => i.partition === p);
+        invocations.forEach((invocation, n) => {
+          if (invocation.outcome !== "partial") return;
+          const next = invocations[n + 1]!.records.map((r) => r.offset);
+          if (partialBatchReading === PartialBatchReading.FailedRecordsOnly) {
+            // Exactly the reported records come again.
+            expect(next).toEqual([...invocation.failedOffsets].sort((a, b) => a - b));
+          } else {
+            // The partition resumes from the lowest reported record, never ahead of it.
+            expect(next[0]).toBe(Math.min(...invocation.failedOffsets));
+          }
+        });
+      }
+    });
+
+    it("sends a record that always fails to the on-failure topic after exactly `retries` retries; other keys go on", async () => {
+      // Prepare: two entities interleaved on one partition; one of them can never take step 3
+      const { topic, group, dlq } = await setup("poison");
+      const records = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((n) => [step("poisoned", n), step("healthy", n)]).map((r) => ({ ...r, partition: 0 }));
+      await send(topic, records);
+      const effects: string[] = [];
+      const handler = wrapper(group, (data) => {
+        if (data.entityId === "poisoned" && data.step === 3) throw new Error("cannot handle step 3");
+        effects.push(`${data.entityId}/${data.step}`);
+      });
+      const { esm, log } = mapping({ topic, group, batchSize: 100, retries: 2, handler, partialBatchReading });
+
+      // Act
+      await esm.start();
+      await log.until(() => log.settled() === 16, "16 records committed");
+
+      // Assess: 1 try + 2 retries of poisoned/3 (offset 6), then on to the rest of the partition
+      const all = [...Array(16).keys()];
+      const poisonedFrom3 = [6, 8, 10, 12, 14];
+      const each = (entity: string, steps: number[]) => steps.map((n) => `${entity}/${n}`);
+      if (partialBatchReading === PartialBatchReading.FailedRecordsOnly) {
+        // The failed record and the later ones of its key are retried, and given up on together: order per key holds.
+        expect(log.retries.map((r) => [r.offset, r.retry, r.cause])).toEqual([1, 2].flatMap((retry) => poisonedFrom3.map((offset) => [offset, retry, "batch-item-failure"])));
+        expect(log.offsets()).toEqual([all, poisonedFrom3, poisonedFrom3]);
+        expect(log.onFailure.map((f) => [f.record.offset, f.reason])).toEqual(poisonedFrom3.map((o) => [o, "retries-exhausted"]));
+        expect(effects.sort()).toEqual([...each("healthy", [0, 1, 2, 3, 4, 5, 6, 7]), ...each("poisoned", [0, 1, 2])].sort());
+      } else {
+        // The partition resumes from the failed record; healthy records after it come again and are skipped as duplicates.
+        expect(log.retries.map((r) => [r.offset, r.retry, r.cause])).toEqual([
+          [6, 1, "batch-item-failure"],
+          [6, 2, "batch-item-failure"],
+        ]);
+        const from = (offset: number) => all.filter((o) => o >= offset);
+        expect(log.offsets()).toEqual([all, from(6), from(6), from(7)]);
+        expect(log.onFailure.map((f) => [f.record.offset, f.reason])).toEqual([[6, "retries-exhausted"]]);
+        expect(effects.sort()).toEqual([...each("healthy", [0, 1, 2, 3, 4, 5, 6, 7]), ...each("poisoned", [0, 1, 2, 4, 5, 6, 7])].sort());
+      }
+
+      // Assess: the on-failure record of poisoned/3, as AWS documents it, with Ensemble's dead-letter headers
+      const reader = kafka.consumer({ groupId: uniqueName("dlq-reader") });
+      await reader.connect();
+      const dead = (await consumeUntil(reader, dlq, log.onFailure.length)).find((r) => r.message.headers?.[DeadLetterHeaders.SourceOffset]?.toString() === "6")!;
+      await reader.disconnect();
+      const header = (name: string) => dead.message.headers?.[name]?.toString();
+      expect(dead.message.key?.toString()).toBe("poisoned");
+      expect(header("content-type")).toBe("application/json");
+      expect(header(DeadLetterHeaders.Reason)).toBe("retries-exhausted");
+      expect(header(DeadLetterHeaders.Detail)).toBe("reported in batchItemFailures");
+      expect(header(DeadLetterHeaders.Group)).toBe(group);
+      expect(header(DeadLetterHeaders.SourceTopic)).toBe(topic);
+      expect(header(DeadLetterHeaders.SourcePartition)).toBe("0");
+      const document = JSON.parse(dead.message.value!.toString());
+      expect(document).toEqual({
+        requestContext: { requestId: expect.any(String), functionArn: expect.stringContaining(group), condition: "RetriesExhausted", approximateInvokeCount: 3 },
+        responseContext: { statusCode: 200, executedVersion: "$LATEST" },
+        version: "1.0",
+        timestamp: expect.any(String),
+        KafkaBatchInfo: {
+          batchSize: log.onFailure.length,
+          eventSourceArn: expect.any(String),
+          bootstrapServers: expect.any(String),
+          payloadSize: expect.any(Number),
+          recordInfo: { offset: "6", timestamp: expect.any(String) },
+        },
+        payload: { bootstrapServers: expect.any(String), eventSource: "aws:kafka", eventSourceArn: expect.any(String), records: { [`${topic}-0`]: [expect.anything()] } },
+      });
+      const original = document.payload.records[`${topic}-0`][0];
+      expect(original).toMatchObject({ topic, partition: 0, offset: 6, key: Buffer.from("poisoned").toString("base64"), value: Buffer.from(records[6]!.value).toString("base64") });
+      expect(original.headers).toEqual([{ "content-type": [...Buffer.from(records[6]!.headers["content-type"]!)] }]);
+    });
+
+    it("retries what a partial batch response reports, as the reading says", async () => {
+      // Prepare
+      const { topic, group } = await setup("partial");
+      await send(topic, plain(6));
+      let first = true;
+      const handler = async (event: KafkaEvent) => {
+        if (!first) return;
+        first = false;
+        const partition = partitionKeyOf(event);
+        return { batchItemFailures: [4, 2].map((offset) => ({ itemIdentifier: { partition, offset } })) };
+      };
+      const { esm, log } = mapping({ topic, group, handler, partialBatchReading });
+
+      // Act
+      await esm.start();
+      await log.until(() => log.settled() === 6, "6 records committed");
+
+      // Assess
+      const retried = partialBatchReading === PartialBatchReading.FailedRecordsOnly ? [2, 4] : [2, 3, 4, 5];
+      expect(log.offsets()).toEqual([[0, 1, 2, 3, 4, 5], retried]);
+      expect(log.invocations.map((i) => i.outcome)).toEqual(["partial", "succeeded"]);
+      expect(log.failed.map((r) => r.offset)).toEqual([4, 2]);
+      const retriedEach = partialBatchReading === PartialBatchReading.FailedRecordsOnly ? [2, 4] : [2];
+      expect(log.retries.map((r) => [r.offset, r.retry, r.cause])).toEqual(retriedEach.map((offset) => [offset, 1, "batch-item-failure"]));
+    });
   });
 
   it("retries the whole batch, in order, when the function throws and bisect is off", async () => {
@@ -264,71 +372,6 @@ describe("LocalEventSourceMapping on a real broker", () => {
     expect(log.failed.map((r) => r.offset)).toEqual(all);
   });
 
-  it("sends a record that always fails to the on-failure topic after exactly `retries` retries, and the partition goes on", async () => {
-    // Prepare
-    const { topic, group, dlq } = await setup("poison");
-    const records = steps("poisoned", 8);
-    await send(topic, records);
-    const effects: number[] = [];
-    const handler = wrapper(group, (data) => {
-      if (data.step === 3) throw new Error("cannot handle step 3");
-      effects.push(data.step);
-    });
-    const { esm, log } = mapping({ topic, group, batchSize: 100, retries: 2, handler });
-
-    // Act
-    await esm.start();
-    await log.until(() => log.settled() === 8, "8 records committed");
-
-    // Assess: 1 try + 2 retries, then on to the rest of the partition
-    const partition = log.invocations[0]!.partition;
-    expect(log.offsets()).toEqual([
-      [0, 1, 2, 3, 4, 5, 6, 7],
-      [3, 4, 5, 6, 7],
-      [3, 4, 5, 6, 7],
-      [4, 5, 6, 7],
-    ]);
-    expect(log.retries.map((r) => [r.offset, r.retry, r.cause])).toEqual([
-      [3, 1, "batch-item-failure"],
-      [3, 2, "batch-item-failure"],
-    ]);
-    expect(log.onFailure.map((f) => [f.record.offset, f.reason])).toEqual([[3, "retries-exhausted"]]);
-    expect(effects).toEqual([0, 1, 2, 4, 5, 6, 7]);
-
-    // Assess: the on-failure record, as AWS documents it, with Ensemble's dead-letter headers
-    const reader = kafka.consumer({ groupId: uniqueName("dlq-reader") });
-    await reader.connect();
-    const [dead] = await consumeUntil(reader, dlq, 1);
-    await reader.disconnect();
-    const header = (name: string) => dead!.message.headers?.[name]?.toString();
-    expect(dead!.message.key?.toString()).toBe("poisoned");
-    expect(header("content-type")).toBe("application/json");
-    expect(header(DeadLetterHeaders.Reason)).toBe("retries-exhausted");
-    expect(header(DeadLetterHeaders.Detail)).toBe("reported in batchItemFailures");
-    expect(header(DeadLetterHeaders.Group)).toBe(group);
-    expect(header(DeadLetterHeaders.SourceTopic)).toBe(topic);
-    expect(header(DeadLetterHeaders.SourcePartition)).toBe(String(partition));
-    expect(header(DeadLetterHeaders.SourceOffset)).toBe("3");
-    const document = JSON.parse(dead!.message.value!.toString());
-    expect(document).toEqual({
-      requestContext: { requestId: expect.any(String), functionArn: expect.stringContaining(group), condition: "RetriesExhausted", approximateInvokeCount: 3 },
-      responseContext: { statusCode: 200, executedVersion: "$LATEST" },
-      version: "1.0",
-      timestamp: expect.any(String),
-      KafkaBatchInfo: {
-        batchSize: 1,
-        eventSourceArn: expect.any(String),
-        bootstrapServers: expect.any(String),
-        payloadSize: expect.any(Number),
-        recordInfo: { offset: "3", timestamp: expect.any(String) },
-      },
-      payload: { bootstrapServers: expect.any(String), eventSource: "aws:kafka", eventSourceArn: expect.any(String), records: { [`${topic}-${partition}`]: [expect.anything()] } },
-    });
-    const original = document.payload.records[`${topic}-${partition}`][0];
-    expect(original).toMatchObject({ topic, partition, offset: 3, key: Buffer.from("poisoned").toString("base64"), value: Buffer.from(records[3]!.value).toString("base64") });
-    expect(original.headers).toEqual([{ "content-type": [...Buffer.from(records[3]!.headers["content-type"]!)] }]);
-  });
-
   it("bisects a batch of 20 with a poison record down to that record, and hands it to the on-failure topic", async () => {
     // Prepare
     const { topic, group } = await setup("bisect");
@@ -356,33 +399,6 @@ describe("LocalEventSourceMapping on a real broker", () => {
     const succeeded = log.offsets("succeeded").flat().sort((a, b) => a - b);
     expect(succeeded).toEqual([...Array(20).keys()].filter((o) => o !== 7));
     expect(log.invocations.map((i) => i.bisected)).toEqual([false, ...Array(9).fill(true)]);
-  });
-
-  it("resumes a partition from the lowest offset of a partial batch response", async () => {
-    // Prepare
-    const { topic, group } = await setup("partial");
-    await send(topic, plain(6));
-    let first = true;
-    const handler = async (event: KafkaEvent) => {
-      if (!first) return;
-      first = false;
-      const partition = partitionKeyOf(event);
-      return { batchItemFailures: [4, 2].map((offset) => ({ itemIdentifier: { partition, offset } })) };
-    };
-    const { esm, log } = mapping({ topic, group, handler });
-
-    // Act
-    await esm.start();
-    await log.until(() => log.settled() === 6, "6 records committed");
-
-    // Assess
-    expect(log.offsets()).toEqual([
-      [0, 1, 2, 3, 4, 5],
-      [2, 3, 4, 5],
-    ]);
-    expect(log.invocations.map((i) => i.outcome)).toEqual(["partial", "succeeded"]);
-    expect(log.failed.map((r) => r.offset)).toEqual([4, 2]);
-    expect(log.retries.map((r) => [r.offset, r.retry, r.cause])).toEqual([[2, 1, "batch-item-failure"]]);
   });
 
   it("treats a partial batch response naming an unknown record as a failure of the whole batch", async () => {

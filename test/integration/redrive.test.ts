@@ -1,6 +1,7 @@
 import type { Admin, Producer } from "kafkajs";
+import * as z from "zod";
 import { redriveCli, RedriveExit } from "../../platform/cli/redrive";
-import { LocalEventSourceMapping } from "../../platform/local/event-source-mapping";
+import { LocalEventSourceMapping, PartialBatchReading } from "../../platform/local/event-source-mapping";
 import { defineConsumer, names } from "../../platform/model";
 import { RedriveOutcome, redriveGroupId, type RedriveReport } from "../../platform/redrive";
 import { consume } from "../../platform/runtime/consumer";
@@ -67,8 +68,9 @@ describe("npm run redrive", () => {
     published.set("c/-1", JSON.parse(schemaInvalid.value).id as string);
     await producer.send({ topic, acks: -1, messages: [...events.map((event) => toKafkaRecord(event)), schemaInvalid] });
 
-    // The previous deployment: it did not subscribe to Finished yet, and its handler threw on step 3.
-    const broken = consume(defineConsumer({ name: group.name, on: [context.events.StepReached], retries: group.retries }), (event) => apply(event), {
+    // The previous deployment: it read Finished with a schema that capped steps at 5, and its handler threw on step 3.
+    const cappedFinished = { ...context.events.Finished, schema: z.object({ entityId: z.string(), steps: z.number().int().max(5) }) };
+    const broken = consume(defineConsumer({ name: group.name, on: [context.events.StepReached, cappedFinished], retries: group.retries }), (event) => apply(event), {
       kafka,
       logger: silentLogger(),
     });
@@ -83,6 +85,8 @@ describe("npm run redrive", () => {
       topic,
       handler: broken,
       retries: group.retries,
+      // Only the failing step is given up on under this reading (under the other, the entity's later steps go with it).
+      partialBatchReading: PartialBatchReading.CheckpointAtLowest,
       onFailureTopic: dlq,
       observer: { onCommit: ({ partition, offset }) => (done.set(partition, offset), signal.notify()) },
     });
@@ -117,8 +121,8 @@ describe("npm run redrive", () => {
     for (const [entity, format, reason] of [
       ["a/3", "on-failure", "retries-exhausted"],
       ["b/3", "on-failure", "retries-exhausted"],
-      ["a/finished", "poison", "unknown-type"],
-      ["b/finished", "poison", "unknown-type"],
+      ["a/finished", "poison", "schema-invalid"],
+      ["b/finished", "poison", "schema-invalid"],
     ] as const) {
       expect({ entity, ...byEvent[published.get(entity)!] }).toMatchObject({
         entity,
@@ -161,8 +165,9 @@ describe("npm run redrive", () => {
     expect(report.heldAt).toEqual([failing.dlq]);
     const offsets = await committed(redriveGroupId(stack, group.name));
     for (const [partition, end] of ends) {
-      const expected = partition === failing.dlq.partition ? failing.dlq.offset : end === 0 ? -1 : end;
-      expect({ partition, committed: offsets[partition] }).toEqual({ partition, committed: expected });
+      // Where the next redrive starts reading: the committed offset, or the start (0) when there is none.
+      const next = Math.max(offsets[partition]!, 0);
+      expect({ partition, next }).toEqual({ partition, next: partition === failing.dlq.partition ? failing.dlq.offset : end });
     }
   });
 
@@ -198,7 +203,8 @@ describe("npm run redrive", () => {
     expect(first.report.remaining).toBe(3);
     const all = [...first.report.items, ...second.report.items];
     expect(new Set(all.map((item) => `${item.dlq.partition}@${item.dlq.offset}`)).size).toBe(5);
-    expect(all.filter((item) => item.outcome === RedriveOutcome.Duplicate)).toHaveLength(4);
+    // A record after the still-failing one is read by both runs, and skipped by both.
+    expect(new Set(all.filter((item) => item.outcome === RedriveOutcome.Duplicate).map((item) => `${item.dlq.partition}@${item.dlq.offset}`)).size).toBe(4);
     expect(all.filter((item) => item.outcome === RedriveOutcome.Moved)).toHaveLength(0);
     expect(all.filter((item) => item.outcome === RedriveOutcome.Failing).map((item) => item.eventId)).toEqual([published.get("c/-1")]);
     expect(second.report.remaining).toBe(0);

@@ -143,14 +143,39 @@ describe("KafkaCluster.addTopic", () => {
       name: "orders.events",
       partitionCount: 3,
       replicationFactor: 3,
-      configs: JSON.stringify({ "retention.ms": "604800000", "cleanup.policy": "delete", "min.insync.replicas": "2" }),
+      configs: JSON.stringify({
+        "retention.ms": "604800000",
+        "segment.ms": "86400000",
+        "max.message.bytes": "1048588",
+        "cleanup.policy": "delete",
+        "min.insync.replicas": "2",
+      }),
     });
     expect(JSON.parse(mocks.named("KafkaTopicNotifyCustomerDlq").inputs.configs)).toEqual({
       "retention.ms": "1209600000",
+      "segment.ms": "86400000",
+      "max.message.bytes": "1048588",
       "cleanup.policy": "delete",
       "min.insync.replicas": "1",
     });
     expect(kafka.nodes.topics).toEqual({ "orders.events": events, "notify-customer.dlq": dlq });
+  });
+
+  it("refuses a transform that changes a topic's retention behind the consumer groups' deduplication window", () => {
+    // Prepare
+    recordResources();
+    const network = new Network("Network", existingVpc);
+    const kafka = new KafkaCluster("Kafka", {
+      network,
+      clusterName: "dev-ensemble",
+      brokers: 2,
+      transform: { topic: (args) => void (args.configs = JSON.stringify({ "retention.ms": String(30 * 24 * 3_600_000) })) },
+    });
+
+    // Act / Assess
+    expect(() => kafka.addTopic("orders.events", { partitions: 3, replicationFactor: 2, retentionHours: 168 })).toThrow(
+      'KafkaCluster "Kafka": a transform sets retention.ms=2592000000 on topic "orders.events", but consumer groups derive their deduplication window (and the runtime its size checks) from the stack\'s settings. Set ensemble:kafka.retentionHours (or deadLetterRetentionHours) instead of changing the topic.',
+    );
   });
 
   it("refuses bad names, duplicates, name clashes and more replicas than brokers", () => {

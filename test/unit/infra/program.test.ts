@@ -185,12 +185,16 @@ describe("the Pulumi program under mocks", () => {
       expect(functions[`${stack}-notify-customer`]!.reservedConcurrentExecutions).toBe(expected.notify.concurrency);
     });
 
-    it("filters every mapping to exactly the types its group subscribes to on that context (plus malformed records, to dead-letter them)", () => {
+    it("filters every mapping to exactly the types its group subscribes to on that context (plus binary-mode and malformed records, for the wrapper)", () => {
       // Expected from consumers/ directly: per group and context, the subscribed event types.
       const expectedFilters = consumers.flatMap((consumer) =>
         [...new Set(consumer.on.map((event) => event.context))].map((context) => [
           `${stack}.${consumer.name}.${context}`,
-          [{ value: { type: consumer.on.filter((event) => event.context === context).map((event) => event.type) } }, { value: { type: [{ exists: false }] } }],
+          [
+            { value: { type: consumer.on.filter((event) => event.context === context).map((event) => event.type) } },
+            { value: { specversion: [{ exists: false }] } },
+            { value: { type: [{ exists: false }] } },
+          ],
         ]),
       );
       const mappings = run.mocks.byType("aws:lambda/eventSourceMapping:EventSourceMapping");
@@ -201,6 +205,23 @@ describe("the Pulumi program under mocks", () => {
       expect(Object.fromEntries(actualFilters)).toEqual(Object.fromEntries(expectedFilters));
       expect(actualFilters).toHaveLength(expectedFilters.length);
       expect(Object.fromEntries(expectedFilters)[`${stack}.notify-customer.orders`][0]).toEqual({ value: { type: ["orders.OrderPlaced", "orders.OrderRejected"] } });
+    });
+
+    it("gives every consumer function a deduplication window that outlasts every record it can read again", () => {
+      // The topics as created: their retention.ms and segment.ms bound how long a record lives.
+      const topics = Object.fromEntries(
+        run.mocks.byType("aws:msk/topic:Topic").map((t) => {
+          const configs = JSON.parse(t.inputs.configs) as Record<string, string>;
+          return [t.inputs.name, (Number(configs["retention.ms"]) + Number(configs["segment.ms"])) / 1000];
+        }),
+      );
+      const functions = Object.fromEntries(run.mocks.byType("aws:lambda/function:Function").map((f) => [f.inputs.name, f.inputs]));
+      for (const consumer of consumers) {
+        const window = Number(functions[`${stack}-${consumer.name}`]!.environment.variables.ENSEMBLE_IDEMPOTENCY_TTL_SECONDS);
+        const read = [...new Set(consumer.on.map((event) => `${event.context}.events`)), `${consumer.name}.dlq`];
+        const longest = Math.max(...read.map((topic) => topics[topic]!));
+        expect({ group: consumer.name, covered: window >= longest, window }).toEqual({ group: consumer.name, covered: true, window: expect.any(Number) });
+      }
     });
 
     it("reserves for each consumer function at least its pollers' maximum over all its mappings", () => {

@@ -5,7 +5,7 @@ import { type Outcome, type Snapshot, settled, verdict } from "../../../platform
 const scenario = demoScenario(5, "v");
 const [placed, , , , declined] = scenario.executions;
 
-const group = (name: string, delivered: number, expected = delivered, deadLettered = 0) => ({ name, expected, delivered, failed: 0, deadLettered, lag: 0, running: true });
+const group = (name: string, delivered: number, expected = delivered, deadLettered = 0) => ({ name, expected, delivered, failed: 0, filtered: 0, deadLettered, lag: 0, running: true });
 
 /** A run that went exactly as the scenario says. */
 function clean(): { executions: Outcome["executions"][number][]; snapshot: Snapshot } {

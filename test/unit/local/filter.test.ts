@@ -6,34 +6,38 @@ const accepts = compileFilters(filterPatterns(["orders.OrderPlaced", "orders.Ord
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe("compileFilters with the patterns of filterPatterns()", () => {
-  it("accepts the subscribed types, exactly", () => {
-    // Prepare
-    const placed = json({ specversion: "1.0", id: "1", type: "orders.OrderPlaced", data: {} });
-    const rejected = json({ id: "2", type: "orders.OrderRejected" });
+  /** A structured-mode CloudEvent: what MSK's filter can recognise by `specversion` and `type` in the value. */
+  const structured = (type: unknown) => json({ specversion: "1.0", id: "1", source: "orders", type, data: {} });
 
+  it("accepts structured events of the subscribed types, exactly", () => {
     // Act / Assess
-    expect(accepts(placed)).toBe(true);
-    expect(accepts(rejected)).toBe(true);
-    expect(accepts(json({ type: "orders.orderplaced" }))).toBe(false); // no case folding
-    expect(accepts(json({ type: "orders.OrderPlaced " }))).toBe(false);
+    expect(accepts(structured("orders.OrderPlaced"))).toBe(true);
+    expect(accepts(structured("orders.OrderRejected"))).toBe(true);
+    expect(accepts(structured("orders.orderplaced"))).toBe(false); // no case folding
+    expect(accepts(structured("orders.OrderPlaced "))).toBe(false);
   });
 
-  it("drops JSON whose type is another value", () => {
+  it("drops structured events whose type is another value", () => {
     // Act / Assess
-    expect(accepts(json({ type: "billing.InvoiceSent" }))).toBe(false);
-    expect(accepts(json({ type: 42 }))).toBe(false);
-    expect(accepts(json({ type: null }))).toBe(false);
+    expect(accepts(structured("billing.InvoiceSent"))).toBe(false);
+    expect(accepts(structured(42))).toBe(false);
+    expect(accepts(structured(null))).toBe(false);
   });
 
-  it("accepts JSON without a type, so the wrapper can dead-letter it", () => {
-    // Act / Assess
-    expect(accepts(json({ hello: "world" }))).toBe(true);
-    expect(accepts(json({}))).toBe(true);
-    // `exists` sees leaves only: an object under `type` is no type at all.
-    expect(accepts(json({ type: { name: "orders.OrderPlaced" } }))).toBe(true);
-    // Not objects: there is no `type` leaf under `value`, as EventBridge patterns see it.
+  it("accepts JSON without a specversion: binary-mode data, whose type only the wrapper can read", () => {
+    // Act / Assess: the data of a binary-mode event may even have a `type` of its own
+    expect(accepts(json({ orderId: "o-1", type: "express" }))).toBe(true);
+    expect(accepts(json({ orderId: "o-1" }))).toBe(true);
+    expect(accepts(json([1, 2, 3]))).toBe(true);
     expect(accepts(json("a JSON string"))).toBe(true);
     expect(accepts(json(null))).toBe(true);
+  });
+
+  it("accepts a structured event without a type, so the wrapper can dead-letter it", () => {
+    // Act / Assess
+    expect(accepts(json({ specversion: "1.0", id: "1", source: "orders" }))).toBe(true);
+    // `exists` sees leaves only: an object under `type` is no type at all.
+    expect(accepts(json({ specversion: "1.0", type: { name: "orders.OrderPlaced" } }))).toBe(true);
   });
 
   it("drops values that are not UTF-8 JSON, and empty values", () => {
@@ -47,8 +51,8 @@ describe("compileFilters with the patterns of filterPatterns()", () => {
 
   it("looks inside arrays as EventBridge does", () => {
     // Act / Assess
-    expect(accepts(json([{ type: "orders.OrderPlaced" }]))).toBe(true);
-    expect(accepts(json([{ type: "billing.InvoiceSent" }]))).toBe(false);
+    expect(accepts(json([{ specversion: "1.0", type: "orders.OrderPlaced" }]))).toBe(true);
+    expect(accepts(json([{ specversion: "1.0", type: "billing.InvoiceSent" }]))).toBe(false);
   });
 });
 

@@ -11,8 +11,8 @@ const snapshot = (elapsedMs: number, overrides: Partial<Snapshot> = {}): Snapsho
   ],
   milestones: { "shipping.ShipmentScheduled": 7, "orders.OrderPlaced": 8 },
   groups: [
-    { name: "notify-customer", expected: 9, delivered: 9, failed: 0, deadLettered: 0, lag: 0, running: true },
-    { name: "audit-archive", expected: 16, delivered: 5, failed: 2, deadLettered: 1, lag: 11, running: false },
+    { name: "notify-customer", expected: 9, delivered: 9, failed: 0, filtered: 4, deadLettered: 0, lag: 0, running: true },
+    { name: "audit-archive", expected: 16, delivered: 5, failed: 2, filtered: 0, deadLettered: 1, lag: 11, running: false },
   ],
   ...overrides,
 });
@@ -36,9 +36,9 @@ describe("the live view", () => {
       "  orders.OrderPlaced                  8",
       "  shipping.ShipmentScheduled          7",
       "",
-      "consumer group          delivered  failed  dead-lettered    lag",
-      "notify-customer               9/9       0              0      0",
-      "audit-archive                5/16       2              1     11  (stopped)",
+      "consumer group          delivered  failed  filtered  dead-lettered    lag",
+      "notify-customer               9/9       0         4              0      0",
+      "audit-archive                5/16       2         0              1     11  (stopped)",
     ]);
   });
 

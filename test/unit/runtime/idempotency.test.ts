@@ -2,6 +2,8 @@ import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { RuntimeConfigError } from "../../../platform/runtime/errors";
 import {
+  CLAIM_WAIT_RESERVE_MS,
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   EventInProgressError,
   idempotencyRecordId,
   idempotencyStoreFromEnv,
@@ -58,7 +60,7 @@ describe("once on the in-process store", () => {
     const record = await store.getRecord({ event: "evt-1", group: "notify-customer" });
     expect(record.idempotencyKey).toBe(idempotencyRecordId("notify-customer", "evt-1"));
     expect(record.getStatus()).toBe("COMPLETED");
-    expect(record.expiryTimestamp).toBe(Date.now() / 1000 + 24 * 60 * 60);
+    expect(record.expiryTimestamp).toBe(Date.now() / 1000 + DEFAULT_IDEMPOTENCY_TTL_SECONDS);
   });
 
   it("gives each consumer group its own effect for the same event id", async () => {
@@ -204,7 +206,9 @@ describe("once on the in-process store", () => {
     );
     const lambda = { getRemainingTimeInMillis: () => 3_000 };
     const first = handle({ id: "evt-1", amount: 10 }, lambda);
-    const whileRunning = await handle({ id: "evt-1", amount: 10 }, lambda).catch((error: unknown) => error);
+    // An invocation with less time left than it keeps for the handler does not wait for the claim.
+    const short = { getRemainingTimeInMillis: () => CLAIM_WAIT_RESERVE_MS - 1 };
+    const whileRunning = await handle({ id: "evt-1", amount: 10 }, short).catch((error: unknown) => error);
 
     // Act
     jest.advanceTimersByTime(3_001);
@@ -263,5 +267,57 @@ describe("idempotencyStoreFromEnv", () => {
 
     // Assess
     expect(store).toBeInstanceOf(DynamoDBPersistenceLayer);
+  });
+});
+
+describe("once, meeting another attempt's claim within its own Lambda time", () => {
+  it("waits for a crashed attempt's claim to expire, then runs the handler instead of failing the record", async () => {
+    // Prepare: the first attempt hangs (its container died) with a claim of 400 ms
+    const store = new InMemoryPersistenceLayer();
+    let runs = 0;
+    const handle = once(
+      async (delivery: Delivery) => {
+        runs++;
+        if (runs === 1) await new Promise(() => {});
+        return { handled: delivery.id, run: runs };
+      },
+      { group: "notify-customer", store, ...byId },
+    );
+    void handle({ id: "evt-1", amount: 10 }, { getRemainingTimeInMillis: () => 400 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const started = Date.now();
+
+    // Act: a retry in a new invocation with 5 s left
+    const retried = await handle({ id: "evt-1", amount: 10 }, { getRemainingTimeInMillis: () => 5_000 });
+
+    // Assess: it ran once the claim had expired, not before
+    expect(retried).toEqual({ handled: "evt-1", run: 2 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+  });
+
+  it("waits for a concurrent duplicate to finish, then returns its stored result without running again", async () => {
+    // Prepare
+    const store = new InMemoryPersistenceLayer();
+    const release = deferred();
+    let runs = 0;
+    const handle = once(
+      async (delivery: Delivery) => {
+        runs++;
+        await release.promise;
+        return { handled: delivery.id, run: runs };
+      },
+      { group: "notify-customer", store, ...byId },
+    );
+    const first = handle({ id: "evt-1", amount: 10 }, { getRemainingTimeInMillis: () => 10_000 });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act
+    const duplicate = handle({ id: "evt-1", amount: 10 }, { getRemainingTimeInMillis: () => 10_000 });
+    setTimeout(() => release.resolve(), 300);
+
+    // Assess
+    expect(await duplicate).toEqual({ handled: "evt-1", run: 1 });
+    expect(await first).toEqual({ handled: "evt-1", run: 1 });
+    expect(runs).toBe(1);
   });
 });

@@ -1,6 +1,9 @@
 import { Kafka, logLevel } from "kafkajs";
 import { MilestoneErrors } from "../../../platform/runtime/errors";
 import { MilestonePublisher, milestoneHandler } from "../../../platform/runtime/publisher";
+import * as z from "zod";
+import { defineContext, defineEvent, TOPIC_MAX_MESSAGE_BYTES } from "../../../platform/model";
+import { uniqueName } from "../../support/kafka";
 import { testContext } from "../../support/runtime";
 
 // Nothing listens on port 1: any attempt to publish fails fast.
@@ -54,6 +57,25 @@ describe("the milestone publisher, before and without a broker", () => {
         new RegExp(`^Could not publish ${type.replace(".", "\\.")} ${id} \\(key e1\\) to topic ${context.name}\\.events: .+ Retrying the task publishes the same event id\\.$`),
       ),
     });
+  });
+
+  it("refuses an event over its topic's max.message.bytes before sending, naming type, size and limit", async () => {
+    // Prepare: a context whose event carries a free-form note, and a note of 1 MiB
+    const Noted = defineEvent({ name: "Noted", schema: z.object({ note: z.string() }) });
+    const notes = defineContext({ name: uniqueName("notes"), events: [Noted] });
+    const big = new MilestonePublisher(notes, { kafka: unreachable });
+
+    // Act
+    const act = big.publish({ type: notes.events.Noted.type, key: "k", data: { note: "x".repeat(1024 * 1024) }, executionId: "arn:x", state: "Noted" });
+
+    // Assess: refused as too large, not as unreachable (it never tried to send)
+    await expect(act).rejects.toMatchObject({
+      name: MilestoneErrors.EventTooLarge,
+      limit: TOPIC_MAX_MESSAGE_BYTES,
+      bytes: expect.any(Number),
+      message: expect.stringMatching(new RegExp(`^${notes.name}\\.Noted is 10[0-9]{5} bytes as a record, over the 1048588-byte limit of topic ${notes.name}\\.events \\(max\\.message\\.bytes\\)`)),
+    });
+    await big.close();
   });
 
   it("is exposed as a Lambda handler that reports the same named errors", async () => {

@@ -1,0 +1,187 @@
+import { CloudEvent, type CloudEventV1 } from "cloudevents";
+import { PoisonReason } from "../model";
+
+/**
+ * Reading a Kafka record as a CloudEvent 1.0, per the Kafka protocol binding: structured mode
+ * (`content-type: application/cloudevents+json`, the event in the value) and binary mode
+ * (attributes in `ce_*` headers, the data in the value, its type in `content-type`), as the
+ * official SDKs of other languages write them.
+ * https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md
+ *
+ * The binding's header mapping is done here rather than by `Kafka.toEvent` of the `cloudevents`
+ * SDK (10.0.0), which loses valid events and invents attributes on the way in:
+ * - a structured event without `time` throws "Invalid time value" (`new Date(undefined)`), so a
+ *   valid event from a producer that leaves the optional `time` out would be dead-lettered;
+ * - `new CloudEvent(...)` fills a missing `time` with now, a missing `id` with a random UUID and
+ *   a missing `specversion` with "1.0" (sdk-javascript#386, #332, #597), so an event without an
+ *   id would pass validation and defeat deduplication;
+ * - binary mode is recognised only by `ce_id`, so a binary event missing its id is reported as
+ *   "No CloudEvent detected" instead of naming the attribute.
+ * The SDK still validates the attributes' formats (`CloudEvent#validate`), once the required
+ * ones are known to be present. `test/unit/runtime/cloudevent-record.test.ts` pins each case.
+ */
+
+/** A CloudEvent as read from a record: exactly the attributes the record carries. */
+export interface ReadCloudEvent {
+  readonly mode: "structured" | "binary";
+  readonly specversion: string;
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  readonly subject?: string;
+  readonly time?: string;
+  readonly datacontenttype?: string;
+  readonly dataschema?: string;
+  /** Extension attributes, by name (`correlationid`, `traceparent`, `partitionkey`, ...). */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  /** The data, parsed when it is JSON; `undefined` when the event has none. */
+  readonly data: unknown;
+}
+
+export type CloudEventRead =
+  | { readonly ok: true; readonly event: ReadCloudEvent }
+  | { readonly ok: false; readonly reason: PoisonReason; readonly detail: string };
+
+const REQUIRED = ["id", "source", "specversion", "type"] as const;
+const CONTEXT_ATTRIBUTES = new Set(["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema"]);
+const BINARY_PREFIX = "ce_";
+const STRUCTURED_JSON = "application/cloudevents+json";
+const CLOUDEVENTS_MEDIA = "application/cloudevents";
+const CLOUDEVENTS_BATCH = "application/cloudevents-batch";
+
+/** JSON media types: `application/json`, `text/json`, `*\/*+json`, with or without parameters. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  return media === "application/json" || media === "text/json" || media.endsWith("+json");
+}
+
+/**
+ * Reads `value` and `headers` (header names as written; values as UTF-8 text) as a CloudEvent.
+ * Every failure says which rule broke and how the producer can fix it.
+ */
+export function readCloudEvent(value: Buffer | undefined, headers: Readonly<Record<string, string>>): CloudEventRead {
+  const contentType = headerValue(headers, "content-type");
+  const media = contentType?.split(";")[0]!.trim().toLowerCase();
+  const binary = Object.keys(headers).some((name) => name.toLowerCase().startsWith(BINARY_PREFIX));
+
+  if (media?.startsWith(CLOUDEVENTS_BATCH)) {
+    return poison(PoisonReason.UnsupportedContentType, `content-type "${contentType}" is batched mode, which the Kafka binding does not define; send one event per record.`);
+  }
+  if (media === STRUCTURED_JSON) return readStructured(value);
+  if (media?.startsWith(CLOUDEVENTS_MEDIA)) {
+    return poison(PoisonReason.UnsupportedContentType, `content-type "${contentType}" is a structured-mode format Ensemble does not read; write application/cloudevents+json or binary mode.`);
+  }
+  if (binary) return readBinary(value, headers, contentType);
+  if (!value || value.length === 0) return poison(PoisonReason.EmptyValue, "the record has no value");
+  const parsed = parseJson(value);
+  if (!parsed.ok) return poison(PoisonReason.NotJson, `the value is not JSON: ${parsed.error}`);
+  // Neither mode's marker: a producer that writes the event as JSON without the content type
+  // (or as application/json) still wrote a structured event, when the value says so.
+  if ((media === undefined || isJsonMediaType(contentType)) && isObject(parsed.json) && "specversion" in parsed.json) return readStructured(value);
+  return poison(
+    PoisonReason.NotCloudEvent,
+    `no CloudEvent in this record: ${contentType === undefined ? "no content-type header" : `content-type "${contentType}"`} and no ce_ headers; ` +
+      `write structured mode (content-type application/cloudevents+json) or binary mode (ce_specversion, ce_id, ce_source, ce_type headers).`,
+  );
+}
+
+function readStructured(value: Buffer | undefined): CloudEventRead {
+  if (!value || value.length === 0) return poison(PoisonReason.EmptyValue, "the record has no value");
+  const parsed = parseJson(value);
+  if (!parsed.ok) return poison(PoisonReason.NotJson, `the value is not JSON: ${parsed.error}`);
+  if (!isObject(parsed.json)) return poison(PoisonReason.NotCloudEvent, "a structured-mode CloudEvent must be a JSON object");
+  const { data, data_base64: dataBase64, ...attributes } = parsed.json;
+  if (dataBase64 !== undefined) {
+    if (typeof dataBase64 !== "string") return poison(PoisonReason.NotCloudEvent, "data_base64 must be a base64 string");
+    return finish("structured", attributes, Buffer.from(dataBase64, "base64"));
+  }
+  return finish("structured", attributes, data);
+}
+
+function readBinary(value: Buffer | undefined, headers: Readonly<Record<string, string>>, contentType: string | undefined): CloudEventRead {
+  const attributes: Record<string, unknown> = {};
+  for (const [name, text] of Object.entries(headers)) {
+    if (name.toLowerCase().startsWith(BINARY_PREFIX)) attributes[name.slice(BINARY_PREFIX.length).toLowerCase()] = text;
+  }
+  if (contentType !== undefined) attributes.datacontenttype = contentType;
+  return finish("binary", attributes, value && value.length > 0 ? value : undefined);
+}
+
+/** Checks the attributes, then decodes the data by its content type. */
+function finish(mode: ReadCloudEvent["mode"], attributes: Record<string, unknown>, rawData: unknown): CloudEventRead {
+  const where = mode === "binary" ? (name: string) => `header ${BINARY_PREFIX}${name}` : (name: string) => `attribute "${name}"`;
+  for (const name of REQUIRED) {
+    const value = attributes[name];
+    if (typeof value !== "string" || value.length === 0) {
+      return poison(PoisonReason.NotCloudEvent, `${where(name)} is ${value === undefined ? "missing" : "not a non-empty string"}; every CloudEvent needs id, source, specversion and type.`);
+    }
+  }
+  if (attributes.specversion !== "1.0") {
+    return poison(PoisonReason.NotCloudEvent, `specversion "${String(attributes.specversion)}" is not 1.0, the only version Ensemble reads.`);
+  }
+  try {
+    // Validated with a stand-in `time` when there is none: the SDK would invent one anyway.
+    new CloudEvent({ ...attributes, time: attributes.time ?? new Date(0).toISOString() } as CloudEventV1<unknown>, false).validate();
+  } catch (error) {
+    return poison(PoisonReason.NotCloudEvent, `not a valid CloudEvent 1.0: ${describe(error)}`);
+  }
+
+  const contentType = typeof attributes.datacontenttype === "string" ? attributes.datacontenttype : undefined;
+  let data = rawData;
+  if (Buffer.isBuffer(rawData)) {
+    // Ensemble's events carry JSON data; no content type means JSON too (CloudEvents' JSON default).
+    if (contentType !== undefined && !isJsonMediaType(contentType)) {
+      return poison(PoisonReason.UnsupportedContentType, `the data's content type "${contentType}" is not JSON; Ensemble's event schemas read JSON data.`);
+    }
+    const parsed = parseJson(rawData);
+    if (!parsed.ok) return poison(PoisonReason.NotJson, `the data is not JSON: ${parsed.error}`);
+    data = parsed.json;
+  }
+
+  const extensions = Object.fromEntries(Object.entries(attributes).filter(([name]) => !CONTEXT_ATTRIBUTES.has(name)));
+  const optional = (name: string) => (typeof attributes[name] === "string" ? { [name]: attributes[name] as string } : {});
+  return {
+    ok: true,
+    event: {
+      mode,
+      specversion: attributes.specversion as string,
+      id: attributes.id as string,
+      source: attributes.source as string,
+      type: attributes.type as string,
+      ...optional("subject"),
+      ...optional("time"),
+      ...optional("datacontenttype"),
+      ...optional("dataschema"),
+      extensions,
+      data,
+    },
+  };
+}
+
+function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+function parseJson(bytes: Buffer | undefined): { ok: true; json: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, json: JSON.parse((bytes ?? Buffer.alloc(0)).toString("utf8")) };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function poison(reason: PoisonReason, detail: string): CloudEventRead {
+  return { ok: false, reason, detail };
+}
+
+function describe(error: unknown): string {
+  const details = (error as { errors?: unknown }).errors;
+  const message = error instanceof Error ? error.message : String(error);
+  return details ? `${message} ${JSON.stringify(details)}` : message;
+}
