@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import validateAsl from "asl-validator";
-import { bindWorkflow, type ContextDefinition, names } from "../model";
+import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, names } from "../model";
 import { publisherEntry, taskEntry } from "./entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { publisherStatements } from "./kafka-iam";
@@ -105,6 +105,7 @@ export class BoundedContext extends pulumi.ComponentResource {
     }
     const workflow = context.workflow;
     const retention = args.logRetentionDays ?? 7;
+    const functionTimeout = args.functions?.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
     this.topic = names.contextTopic(context.name);
     this.stateMachineName = names.stateMachine(stack, context.name);
 
@@ -151,14 +152,16 @@ export class BoundedContext extends pulumi.ComponentResource {
           functionName: names.publisherFunction(stack, context.name),
           entry: publisherEntry(context),
           description: `${context.name}: publishes milestones to ${names.contextTopic(context.name)}`,
+          timeoutSeconds: functionTimeout,
           logRetentionDays: retention,
           environment: {
             ENSEMBLE_KAFKA_BROKERS: args.cluster.bootstrapBrokersIam,
             ENSEMBLE_KAFKA_AUTH: "iam",
             POWERTOOLS_SERVICE_NAME: `${context.name}-publisher`,
+            ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX: names.publishCheckGroupPrefix(stack, context.name),
           },
           vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
-          statements: args.cluster.arn.apply((arn) => publisherStatements(arn, names.contextTopic(context.name))),
+          statements: args.cluster.arn.apply((arn) => publisherStatements(arn, names.contextTopic(context.name), names.publishCheckGroupPrefix(stack, context.name))),
           transform: args.transform?.publisher,
         },
         { parent },
@@ -234,7 +237,8 @@ export class BoundedContext extends pulumi.ComponentResource {
     function createStateMachine() {
       const taskArns = pulumi.all(Object.fromEntries(Object.entries(tasks).map(([task, fn]) => [task, fn.arn])));
       const definition = pulumi.all([taskArns, publisher.arn]).apply(([arns, publisherArn]) => {
-        const asl = bindWorkflow(workflow, { task: (task) => arns[task]!, milestone: publisherArn });
+        // The publisher gives up before its function timeout; this bounds only an answer that never comes.
+        const asl = bindWorkflow(workflow, { task: (task) => arns[task]!, milestone: publisherArn, milestoneTimeoutSeconds: functionTimeout + 10 });
         assertValidAsl(context.name, asl);
         return JSON.stringify(asl);
       });

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { FUNCTION_DEFAULTS } from "../model";
 import { bundle, type Bundle, LAMBDA_ENVIRONMENT, LAMBDA_HANDLER, LAMBDA_RUNTIME, lambdaCode } from "./bundle";
 import type { PolicyStatement } from "./kafka-iam";
 import { roleName } from "./role-name";
@@ -212,7 +213,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
           code: lambdaCode(code),
           role: role.arn,
           memorySize: args.memoryMb ?? 256,
-          timeout: args.timeoutSeconds ?? 30,
+          timeout: args.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds,
           reservedConcurrentExecutions: args.reservedConcurrency,
           tracingConfig: { mode: "Active" },
           loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },

@@ -75,8 +75,11 @@ export function groupArn(clusterArn: string, groupId: string): string {
 /**
  * What a milestone publisher (an idempotent producer) needs: connect and describe the cluster,
  * write idempotently (a cluster-level action), and describe and write its context topic only.
+ * A retried publish first reads that topic for an earlier attempt's record, with consumer groups
+ * named `<checkGroupPrefix>.<uuid>` that never commit: read on the topic, and group access on
+ * that prefix only (a trailing `*`, the one wildcard granted on purpose).
  */
-export function publisherStatements(clusterArn: string, topic: string): PolicyStatement[] {
+export function publisherStatements(clusterArn: string, topic: string, checkGroupPrefix: string): PolicyStatement[] {
   return [
     {
       Sid: "KafkaCluster",
@@ -87,8 +90,14 @@ export function publisherStatements(clusterArn: string, topic: string): PolicySt
     {
       Sid: "KafkaWriteTopic",
       Effect: "Allow",
-      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData", "kafka-cluster:ReadData"],
       Resource: [topicArn(clusterArn, topic)],
+    },
+    {
+      Sid: "KafkaPublishCheckGroups",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+      Resource: [`${groupArn(clusterArn, `${checkGroupPrefix}.`)}*`],
     },
   ];
 }

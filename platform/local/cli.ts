@@ -3,6 +3,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { demoScenario } from "../../contexts/orders/demo";
 import { topology } from "../../topology";
 import { formatIssue, StartingPosition, TopologyError, validate } from "../model";
+import { KafkaAuth, kafkaConfig } from "../runtime/kafka";
 import { BrokerPath, startBroker } from "./broker";
 import { runDemo, takeSnapshot } from "./demo";
 import { LocalRuntime } from "./runtime";
@@ -52,7 +53,8 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = options.logLevel;
   const valid = validate(topology, { stack: options.stack });
   const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env });
-  const kafka = new Kafka({ clientId: "ensemble-local", brokers: broker.brokers, logLevel: logLevel.NOTHING });
+  // The clients' production settings (timeouts, retries), quiet: the view says what matters.
+  const kafka = new Kafka({ ...kafkaConfig({ brokers: broker.brokers, auth: KafkaAuth.None, clientId: "ensemble-local" }), logLevel: logLevel.NOTHING });
   const runtime = new LocalRuntime({
     topology: valid,
     stack: options.stack,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context as LambdaContext } from "aws-lambda";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from "kafkajs";
-import { CONSUMER_DEFAULTS, OnFailureReason, type StartingPosition } from "../model";
+import { CONSUMER_DEFAULTS, FUNCTION_DEFAULTS, OnFailureReason, type StartingPosition } from "../model";
 import { deadLetterHeaders, deadLetterReference } from "../runtime/dead-letter";
 import { createIdempotentProducer } from "../runtime/kafka";
 import { fitsTopic } from "../runtime/record-size";
@@ -156,8 +156,9 @@ export interface EventSourceMappingOptions {
   /**
    * How long the group coordinator waits to hear from a poller before handing its partitions to
    * another: what a crashed process, or a member a restarted broker still remembers, costs the
-   * group. Heartbeats go between fetches, so it must outlast the batching window and a batch.
-   * @default 30 s more than the batching window, at least 30 s
+   * group. Heartbeats go between fetches, so it must outlast the batching window and the longest
+   * invocation, the function's timeout.
+   * @default the batching window + the function timeout (30 s when not set) + 5 s
    */
   readonly sessionTimeoutMs?: number;
   readonly observer?: MappingObserver;
@@ -530,7 +531,9 @@ export class LocalEventSourceMapping {
    */
   private consumerConfig() {
     const windowMs = this.settings.windowSeconds * 1000;
-    const sessionTimeout = this.options.sessionTimeoutMs ?? Math.max(30_000, windowMs + 30_000);
+    const invocationMs = (this.options.functionTimeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds) * 1000;
+    // Kafka's group.min.session.timeout.ms is 6 s.
+    const sessionTimeout = this.options.sessionTimeoutMs ?? Math.max(6_000, windowMs + invocationMs + 5_000);
     return {
       groupId: this.groupId,
       maxWaitTimeInMs: windowMs > 0 ? windowMs : IDLE_POLL_MS,

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
-import { bindWorkflow, type ContextDefinition, names, taskOf, type WorkflowSpec } from "../model";
-import type { MilestoneResult } from "../runtime/publisher";
+import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, MILESTONE_CONTEXT_FIELDS, names, taskOf, type WorkflowSpec } from "../model";
+import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
 import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow";
 
 /** Where the local runtime pretends to be: ARNs look like AWS's, in region "local". */
@@ -20,6 +20,8 @@ export interface LocalExecution {
   currentState: string | undefined;
   /** The error a FAILED execution ended with. */
   error: { readonly name: string; readonly message: string } | undefined;
+  /** What a SUCCEEDED execution ended with. */
+  output: unknown;
   /** Settles when the execution ends; never rejects (see `status` and `error`). */
   readonly done: Promise<void>;
 }
@@ -36,7 +38,7 @@ export interface ExecutionObserver {
 
 /** A milestone publisher: the real one, or one that records what it publishes around it. */
 export interface Publisher {
-  publish(input: unknown): Promise<MilestoneResult>;
+  publish(input: unknown, options?: PublishOptions): Promise<MilestoneResult>;
 }
 
 export interface LocalStateMachineOptions {
@@ -46,6 +48,26 @@ export interface LocalStateMachineOptions {
   observer?: ExecutionObserver;
   /** Loads a task's handler; the default requires the module the context declares. */
   loadTask?: (context: ContextDefinition, task: string) => (state: unknown) => Promise<unknown>;
+  /**
+   * The publisher function's timeout (a task's own `timeoutSeconds` wins for that task): an
+   * invocation still running then fails the state with `Lambda.Unknown`, as Step Functions
+   * reports a timed-out function, while the handler itself goes on, as a frozen container's
+   * would. @default FUNCTION_DEFAULTS.timeoutSeconds
+   */
+  functionTimeoutSeconds?: number;
+}
+
+/** What the local executor knows of one execution's current run, to fill the context fields it lacks. */
+interface Run {
+  redriveCount: number;
+  /** `$$.Execution.StartTime` of the first run: a redrive keeps it. */
+  readonly startTime: string;
+  /** Per milestone occurrence: attempts so far and when the state was entered. */
+  readonly attempts: Map<string, { count: number; readonly enteredTime: string }>;
+  /** The top-level state entered last, and its input: where a redrive resumes. */
+  entered: { readonly state: string; readonly input: unknown } | undefined;
+  /** Settles once every history event of the run has been seen. */
+  history: Promise<void>;
 }
 
 /** An execution name is used twice on the same state machine. */
@@ -73,6 +95,7 @@ export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly overrides: Record<string, (input: { FunctionName: string; Payload: unknown }) => Promise<unknown>>;
   private readonly executions = new Map<string, LocalExecution>();
+  private readonly runs = new Map<string, Run>();
   /** Aborts of the executions still running. */
   private readonly aborts = new Map<string, () => void>();
 
@@ -86,22 +109,43 @@ export class LocalStateMachine {
 
     const taskByArn = new Map(context.tasks.map((t) => [localFunctionArn(names.taskFunction(options.stack, context.name, t.name)), t.name]));
     const publisherArn = localFunctionArn(names.publisherFunction(options.stack, context.name));
-    this.definition = bindWorkflow(context.workflow, {
-      task: (task) => localFunctionArn(names.taskFunction(options.stack, context.name, task)),
-      milestone: publisherArn,
-    });
+    this.definition = withoutMilestoneContextFields(
+      bindWorkflow(context.workflow, {
+        task: (task) => localFunctionArn(names.taskFunction(options.stack, context.name, task)),
+        milestone: publisherArn,
+      }),
+    );
     this.machine = new StateMachine(this.definition as ConstructorParameters<typeof StateMachine>[0]);
 
-    const load = options.loadTask ?? requireTask;
+    const load = options.loadTask ?? loadTaskHandler;
     const handlers = new Map(context.tasks.map((t) => [t.name, load(context, t.name)]));
+    const defaultTimeout = options.functionTimeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
+    const timeouts = new Map(context.tasks.map((t) => [t.name, t.timeoutSeconds ?? defaultTimeout]));
     const invoke = async ({ FunctionName, Payload }: { FunctionName: string; Payload: unknown }) => {
-      if (FunctionName === publisherArn) return { Payload: await options.publisher.publish(Payload) };
+      if (FunctionName === publisherArn) {
+        const input = this.withContextFields(Payload as Record<string, unknown>);
+        return { Payload: await timedOutAfter(defaultTimeout, FunctionName, (remainingMs) => options.publisher.publish(input, { remainingMs })) };
+      }
       const task = taskByArn.get(FunctionName);
       const handler = task ? handlers.get(task) : undefined;
       if (!handler) throw new Error(`No local handler for ${FunctionName} in context "${context.name}".`);
-      return { Payload: await handler(Payload) };
+      return { Payload: await timedOutAfter(timeouts.get(task!)!, FunctionName, () => handler(Payload)) };
     };
     this.overrides = Object.fromEntries(lambdaTaskStates(this.definition).map((state) => [state, invoke]));
+  }
+
+  /**
+   * The milestone input with the context fields aws-local-stepfunctions does not fill
+   * (`$$.State.RetryCount` and `EnteredTime`, `$$.Execution.RedriveCount`, and a `StartTime` a
+   * redrive keeps), as Step Functions fills them: attempts are counted per occurrence of the state.
+   */
+  private withContextFields(payload: Record<string, unknown>): Record<string, unknown> {
+    const run = this.runs.get(String(payload.executionId));
+    if (!run) return payload;
+    const occurrence = JSON.stringify([payload.state, payload.mapIndex ?? null, payload.occurrence ?? null]);
+    const entry = run.attempts.get(occurrence) ?? { count: 0, enteredTime: new Date().toISOString() };
+    run.attempts.set(occurrence, { ...entry, count: entry.count + 1 });
+    return { ...payload, attempt: entry.count, enteredTime: entry.enteredTime, redriveCount: run.redriveCount, executionStartTime: run.startTime };
   }
 
   /** Starts an execution; a name already used on this machine throws ExecutionAlreadyExists, as StartExecution does. */
@@ -110,10 +154,6 @@ export class LocalStateMachine {
       throw new ExecutionAlreadyExistsError(`Execution "${name}" already exists on state machine ${this.name}.`);
     }
     const executionArn = `${LOCAL_ACCOUNT}:execution:${this.name}:${name}`;
-    const run = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.overrides as never },
-      context: { Execution: { Id: executionArn, Name: name }, StateMachine: { Id: this.arn, Name: this.name } },
-    });
     const execution: LocalExecution = {
       executionArn,
       name,
@@ -122,22 +162,68 @@ export class LocalStateMachine {
       status: "RUNNING",
       currentState: undefined,
       error: undefined,
+      output: undefined,
       done: Promise.resolve(),
     };
     this.executions.set(name, execution);
+    this.runs.set(executionArn, { redriveCount: 0, startTime: new Date().toISOString(), attempts: new Map(), entered: undefined, history: Promise.resolve() });
+    this.launch(execution, this.machine, input);
+    return execution;
+  }
+
+  /**
+   * Redrives a FAILED or ABORTED execution, as RedriveExecution does: the same execution (ARN,
+   * name, start time) continues from the state it stopped in, with that state's input, and
+   * `$$.Execution.RedriveCount` goes up by one. Unlike AWS, a Map or Parallel state it stopped in
+   * runs again whole, not only its failed iterations; the milestones of those that succeeded are
+   * found on their topic by the publisher (a redrive looks before it publishes), not sent again.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
+   */
+  async redrive(name: string): Promise<LocalExecution> {
+    const execution = this.executions.get(name);
+    if (!execution) throw new Error(`No execution "${name}" on state machine ${this.name} to redrive.`);
+    if (execution.status !== "FAILED" && execution.status !== "ABORTED") {
+      throw Object.assign(new Error(`Execution "${name}" is ${execution.status}; only a failed or aborted execution can be redriven.`), { name: "ExecutionNotRedrivable" });
+    }
+    const run = this.runs.get(execution.executionArn)!;
+    await run.history;
+    if (!run.entered) throw new Error(`Execution "${name}" never entered a state; start it again instead.`);
+    run.redriveCount++;
+    run.attempts.clear();
+    Object.assign(execution, { status: "RUNNING", error: undefined });
+    // Validated when this machine was made; starting elsewhere leaves the states before unreachable, which is fine here.
+    const machine = new StateMachine({ ...this.definition, StartAt: run.entered.state } as ConstructorParameters<typeof StateMachine>[0], {
+      validationOptions: { noValidate: true },
+    });
+    this.launch(execution, machine, run.entered.input);
+    return execution;
+  }
+
+  /** Runs `machine` as `execution` and keeps its status, current state and history up to date. */
+  private launch(execution: LocalExecution, machine: StateMachine, input: unknown): void {
+    const { name, executionArn } = execution;
+    const runState = this.runs.get(executionArn)!;
+    const run = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.overrides as never },
+      context: { Execution: { Id: executionArn, Name: name }, StateMachine: { Id: this.arn, Name: this.name } },
+    });
     this.aborts.set(name, () => run.abort());
     const observer = this.options.observer;
-    void (async () => {
+    const topLevel = this.definition.States;
+    runState.history = (async () => {
       for await (const event of run.eventLogs) {
         observer?.onEvent?.(execution, event);
-        if (event.type === "StateEntered" && "state" in event && event.index === undefined) {
+        // State names are unique in the machine, so a top-level one is one of its own States.
+        if (event.type === "StateEntered" && "state" in event && event.index === undefined && event.state.name in topLevel) {
           execution.currentState = event.state.name;
+          runState.entered = { state: event.state.name, input: event.state.input };
           observer?.onStateEntered?.(execution, event.state.name);
         }
       }
     })().catch(() => {});
     (execution as { done: Promise<void> }).done = run.result.then(
-      () => {
+      (output) => {
+        execution.output = output;
         execution.status = "SUCCEEDED";
         observer?.onEnded?.(execution);
       },
@@ -151,7 +237,6 @@ export class LocalStateMachine {
       },
     );
     void execution.done.then(() => this.aborts.delete(name));
-    return execution;
   }
 
   /** Aborts every execution still running (a StopExecution each): nothing is left waiting on a retry or a task. */
@@ -191,6 +276,39 @@ export class LocalWorkflowStarter implements WorkflowStarter {
   }
 }
 
+/**
+ * Runs `invoke` as a Lambda with a timeout of `seconds`: past it, the state fails with
+ * `Lambda.Unknown` ("Task timed out"), what Step Functions reports for a timed-out function.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ */
+async function timedOutAfter<T>(seconds: number, functionName: string, invoke: (remainingMs: number) => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`${functionName}: Task timed out after ${seconds.toFixed(2)} seconds`);
+      reject(Object.assign(error, { name: "Lambda.Unknown" }));
+    }, seconds * 1000);
+  });
+  const work = invoke(seconds * 1000);
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The definition with the milestone context fields the local executor fills itself (see `withContextFields`). */
+function withoutMilestoneContextFields(definition: WorkflowSpec): WorkflowSpec {
+  const contextFields = new Set(Object.keys(MILESTONE_CONTEXT_FIELDS));
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).filter(([key]) => !contextFields.has(key)).map(([key, child]) => [key, strip(child)]));
+  };
+  return strip(definition) as WorkflowSpec;
+}
+
 /** Names of the Lambda-invoking Task states, nested Map and Parallel states included. */
 function lambdaTaskStates(definition: { States: Record<string, Record<string, unknown>> }): string[] {
   const found: string[] = [];
@@ -207,7 +325,7 @@ function lambdaTaskStates(definition: { States: Record<string, Record<string, un
 }
 
 /** The `handler` export of the module a context declares for a task. */
-function requireTask(context: ContextDefinition, taskName: string): (state: unknown) => Promise<unknown> {
+export function loadTaskHandler(context: ContextDefinition, taskName: string): (state: unknown) => Promise<unknown> {
   const task = context.tasks.find((t) => t.name === taskName)!;
   if (!context.definedIn) throw new Error(`Cannot locate context "${context.name}" to load task ${taskName}.`);
   const file = path.resolve(path.dirname(path.resolve(context.definedIn)), task.handler);

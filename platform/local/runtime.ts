@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Admin, Kafka } from "kafkajs";
 import { type ConsumerDefinition, type ContextDefinition, FUNCTION_DEFAULTS, names, type StartingPosition, type ValidTopology } from "../model";
 import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runtime/consumer";
-import { MilestonePublisher } from "../runtime/publisher";
+import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/start-workflow";
 import { filterPatterns, subscriptionsOf } from "../infra/consumer-group";
 import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
@@ -66,8 +66,10 @@ export interface LocalRuntimeOptions {
   /** How the mappings read partial batch responses. @default the mapping's */
   readonly partialBatchReading?: PartialBatchReading;
   /**
-   * The consumer functions' timeout: each invocation's Lambda context counts down from it, which
-   * bounds an idempotency claim as on AWS. @default FUNCTION_DEFAULTS.timeoutSeconds (the stack default)
+   * The functions' timeout (the stack's `functions.timeoutSeconds`): each consumer invocation's
+   * Lambda context counts down from it, which bounds an idempotency claim as on AWS, and a task or
+   * publisher invocation still running after it fails with `Lambda.Unknown`.
+   * @default FUNCTION_DEFAULTS.timeoutSeconds
    */
   readonly functionTimeoutSeconds?: number;
 }
@@ -113,6 +115,7 @@ export class LocalRuntime {
       this.machines.set(context.name, new LocalStateMachine(context, {
         stack: this.stack,
         publisher: this.recordingPublisher(context),
+        ...(this.options.functionTimeoutSeconds === undefined ? {} : { functionTimeoutSeconds: this.options.functionTimeoutSeconds }),
         ...(this.options.observer ? { observer: this.options.observer } : {}),
       }));
     }
@@ -249,8 +252,8 @@ export class LocalRuntime {
     const publisher = new MilestonePublisher(context, { kafka: this.options.kafka });
     this.publishers.push(publisher);
     return {
-      publish: async (input: unknown) => {
-        const result = await publisher.publish(input);
+      publish: async (input: unknown, options?: PublishOptions) => {
+        const result = await publisher.publish(input, options);
         const { type, key } = input as { type: string; key: string };
         this.published.push({ eventId: result.eventId, type, key, context: context.name });
         return result;

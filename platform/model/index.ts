@@ -28,6 +28,8 @@ export {
   defineWorkflow,
   fail,
   LAMBDA_INVOKE,
+  loopsOf,
+  MILESTONE_CONTEXT_FIELDS,
   MILESTONE_FUNCTION,
   milestone,
   type MilestoneState,

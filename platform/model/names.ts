@@ -17,6 +17,8 @@ export const names = {
   consumerGroupId: (stack: string, group: string, context: string) => `${stack}.${group}.${context}`,
   consumerFunction: (stack: string, group: string) => `${stack}-${group}`,
   publisherFunction: (stack: string, context: string) => `${stack}-${context}-publisher`,
+  /** Consumer groups a retried publish reads its own topic with, `<prefix>.<uuid>`, never committed. */
+  publishCheckGroupPrefix: (stack: string, context: string) => `${stack}.${context}.publish-check`,
   /** Tasks are PascalCase, so only a task named `Publisher` comes near the publisher; `validate()` rejects it (case-only difference). */
   taskFunction: (stack: string, context: string, task: string) => `${stack}-${context}-${task}`,
   stateMachine: (stack: string, context: string) => `${stack}-${context}`,

@@ -215,6 +215,16 @@ function checkWorkflow(context: ContextDefinition, report: Report) {
       `give it an ItemSelector (e.g. { "line.$": "$$.Map.Item.Value" }): Ensemble adds the item index to it, because milestone ids inside a Map need $$.Map.Item.Index, which Step Functions offers only there.`,
     );
   }
+  for (const milestone of workflow.milestones) {
+    if (milestone.loop.length === 0 || milestone.occurrence) continue;
+    const event = milestone.eventType.slice(milestone.eventType.indexOf(".") + 1);
+    report(
+      file,
+      subject,
+      `milestone state "${milestone.state}" can be entered more than once in one execution (loop ${[...milestone.loop, milestone.loop[0]].join(" → ")}), so its passes would publish the same event id and every pass after the first would be dropped as a duplicate.`,
+      `give it an occurrence that differs on every pass, e.g. milestone(${event}, { ..., occurrence: "$.attempt" }) with a counter the loop increments.`,
+    );
+  }
   for (const problem of transitionProblems(workflow.asl)) {
     report(file, subject, `its workflow: ${problem}.`, `point every StartAt, Next, Default and Catch at a state of the same scope, and remove unreachable states.`);
   }

@@ -18,9 +18,24 @@ const OWN_EVENT_PREFIX = "ensemble:event:";
 export const MILESTONE_FUNCTION = "ensemble:milestone";
 /**
  * The field a Map's ItemSelector adds to each item's input when the iteration publishes
- * milestones: the item's index, part of those events' ids. Iteration tasks keep it in the state.
+ * milestones: the item's index — in a nested Map, the index path of every enclosing Map, as
+ * `"<outer>.<inner>"` — part of those events' ids. Iteration tasks keep it in the state.
  */
 export const MAP_INDEX_FIELD = "mapIndex";
+
+/**
+ * What a milestone passes to the publisher from the context object, besides the execution id:
+ * whether this is a retry or a redrive (so the publisher first looks for an earlier attempt's
+ * record), when the state was entered (the event's time, the same on every retry) and when the
+ * execution started (how far back a redriven publish looks).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html
+ */
+export const MILESTONE_CONTEXT_FIELDS = {
+  "attempt.$": "$$.State.RetryCount",
+  "enteredTime.$": "$$.State.EnteredTime",
+  "redriveCount.$": "$$.Execution.RedriveCount",
+  "executionStartTime.$": "$$.Execution.StartTime",
+} as const;
 
 /** The placeholder `FunctionName` of a task state, bound by each interpreter. */
 export const taskFunction = (task: string) => `${TASK_PREFIX}${task}`;
@@ -100,14 +115,36 @@ export interface MilestoneOptions extends Transition {
   readonly key: string;
   /** JSONPath of the event's data. @default "$" */
   readonly data?: string;
+  /**
+   * JSONPath of a value that differs on every pass of a loop through this state (an attempt
+   * counter, a revision): part of the event id, so each pass publishes its own event. Required
+   * for a milestone that one execution can enter more than once; `validate()` says when.
+   * @example
+   * Reminded: milestone(PaymentReminded, { key: "$.orderId", occurrence: "$.reminder", next: "Wait" })
+   */
+  readonly occurrence?: string;
   /** Catch what publishing cannot fix (e.g. `Milestone.InvalidEvent`). */
   readonly catch?: CatchTo | readonly CatchTo[];
 }
 
-/** Retries of a milestone: a broker hiccup or a Lambda glitch, with the same event id each time. */
+/**
+ * Retries of a milestone, each with the same event id: the publisher's own `PublishFailed`, and
+ * whatever AWS reports when the publisher's Lambda is throttled, fails in the service, crashes or
+ * times out. A timeout is `Lambda.Unknown` per the Step Functions guide ("unhandled errors ...
+ * include out-of-memory errors and function timeouts"); functions on current runtimes report it
+ * as `Sandbox.Timedout`, so both are covered, as is the task's own `States.Timeout`.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ */
 export const milestoneRetry: readonly Retrier[] = [
   {
-    ErrorEquals: ["Milestone.PublishFailed", ...transient[0]!.ErrorEquals],
+    ErrorEquals: [
+      "Milestone.PublishFailed",
+      ...transient[0]!.ErrorEquals,
+      "Lambda.ClientExecutionTimeoutException",
+      "Lambda.Unknown",
+      "Sandbox.Timedout",
+      "States.Timeout",
+    ],
     IntervalSeconds: 1,
     MaxAttempts: 6,
     BackoffRate: 2,
@@ -136,6 +173,8 @@ export function milestone(event: EventDefinition | ContextEvent, options: Milest
         "key.$": options.key,
         "data.$": options.data ?? "$",
         "executionId.$": "$$.Execution.Id",
+        ...(options.occurrence ? { "occurrence.$": options.occurrence } : {}),
+        ...MILESTONE_CONTEXT_FIELDS,
       },
     },
     ResultPath: null,
@@ -173,6 +212,13 @@ export interface MilestoneState {
   readonly eventType: string;
   /** Inside a Map iteration: the event id includes the item index. */
   readonly inMap: boolean;
+  /** JSONPath of the value that tells a loop's passes apart, when the milestone has one. */
+  readonly occurrence: string | undefined;
+  /**
+   * The loop that can bring one execution (one Map item) to this state more than once, as the
+   * states on it (the milestone's own, or that of an enclosing Map or Parallel); empty when there is none.
+   */
+  readonly loop: readonly string[];
 }
 
 export interface WorkflowDefinition {
@@ -210,39 +256,44 @@ export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
 
   const mapsWithoutSelector: string[] = [];
 
-  const visit = (states: States, inMap: boolean): States =>
-    Object.fromEntries(
+  /** `mapDepth`: Maps around this scope; `around`: a loop that re-enters the scope, if any. */
+  const visit = (states: States, mapDepth: number, around: readonly string[]): States => {
+    const loops = loopsOf(states);
+    return Object.fromEntries(
       Object.entries(states).map(([name, state]) => {
         stateNames.push(name);
-        return [name, visitState(name, state, inMap)];
+        return [name, visitState(name, state, mapDepth, loops.get(name) ?? around)];
       }),
     );
+  };
 
-  const visitState = (name: string, state: State, inMap: boolean): State => {
+  const visitState = (name: string, state: State, mapDepth: number, loop: readonly string[]): State => {
     const parameters = state.Parameters as { FunctionName?: unknown; Payload?: Record<string, unknown> } | undefined;
     const taskName = taskOf(parameters?.FunctionName);
     if (taskName && !tasks.includes(taskName)) tasks.push(taskName);
     if (parameters?.FunctionName === MILESTONE_FUNCTION && parameters.Payload) {
-      milestones.push({ state: name, eventType: String(parameters.Payload.type), inMap });
-      const payload = { ...parameters.Payload, state: name, ...(inMap ? { "mapIndex.$": `$.${MAP_INDEX_FIELD}` } : {}) };
+      const occurrence = parameters.Payload["occurrence.$"];
+      milestones.push({ state: name, eventType: String(parameters.Payload.type), inMap: mapDepth > 0, occurrence: typeof occurrence === "string" ? occurrence : undefined, loop });
+      const payload = { ...parameters.Payload, state: name, ...(mapDepth > 0 ? { "mapIndex.$": `$.${MAP_INDEX_FIELD}` } : {}) };
       return { ...state, Parameters: { ...parameters, Payload: payload } };
     }
-    if (state.Type === "Map") return visitMap(name, state);
+    if (state.Type === "Map") return visitMap(name, state, mapDepth, loop);
     if (state.Type === "Parallel") {
       const branches = (state.Branches ?? []) as { States: States }[];
-      return { ...state, Branches: branches.map((branch) => ({ ...branch, States: visit(branch.States, inMap) })) };
+      return { ...state, Branches: branches.map((branch) => ({ ...branch, States: visit(branch.States, mapDepth, loop) })) };
     }
     return state;
   };
 
   // Step Functions offers `$$.Map.Item.Index` only in the Map's ItemSelector, not inside the
-  // iteration: so a Map whose iteration reaches milestones passes the index in each item's input.
-  const visitMap = (name: string, state: State): State => {
+  // iteration: so a Map whose iteration reaches milestones passes the index in each item's input,
+  // and a nested Map appends its own to the index path its item came with.
+  const visitMap = (name: string, state: State, mapDepth: number, loop: readonly string[]): State => {
     const key = state.ItemProcessor ? "ItemProcessor" : "Iterator";
     const processor = state[key] as { States: States } | undefined;
     if (!processor) return state;
     const before = milestones.length;
-    const visited = { ...processor, States: visit(processor.States, true) };
+    const visited = { ...processor, States: visit(processor.States, mapDepth + 1, loop) };
     if (milestones.length === before) return { ...state, [key]: visited };
     const selectorKey = state.ItemSelector !== undefined || state.Parameters === undefined ? "ItemSelector" : "Parameters";
     const selector = state[selectorKey];
@@ -250,11 +301,49 @@ export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
       mapsWithoutSelector.push(name);
       return { ...state, [key]: visited };
     }
-    return { ...state, [key]: visited, [selectorKey]: { ...selector, [`${MAP_INDEX_FIELD}.$`]: "$$.Map.Item.Index" } };
+    const index = mapDepth === 0 ? "$$.Map.Item.Index" : `States.Format('{}.{}', $.${MAP_INDEX_FIELD}, $$.Map.Item.Index)`;
+    return { ...state, [key]: visited, [selectorKey]: { ...selector, [`${MAP_INDEX_FIELD}.$`]: index } };
   };
 
-  const States = visit(spec.States, false);
+  const States = visit(spec.States, 0, []);
   return { kind: "workflow", asl: { ...spec, States }, tasks, milestones, stateNames, mapsWithoutSelector };
+}
+
+/** Where a state can go next: `Next`, `Default`, each choice's and each catcher's `Next`. */
+function successorsOf(state: State): string[] {
+  const choices = ((state.Choices as { Next?: unknown }[] | undefined) ?? []).map((c) => c.Next);
+  const catchers = ((state.Catch as { Next?: unknown }[] | undefined) ?? []).map((c) => c.Next);
+  return [state.Next, state.Default, ...choices, ...catchers].filter((next): next is string => typeof next === "string");
+}
+
+/**
+ * The states of one scope that lie on a loop, each with one such loop (its states, in order, from
+ * the state itself): a state one execution can enter more than once.
+ */
+export function loopsOf(states: States): Map<string, string[]> {
+  const loops = new Map<string, string[]>();
+  for (const start of Object.keys(states)) {
+    // Breadth-first from the state's successors back to it: the shortest loop through it.
+    const previous = new Map<string, string>();
+    const queue = successorsOf(states[start]!).filter((next) => next in states);
+    for (const next of queue) if (!previous.has(next)) previous.set(next, start);
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      if (current === start) {
+        const path = [start];
+        for (let at = previous.get(start)!; at !== start; at = previous.get(at)!) path.splice(1, 0, at);
+        loops.set(start, path);
+        break;
+      }
+      for (const next of successorsOf(states[current]!)) {
+        if (next in states && !previous.has(next)) {
+          previous.set(next, current);
+          queue.push(next);
+        }
+      }
+    }
+  }
+  return loops;
 }
 
 /**
@@ -285,6 +374,12 @@ export interface WorkflowBindings {
   /** The `FunctionName` of a task: a Lambda ARN on AWS, anything the local runtime recognises. */
   readonly task: (name: string) => string;
   readonly milestone: string;
+  /**
+   * `TimeoutSeconds` of milestone states: longer than the publisher's own timeout, so it only
+   * bounds an invocation whose answer never comes back (then `States.Timeout`, retried).
+   * @default none
+   */
+  readonly milestoneTimeoutSeconds?: number;
 }
 
 /** The ASL with every placeholder `FunctionName` replaced, as the interpreter needs it. */
@@ -292,8 +387,10 @@ export function bindWorkflow(workflow: WorkflowDefinition, bindings: WorkflowBin
   const bind = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(bind);
     if (value === null || typeof value !== "object") return value;
+    const isMilestone = (value as { Parameters?: { FunctionName?: unknown } }).Parameters?.FunctionName === MILESTONE_FUNCTION;
+    if (isMilestone && bindings.milestoneTimeoutSeconds !== undefined) value = { ...value, TimeoutSeconds: bindings.milestoneTimeoutSeconds };
     return Object.fromEntries(
-      Object.entries(value).map(([key, child]) => {
+      Object.entries(value as object).map(([key, child]) => {
         if (key !== "FunctionName") return [key, bind(child)];
         const taskName = taskOf(child);
         if (taskName) return [key, bindings.task(taskName)];

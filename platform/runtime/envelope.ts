@@ -10,22 +10,32 @@ const EVENT_ID_NAMESPACE = "7d7f4c52-5b0e-4c4a-9a7e-1f2c0e3b9d41";
 /** CloudEvents structured mode: the whole event is JSON in the record value. */
 export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8";
 
-/** Where a milestone was reached: the same place always yields the same event id. */
+/** Where a milestone was reached: the same occurrence always yields the same event id. */
 export interface MilestoneOrigin {
-  /** The Step Functions execution ARN (`$$.Execution.Id`). */
+  /** The Step Functions execution ARN (`$$.Execution.Id`): the same on every retry and redrive. */
   readonly executionId: string;
   /** The milestone state's name, written into the task's Parameters by the helper. */
   readonly state: string;
-  /** `$$.Map.Item.Index` when the milestone runs inside a Map iteration. */
-  readonly mapIndex?: number | undefined;
+  /** Inside a Map: the item's index, or in nested Maps the index path `"<outer>.<inner>"`. */
+  readonly mapIndex?: number | string | undefined;
+  /** The value that tells a loop's passes through the state apart (the milestone's `occurrence`). */
+  readonly occurrence?: string | number | boolean | undefined;
 }
 
 /**
- * The event id of a milestone: a UUID v5 of execution id, state name and Map index, so a
- * retried publish produces the same id and consumers can drop the duplicate.
+ * The event id of a milestone occurrence: a UUID v5 of the execution id, the state name, the Map
+ * index path and the loop occurrence. A retried or redriven publish of the same occurrence gets
+ * the same id, so consumers drop the duplicate; two occurrences never share one. A milestone
+ * outside Maps and loops keeps the id of (execution, state), as it always had.
  */
 export function eventId(origin: MilestoneOrigin): string {
-  const place = [origin.executionId, origin.state, ...(origin.mapIndex === undefined ? [] : [String(origin.mapIndex)])];
+  const place = [
+    origin.executionId,
+    origin.state,
+    ...(origin.mapIndex === undefined ? [] : [String(origin.mapIndex)]),
+    // Marked, so an occurrence can never read as a Map index.
+    ...(origin.occurrence === undefined ? [] : [`#${String(origin.occurrence)}`]),
+  ];
   return uuidv5(place.join("\u0000"), EVENT_ID_NAMESPACE);
 }
 

@@ -50,12 +50,33 @@ export function kafkaSettingsFromEnv(clientId: string, env: NodeJS.ProcessEnv = 
   };
 }
 
+/**
+ * Timeouts and retries of every Kafka client the runtime makes, chosen for a Lambda that must
+ * give up, with a named error, well before its own timeout rather than be killed mid-request.
+ * kafkajs' defaults (a 30 s request timeout, backoff growing to 30 s) would outlast most function
+ * timeouts. A client retries within ~4 s of backoff (100 ms doubling, at most 2 s a step, 5
+ * retries) plus its requests; callers with a deadline (the publisher) bound the whole of it.
+ */
+export const CLIENT_TIMEOUTS = {
+  /** TCP + TLS connect to a broker. */
+  connectionTimeoutMs: 3_000,
+  /** SASL (MSK IAM) handshake. */
+  authenticationTimeoutMs: 3_000,
+  /** One request, e.g. a produce waiting for `acks: -1`. */
+  requestTimeoutMs: 5_000,
+  retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+} as const;
+
 /** The kafkajs configuration for the settings: plaintext locally, TLS + IAM on MSK. */
 export function kafkaConfig(settings: KafkaSettings): KafkaConfig {
   const base: KafkaConfig = {
     clientId: settings.clientId,
     brokers: [...settings.brokers],
     logLevel: logLevel.WARN,
+    connectionTimeout: CLIENT_TIMEOUTS.connectionTimeoutMs,
+    authenticationTimeout: CLIENT_TIMEOUTS.authenticationTimeoutMs,
+    requestTimeout: CLIENT_TIMEOUTS.requestTimeoutMs,
+    retry: { ...CLIENT_TIMEOUTS.retry },
   };
   if (settings.auth === KafkaAuth.None) return base;
   const region = settings.region!;
@@ -110,5 +131,13 @@ export class SharedProducer {
     const connecting = this.connecting;
     this.connecting = undefined;
     if (connecting) await (await connecting.catch(() => undefined))?.disconnect();
+  }
+
+  /**
+   * Drops the producer without waiting: its retries stop, and the next `get()` connects a new
+   * one. For a publish that ran out of time, whose producer may still be trying to send.
+   */
+  abandon(): void {
+    void this.disconnect().catch(() => {});
   }
 }

@@ -4,6 +4,7 @@ import { type ContextDefinition, type ContextEvent, names, TOPIC_MAX_MESSAGE_BYT
 import { eventId, toCloudEvent, toKafkaRecord } from "./envelope";
 import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFailedError, UnknownEventError } from "./errors";
 import { createIdempotentProducer, createKafka, kafkaSettingsFromEnv, SharedProducer } from "./kafka";
+import { findPublished } from "./published-check";
 import { recordBatchBytes } from "./record-size";
 import { schemaProblems } from "./schema";
 
@@ -18,9 +19,19 @@ export const MilestoneInput = z.object({
   executionId: z.string().min(1),
   /** The milestone state's name. */
   state: z.string().min(1),
-  /** `$$.Map.Item.Index` inside a Map. */
-  mapIndex: z.number().int().nonnegative().optional(),
-  /** `$$.State.EnteredTime`, so a retried publish carries the same time. @default now */
+  /** Inside a Map: `$$.Map.Item.Index`, or the index path `"<outer>.<inner>"` in nested Maps. */
+  mapIndex: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(\.\d+)*$/, "expected an index path such as 2.0")]).optional(),
+  /** What tells a loop's passes through the state apart (the milestone's `occurrence`). */
+  occurrence: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  /** `$$.State.RetryCount`: above 0, an earlier attempt may have published already. */
+  attempt: z.number().int().nonnegative().optional(),
+  /** `$$.Execution.RedriveCount`: above 0, so may an attempt before the redrive. */
+  redriveCount: z.number().int().nonnegative().optional(),
+  /** `$$.State.EnteredTime`: the event's time, the same on every retry. */
+  enteredTime: z.string().optional(),
+  /** `$$.Execution.StartTime`: how far back a redriven publish looks for an earlier attempt. */
+  executionStartTime: z.string().optional(),
+  /** The event's time, when the workflow sets one. @default `enteredTime`, else now */
   time: z.string().optional(),
 });
 export type MilestoneInput = z.input<typeof MilestoneInput>;
@@ -30,23 +41,50 @@ export interface MilestoneResult {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** An earlier attempt of this occurrence had published it: found on the topic, not sent again. */
+  readonly alreadyPublished: boolean;
 }
 
 export interface MilestonePublisherOptions {
   /** @default a client from `kafkaSettingsFromEnv()` */
   readonly kafka?: Kafka;
+  /**
+   * Consumer groups that look for an earlier attempt's record are named `<prefix>.<uuid>`; the
+   * publisher's IAM role may use exactly these. @default `ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX`, else `local.<context>.publish-check`
+   */
+  readonly checkGroupPrefix?: string;
 }
+
+export interface PublishOptions {
+  /** What the Lambda has left (`getRemainingTimeInMillis()`): the publish gives up before. */
+  readonly remainingMs?: number;
+}
+
+/** The longest one publish may take when the caller has no deadline. */
+export const PUBLISH_TIMEOUT_MS = 10_000;
+/** What the publisher keeps of the Lambda's remaining time to report a failure, rather than be killed. */
+export const PUBLISH_RESERVE_MS = 1_000;
+/** Clocks differ between Step Functions and the brokers: look this much further back. */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Publishes one context's milestones: validates the data against the event's schema, wraps it
  * in a CloudEvent with a deterministic id and sends it, keyed by entity, with an idempotent
  * producer that connects once per container. Errors are named so a workflow can Retry
- * (`Milestone.PublishFailed`) or Catch (`Milestone.InvalidEvent`) them.
+ * (`Milestone.PublishFailed`) or Catch (`Milestone.InvalidEvent`, `Milestone.EventTooLarge`) them.
+ *
+ * A publish never outlives its Lambda: it gives up `PUBLISH_RESERVE_MS` before the function's
+ * timeout (or after `PUBLISH_TIMEOUT_MS`), drops its producer so nothing it started goes on
+ * sending, and fails with `Milestone.PublishFailed`. A retried or redriven publish first looks
+ * for the record an earlier attempt may have written anyway (`findPublished`), so the event is
+ * on its topic once.
  */
 export class MilestonePublisher {
   private readonly events: ReadonlyMap<string, ContextEvent>;
   private readonly topic: string;
   private readonly producer: SharedProducer;
+  private readonly kafka: () => Kafka;
+  private readonly checkGroupPrefix: string;
 
   constructor(
     readonly context: ContextDefinition,
@@ -55,10 +93,14 @@ export class MilestonePublisher {
     this.events = new Map(context.eventList.map((event) => [event.type, event]));
     this.topic = names.contextTopic(context.name);
     const clientId = `${context.name}-publisher`;
-    this.producer = new SharedProducer(() => createIdempotentProducer(options.kafka ?? createKafka(kafkaSettingsFromEnv(clientId))));
+    let kafka = options.kafka;
+    this.kafka = () => (kafka ??= createKafka(kafkaSettingsFromEnv(clientId)));
+    this.producer = new SharedProducer(() => createIdempotentProducer(this.kafka()));
+    this.checkGroupPrefix = options.checkGroupPrefix ?? process.env.ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX ?? names.publishCheckGroupPrefix("local", context.name);
   }
 
-  async publish(raw: unknown): Promise<MilestoneResult> {
+  async publish(raw: unknown, options: PublishOptions = {}): Promise<MilestoneResult> {
+    const started = Date.now();
     const input = this.parseInput(raw);
     const event = this.events.get(input.type);
     if (!event) {
@@ -70,20 +112,38 @@ export class MilestonePublisher {
     const parsed = event.schema.safeParse(input.data);
     if (!parsed.success) throw new InvalidEventError(event.type, schemaProblems(parsed.error));
 
-    const cloudEvent = toCloudEvent({ ...input, event, data: parsed.data });
+    const cloudEvent = toCloudEvent({ ...input, event, data: parsed.data, time: input.time ?? input.enteredTime });
     const record = toKafkaRecord(cloudEvent);
     const bytes = recordBatchBytes(record);
     if (bytes > TOPIC_MAX_MESSAGE_BYTES) throw new EventTooLargeError(event.type, this.topic, bytes, TOPIC_MAX_MESSAGE_BYTES);
-    try {
+
+    const budgetMs = Math.min(PUBLISH_TIMEOUT_MS, (options.remainingMs ?? Number.POSITIVE_INFINITY) - PUBLISH_RESERVE_MS);
+    const deadline = started + budgetMs;
+    const repeated = (input.attempt ?? 0) > 0 || (input.redriveCount ?? 0) > 0;
+    const failed = (why: string, cause?: unknown) =>
+      new PublishFailedError(
+        `Could not publish ${event.type} ${cloudEvent.id} (key ${input.key}) to topic ${this.topic}: ${why}. Retrying the task publishes the same event id.`,
+        { cause },
+      );
+    if (budgetMs <= 0) throw failed(`only ${options.remainingMs} ms of the function's time were left`);
+
+    const attempt = async (): Promise<MilestoneResult> => {
+      const result = { eventId: cloudEvent.id, topic: this.topic };
+      if (repeated) {
+        // After a redrive, the earlier attempts ran since the execution started; otherwise since this state was entered.
+        const from = (input.redriveCount ?? 0) > 0 ? input.executionStartTime : input.enteredTime;
+        const since = (from ? Date.parse(from) : started) - CLOCK_SKEW_MS;
+        const check = await findPublished({ kafka: this.kafka(), topic: this.topic, key: input.key, eventId: cloudEvent.id, since, groupPrefix: this.checkGroupPrefix, deadline });
+        if (check.found) return { ...result, ...check.found, alreadyPublished: true };
+      }
       const producer = await this.producer.get();
       const [meta] = await producer.send({ topic: this.topic, acks: -1, messages: [record] });
-      return { eventId: cloudEvent.id, topic: this.topic, partition: meta!.partition, offset: meta!.baseOffset ?? "-1" };
+      return { ...result, partition: meta!.partition, offset: meta!.baseOffset ?? "-1", alreadyPublished: false };
+    };
+    try {
+      return await beforeDeadline(attempt(), budgetMs, () => this.producer.abandon());
     } catch (error) {
-      throw new PublishFailedError(
-        `Could not publish ${event.type} ${cloudEvent.id} (key ${input.key}) to topic ${this.topic}: ${(error as Error).message}. ` +
-          `Retrying the task publishes the same event id.`,
-        { cause: error },
-      );
+      throw failed((error as Error).message, error);
     }
   }
 
@@ -112,8 +172,28 @@ export class MilestonePublisher {
 }
 
 /**
+ * `work`, or after `budgetMs` a rejection, once `abandon()` stopped what `work` started. The
+ * abandoned work's own outcome is ignored.
+ */
+async function beforeDeadline<T>(work: Promise<T>, budgetMs: number, abandon: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandon();
+      reject(new Error(`no answer within ${budgetMs} ms, so the attempt was abandoned (its record may still reach the broker: a retry looks for it first)`));
+    }, budgetMs);
+  });
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The Lambda handler of a context's milestone publisher. The publisher (and its connection)
- * lives as long as the container.
+ * lives as long as the container; each publish gives up before the invocation's timeout.
  *
  * @example
  * // the bundle entry the infra generates for context "orders"
@@ -121,5 +201,6 @@ export class MilestonePublisher {
  */
 export function milestoneHandler(context: ContextDefinition, options: MilestonePublisherOptions = {}) {
   const publisher = new MilestonePublisher(context, options);
-  return (input: unknown): Promise<MilestoneResult> => publisher.publish(input);
+  return (input: unknown, lambda?: { getRemainingTimeInMillis(): number }): Promise<MilestoneResult> =>
+    publisher.publish(input, lambda ? { remainingMs: lambda.getRemainingTimeInMillis() } : {});
 }

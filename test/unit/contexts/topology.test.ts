@@ -1,6 +1,6 @@
 import validateAsl from "asl-validator";
 import { billing, contexts, orders, shipping } from "../../../contexts";
-import { bindWorkflow, validate } from "../../../platform/model";
+import { bindWorkflow, MILESTONE_CONTEXT_FIELDS, validate } from "../../../platform/model";
 import { topology } from "../../../topology";
 
 type Json = Record<string, unknown>;
@@ -92,6 +92,7 @@ describe("the example topology", () => {
       "key.$": "$.shipmentId",
       "data.$": "$",
       "executionId.$": "$$.Execution.Id",
+      ...MILESTONE_CONTEXT_FIELDS,
       state: "Packed",
       "mapIndex.$": "$.mapIndex",
     });

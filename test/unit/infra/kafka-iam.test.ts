@@ -57,9 +57,9 @@ describe("topicArn and groupArn", () => {
 });
 
 describe("publisherStatements", () => {
-  it("connects to the cluster and writes only its topic, idempotently", () => {
+  it("connects to the cluster, writes only its topic, idempotently, and reads it back only through its check groups", () => {
     // Act
-    const statements = publisherStatements(CLUSTER, "orders.events");
+    const statements = publisherStatements(CLUSTER, "orders.events", "dev.orders.publish-check");
 
     // Assess
     expect(statements).toEqual([
@@ -72,8 +72,14 @@ describe("publisherStatements", () => {
       {
         Sid: "KafkaWriteTopic",
         Effect: "Allow",
-        Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+        Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData", "kafka-cluster:ReadData"],
         Resource: [`${PREFIX}:topic/${IDS}/orders.events`],
+      },
+      {
+        Sid: "KafkaPublishCheckGroups",
+        Effect: "Allow",
+        Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+        Resource: [`${PREFIX}:group/${IDS}/dev.orders.publish-check.*`],
       },
     ]);
   });
@@ -185,7 +191,7 @@ describe("consumerStatements", () => {
 
 describe("every statement", () => {
   const everyBuilder = [
-    ...publisherStatements(CLUSTER, "orders.events"),
+    ...publisherStatements(CLUSTER, "orders.events", "dev.orders.publish-check"),
     ...consumerStatements(CLUSTER, { topics: ["orders.events"], groupId: "dev.g", deadLetterTopic: "g.dlq" }),
   ];
 

@@ -358,12 +358,13 @@ describe("the Pulumi program under mocks", () => {
         ]);
       });
 
-      it("lets each publisher write exactly its context's topic", () => {
+      it("lets each publisher write exactly its context's topic, and read it back only through its check groups", () => {
         for (const context of contexts) {
           const statements = policies()[`Ensemble${pascal(context.name)}PublisherPolicy`]!;
           expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, `${context.name}.events`)]);
           // exactly these Kafka actions, each on exactly this resource
           const kafka = statements.flatMap((s) => s.Action.filter((a) => a.startsWith("kafka")).map((a) => `${a} ${s.Resource.join(",")}`));
+          const checkGroups = CLUSTER(stack).replace(":cluster/", ":group/") + `/${stack}.${context.name}.publish-check.*`;
           expect(kafka.sort()).toEqual(
             [
               `kafka-cluster:Connect ${CLUSTER(stack)}`,
@@ -371,8 +372,31 @@ describe("the Pulumi program under mocks", () => {
               `kafka-cluster:WriteDataIdempotently ${CLUSTER(stack)}`,
               `kafka-cluster:DescribeTopic ${TOPIC(stack, `${context.name}.events`)}`,
               `kafka-cluster:WriteData ${TOPIC(stack, `${context.name}.events`)}`,
+              `kafka-cluster:ReadData ${TOPIC(stack, `${context.name}.events`)}`,
+              `kafka-cluster:DescribeGroup ${checkGroups}`,
+              `kafka-cluster:AlterGroup ${checkGroups}`,
             ].sort(),
           );
+        }
+      });
+
+      it("gives every milestone state a timeout past its publisher's, and the Retry that covers a timed-out or crashed publisher", () => {
+        type AnyState = { Parameters?: { Payload?: { "executionId.$"?: string } }; TimeoutSeconds?: number; Retry?: { ErrorEquals: string[] }[] } & Record<string, unknown>;
+        const statesOf = (states: Record<string, AnyState>): AnyState[] =>
+          Object.values(states).flatMap((state) => [
+            state,
+            ...statesOf(((state.ItemProcessor ?? state.Iterator) as { States?: Record<string, AnyState> } | undefined)?.States ?? {}),
+            ...((state.Branches as { States: Record<string, AnyState> }[] | undefined) ?? []).flatMap((branch) => statesOf(branch.States)),
+          ]);
+        for (const machine of run.mocks.byType("aws:sfn/stateMachine:StateMachine")) {
+          const milestones = statesOf(JSON.parse(machine.inputs.definition).States).filter((state) => state.Parameters?.Payload?.["executionId.$"] === "$$.Execution.Id");
+          expect(milestones.length).toBeGreaterThan(0);
+          for (const state of milestones) {
+            expect(state.TimeoutSeconds).toBe((stack === "dev" ? 30 : 60) + 10);
+            expect(state.Retry![0]!.ErrorEquals).toEqual(
+              expect.arrayContaining(["Milestone.PublishFailed", "Lambda.Unknown", "Sandbox.Timedout", "States.Timeout", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"]),
+            );
+          }
         }
       });
 

@@ -13,7 +13,7 @@ function recordingPublisher() {
     published,
     async publish(input: unknown) {
       published.push(input as Record<string, unknown>);
-      return { eventId: validator.eventIdOf(input), topic: "orders.events", partition: 0, offset: String(published.length - 1) };
+      return { eventId: validator.eventIdOf(input), topic: "orders.events", partition: 0, offset: String(published.length - 1), alreadyPublished: false };
     },
   };
 }
@@ -40,6 +40,11 @@ describe("LocalStateMachine, on the orders workflow", () => {
         data: expect.objectContaining({ orderId: "o-exec-1", totalCents: 3200, reservationId: "res-o-exec-1", paymentId: "pay-o-exec-1" }),
         executionId: "arn:aws:states:local:000000000000:execution:local-orders:exec-placed-1",
         state: "Placed",
+        // The context fields aws-local-stepfunctions leaves out, filled as Step Functions does: a first attempt, no redrive.
+        attempt: 0,
+        redriveCount: 0,
+        enteredTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        executionStartTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
     ]);
     // The event id is the one a deployed execution with this ARN would publish.

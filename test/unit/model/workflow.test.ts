@@ -69,11 +69,19 @@ describe("workflow helpers", () => {
       { Parameters?: { Payload?: unknown }; ItemSelector?: unknown; ItemProcessor?: { States: Record<string, { Parameters: { Payload: unknown } }> } }
     >;
 
+    // The context object's retry count, entry time, redrive count and start time: see the publisher.
+    const contextFields = {
+      "attempt.$": "$$.State.RetryCount",
+      "enteredTime.$": "$$.State.EnteredTime",
+      "redriveCount.$": "$$.Execution.RedriveCount",
+      "executionStartTime.$": "$$.Execution.StartTime",
+    };
     expect(states.Shipped!.Parameters!.Payload).toEqual({
       type: "shipping.Shipped",
       "key.$": "$.id",
       "data.$": "$.shipment",
       "executionId.$": "$$.Execution.Id",
+      ...contextFields,
       state: "Shipped",
     });
     expect(states.Pack!.ItemProcessor!.States.ItemPacked!.Parameters.Payload).toEqual({
@@ -81,14 +89,15 @@ describe("workflow helpers", () => {
       "key.$": "$.id",
       "data.$": "$",
       "executionId.$": "$$.Execution.Id",
+      ...contextFields,
       state: "ItemPacked",
       "mapIndex.$": "$.mapIndex",
     });
     // Step Functions offers the index only in the Map's ItemSelector: it travels in the item's input.
     expect(states.Pack!.ItemSelector).toEqual({ "id.$": "$.id", "item.$": "$$.Map.Item.Value", "mapIndex.$": "$$.Map.Item.Index" });
     expect(workflow!.milestones).toEqual([
-      { state: "ItemPacked", eventType: "shipping.ItemPacked", inMap: true },
-      { state: "Shipped", eventType: "shipping.Shipped", inMap: false },
+      { state: "ItemPacked", eventType: "shipping.ItemPacked", inMap: true, occurrence: undefined, loop: [] },
+      { state: "Shipped", eventType: "shipping.Shipped", inMap: false, occurrence: undefined, loop: [] },
     ]);
     expect(workflow!.tasks).toEqual(["PackItem", "Ship"]);
   });
