@@ -47,6 +47,8 @@ export interface ObservabilityArgs {
     dashboard?: Transform<aws.cloudwatch.DashboardArgs>;
     /** Each group's dead-letter metric filter. */
     deadLetterMetric?: Transform<aws.cloudwatch.LogMetricFilterArgs>;
+    /** Each group's filtered-records metric filter. */
+    filteredMetric?: Transform<aws.cloudwatch.LogMetricFilterArgs>;
   };
 }
 
@@ -69,7 +71,7 @@ export interface ObservabilityArgs {
 export class Observability extends pulumi.ComponentResource {
   readonly dashboardName: pulumi.Output<string>;
   readonly dashboardUrl: pulumi.Output<string>;
-  readonly nodes: { dashboard: aws.cloudwatch.Dashboard; deadLetterMetrics: aws.cloudwatch.LogMetricFilter[] };
+  readonly nodes: { dashboard: aws.cloudwatch.Dashboard; deadLetterMetrics: aws.cloudwatch.LogMetricFilter[]; filteredMetrics: aws.cloudwatch.LogMetricFilter[] };
 
   constructor(name: string, args: ObservabilityArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ensemble:infra:Observability", name, {}, opts);
@@ -77,11 +79,12 @@ export class Observability extends pulumi.ComponentResource {
     const region = aws.getRegionOutput({}, { parent }).region;
 
     const deadLetterMetrics = args.groups.map(createDeadLetterMetric);
+    const filteredMetrics = args.groups.map(createFilteredMetric);
     const dashboard = createDashboard();
 
     this.dashboardName = dashboard.dashboardName;
     this.dashboardUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard.dashboardName}`;
-    this.nodes = { dashboard, deadLetterMetrics };
+    this.nodes = { dashboard, deadLetterMetrics, filteredMetrics };
     this.registerOutputs({ dashboardUrl: this.dashboardUrl });
 
     function createDeadLetterMetric(group: ObservedGroup) {
@@ -93,6 +96,22 @@ export class Observability extends pulumi.ComponentResource {
           logGroupName: group.logGroupName,
           pattern: '{ $.message = "record dead-lettered" }',
           metricTransformation: { namespace: metricNamespace(args.stack), name: "DeadLettered", value: "1", unit: "Count", dimensions: { Group: "$.service" } },
+        }),
+        { parent },
+      );
+    }
+
+    // What a wrapper skipped (binary-mode events of types the group does not read), from its batch log;
+    // what the mapping's filter dropped is the mapping's own FilteredOutEventCount.
+    function createFilteredMetric(group: ObservedGroup) {
+      const id = `${name}Filtered${group.name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase())}`;
+      return new aws.cloudwatch.LogMetricFilter(
+        id,
+        transform(args.transform?.filteredMetric, id, {
+          name: `${group.functionName}-filtered`,
+          logGroupName: group.logGroupName,
+          pattern: '{ $.message = "batch processed" && $.filtered > 0 }',
+          metricTransformation: { namespace: metricNamespace(args.stack), name: "Filtered", value: "$.filtered", unit: "Count", dimensions: { Group: "$.service" } },
         }),
         { parent },
       );
@@ -155,6 +174,13 @@ export function dashboardBody(region: string, stack: string) {
         "Sum",
         [perMapping("FailedInvokeEventCount"), perMapping("DroppedEventCount"), perMapping("OnFailureDestinationDeliveryErrorCount")],
         0,
+        24,
+      ),
+      widget(
+        "Filtered records: by each mapping's filter (region-wide) and by each group's wrapper",
+        "Sum",
+        [perMapping("FilteredOutEventCount"), `{${metricNamespace(stack)},Group} MetricName="Filtered"`],
+        12,
         24,
       ),
     ],

@@ -206,7 +206,9 @@ describe("npm run redrive", () => {
     // A record after the still-failing one is read by both runs, and skipped by both.
     expect(new Set(all.filter((item) => item.outcome === RedriveOutcome.Duplicate).map((item) => `${item.dlq.partition}@${item.dlq.offset}`)).size).toBe(4);
     expect(all.filter((item) => item.outcome === RedriveOutcome.Moved)).toHaveLength(0);
-    expect(all.filter((item) => item.outcome === RedriveOutcome.Failing).map((item) => item.eventId)).toEqual([published.get("c/-1")]);
+    // The poison record fails in every run that reads it (the first may not get to it before its limit).
+    expect([...new Set(all.filter((item) => item.outcome === RedriveOutcome.Failing).map((item) => item.eventId))]).toEqual([published.get("c/-1")]);
+    expect(second.report.items.filter((item) => item.outcome === RedriveOutcome.Failing).map((item) => item.eventId)).toEqual([published.get("c/-1")]);
     expect(second.report.remaining).toBe(0);
     expect(ids()).toEqual(before);
     expect(dryRun.report.moved).toBe(0);

@@ -103,7 +103,7 @@ describe("the Pulumi program under mocks", () => {
         "aws:lambda/eventSourceMapping:EventSourceMapping": 12,
         "aws:dynamodb/table:Table": 6,
         "aws:cloudwatch/metricAlarm:MetricAlarm": 12,
-        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 6,
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 12,
         "aws:cloudwatch/dashboard:Dashboard": 1,
       });
     });
@@ -292,14 +292,18 @@ describe("the Pulumi program under mocks", () => {
       expect(names).toContain(`${stack}-notify-customer-lambda`);
     });
 
-    it("shows on the dashboard what the event source mappings send to their dead-letter topics, fail or drop", () => {
+    it("shows on the dashboard what the event source mappings send to their dead-letter topics, fail, drop or filter", () => {
       const [dashboard] = run.mocks.byType("aws:cloudwatch/dashboard:Dashboard");
       const expressions = JSON.parse(dashboard!.inputs.dashboardBody as string).widgets.flatMap((w: { properties: { metrics: { expression: string }[][] } }) =>
         w.properties.metrics.flat().map((m) => m.expression),
       );
-      for (const metric of ["OnFailureDestinationDeliveredEventCount", "FailedInvokeEventCount", "DroppedEventCount", "OnFailureDestinationDeliveryErrorCount"]) {
+      for (const metric of ["OnFailureDestinationDeliveredEventCount", "FailedInvokeEventCount", "DroppedEventCount", "OnFailureDestinationDeliveryErrorCount", "FilteredOutEventCount"]) {
         expect(expressions).toContain(`SEARCH('{AWS/Lambda,EventSourceMappingUUID} MetricName="${metric}"', 'Sum', 300)`);
       }
+      // ...and what each group's wrapper filtered (binary-mode events of types it does not read), from its batch log
+      expect(expressions).toContain(`SEARCH('{Ensemble/${stack},Group} MetricName="Filtered"', 'Sum', 300)`);
+      const filters = run.mocks.byType("aws:cloudwatch/logMetricFilter:LogMetricFilter").filter((f) => f.inputs.metricTransformation.name === "Filtered");
+      expect(filters.map((f) => [f.inputs.pattern, f.inputs.metricTransformation.value])).toEqual(consumers.map(() => ['{ $.message = "batch processed" && $.filtered > 0 }', "$.filtered"]));
       expect(expressions).toContain(`SEARCH('{AWS/Lambda,FunctionName} MetricName="OffsetLag" ${stack}', 'Maximum', 300)`);
     });
 
@@ -444,6 +448,7 @@ describe("the Pulumi program under mocks", () => {
     expect(added.map((r) => r.type).sort()).toEqual(
       [
         "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter",
         "aws:cloudwatch/logMetricFilter:LogMetricFilter",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
