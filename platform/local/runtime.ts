@@ -6,7 +6,8 @@ import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runt
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/start-workflow";
 import { filterPatterns, subscriptionsOf } from "../infra/consumer-group";
-import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
+import { type DeliveredRecord, type InvocationReport, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
+import { Limiter } from "./limiter";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./executor";
 import { ensureTopics } from "./topics";
 

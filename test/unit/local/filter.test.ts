@@ -1,5 +1,5 @@
 import { filterPatterns } from "../../../platform/infra/consumer-group";
-import { compileFilters } from "../../../platform/local/event-source-mapping";
+import { compileFilters } from "../../../platform/local/filters";
 
 // The exact patterns the infra gives AWS for a group subscribing to two types of one context.
 const accepts = compileFilters(filterPatterns(["orders.OrderPlaced", "orders.OrderRejected"]));
