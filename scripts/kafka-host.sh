@@ -299,7 +299,8 @@ EOF
     # Single node settings: every internal topic gets replication factor 1 and
     # min ISR 1 (the defaults of 3 would leave them unwritable), the group
     # coordinator does not wait 3 s for more members, and __consumer_offsets
-    # gets one partition instead of 50 so the first consumer group forms fast.
+    # gets one partition instead of 50 so the first consumer group forms fast. A node killed
+    # with SIGKILL is fenced by its restarted controller after 4 s, not 9 (its old session).
     # Topic auto-creation stays at Kafka's default (on), which tests rely on.
     cat >>"$state_dir/server.properties" <<EOF
 num.partitions=1
@@ -310,6 +311,8 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
 EOF
   fi
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Context as LambdaContext } from "aws-lambda";
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { CONSUMER_DEFAULTS, FUNCTION_DEFAULTS, OnFailureReason, type StartingPosition } from "../model";
-import { createIdempotentProducer } from "../runtime/kafka";
+import { createIdempotentProducer, SharedProducer } from "../runtime/kafka";
 import type { KafkaBatchResponse, KafkaEvent, KafkaRecord } from "../runtime/msk";
 import { compileFilters } from "./filters";
 import { Limiter } from "./limiter";
@@ -206,7 +206,7 @@ export class LocalEventSourceMapping {
   private readonly accepts: (value: Buffer | null) => boolean;
   private readonly eventSource: Pick<KafkaEvent, "eventSourceArn" | "bootstrapServers">;
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
+  private producer: SharedProducer | undefined;
   private stopping = false;
 
   constructor(private readonly options: EventSourceMappingOptions) {
@@ -225,9 +225,9 @@ export class LocalEventSourceMapping {
     this.stopping = false;
     const consumer = this.options.kafka.consumer(this.consumerConfig());
     this.consumer = consumer;
-    this.producer = createIdempotentProducer(this.options.kafka);
+    this.producer = new SharedProducer(() => createIdempotentProducer(this.options.kafka));
     try {
-      await Promise.all([consumer.connect(), this.producer.connect()]);
+      await Promise.all([consumer.connect(), this.producer.get()]);
       const latest = this.settings.startingPosition === "LATEST" ? await this.withAdmin((admin) => uncommittedEnds(admin, this.groupId, this.topic)) : [];
       await consumer.subscribe({ topics: [this.topic], fromBeginning: this.settings.startingPosition === "TRIM_HORIZON" });
       // Seeking on the join, before the first fetch, pins LATEST to the newest record as of start().

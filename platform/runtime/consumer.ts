@@ -234,7 +234,8 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
     for (const [partitionKey, records] of recordsByPartition(event)) {
       const stopped = new Set<string>();
       for (const record of records) {
-        const key = record.key;
+        // A keyless record (no key, or MSK's null) follows no other and holds none back.
+        const key = typeof record.key === "string" && record.key.length > 0 ? record.key : undefined;
         if (key !== undefined && stopped.has(key)) {
           stats.skipped++;
           batchItemFailures.push({ itemIdentifier: { partition: partitionKey, offset: record.offset } });

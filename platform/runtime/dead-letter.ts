@@ -79,8 +79,7 @@ export class DeadLetterWriter {
   /** Writes the record (or a reference to it); resolves once the topic's in-sync replicas have it. */
   async write(record: KafkaRecord, reason: DeadLetterReason, detail: string): Promise<{ reference: boolean }> {
     const message = deadLetterMessage(this.group, record, reason, detail);
-    const producer = await this.producer.get();
-    await producer.send({ topic: this.topic, acks: -1, messages: [message] });
+    await this.producer.send({ topic: this.topic, acks: -1, messages: [message] });
     return { reference: message.headers?.[DeadLetterHeaders.Reference] !== undefined };
   }
 

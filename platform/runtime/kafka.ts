@@ -1,5 +1,5 @@
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
-import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from "kafkajs";
+import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer, type ProducerRecord, type RecordMetadata } from "kafkajs";
 import { RuntimeConfigError } from "./errors";
 
 export const KafkaAuth = {
@@ -107,11 +107,21 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
 }
 
 /**
- * Connects once and hands the same connected producer to every caller, so a Lambda container
- * connects on its first invocation only. A failed connect is forgotten, so the next call retries.
+ * One idempotent producer for a container: it connects once, on first use, and sends one request
+ * at a time; a send that fails drops the producer, so the next send gets a new producer id.
+ *
+ * That is a workaround for a kafkajs bug in our path (tulios/kafkajs#1005, open): an idempotent
+ * kafkajs producer takes a partition's next sequence number when a send starts, and gives it back
+ * when the send fails. When the broker had appended that batch and only the answer was lost (a
+ * broker stopped or killed, a leader moved, a timeout), the next, different record goes out with
+ * the same sequence, the broker answers it as a duplicate with the first record's offset, and it
+ * is never written: a lost event reported as sent. Two sends in flight at once mix sequences up
+ * the same way. `test/integration/shared-producer.test.ts` reproduces both and pins this fix.
  */
 export class SharedProducer {
   private connecting: Promise<Producer> | undefined;
+  /** The send in progress: the next one starts after it. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly create: () => Producer) {}
 
@@ -127,6 +137,24 @@ export class SharedProducer {
     return this.connecting;
   }
 
+  /** Sends `record` after the sends before it; on failure the producer is dropped (see above). */
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    const attempt = async () => {
+      const connecting = this.get();
+      const producer = await connecting;
+      try {
+        return await producer.send(record);
+      } catch (error) {
+        // Only if it is still the current one: a newer producer may already have replaced it.
+        if (this.connecting === connecting) this.abandon();
+        throw error;
+      }
+    };
+    const sent = this.queue.then(attempt, attempt);
+    this.queue = sent.catch(() => {});
+    return sent;
+  }
+
   async disconnect(): Promise<void> {
     const connecting = this.connecting;
     this.connecting = undefined;
@@ -134,10 +162,11 @@ export class SharedProducer {
   }
 
   /**
-   * Drops the producer without waiting: its retries stop, and the next `get()` connects a new
-   * one. For a publish that ran out of time, whose producer may still be trying to send.
+   * Drops the producer without waiting: its retries stop, and the next send connects a new one
+   * rather than queue behind a send that may never answer.
    */
   abandon(): void {
+    this.queue = Promise.resolve();
     void this.disconnect().catch(() => {});
   }
 }

@@ -79,6 +79,19 @@ export async function findPublished(request: PublishedCheckRequest): Promise<Pub
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
+    // Seeking once the group is joined, before the first fetch (a seek right after run() fails
+    // when run's start has not got that far).
+    const joined = new Promise<void>((resolve, reject) => {
+      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+        offJoin();
+        offCrash();
+        consumer.seek({ topic, partition, offset: String(from) });
+        resolve();
+      });
+      const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => (offJoin(), offCrash(), reject(payload.error)));
+    });
+    let crash: unknown;
+    joined.catch((error: unknown) => ((crash = error), settle()));
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -92,10 +105,10 @@ export async function findPublished(request: PublishedCheckRequest): Promise<Pub
         }
       },
     });
-    consumer.seek({ topic, partition, offset: String(from) });
     const timeout = setTimeout(settle, Math.max(0, request.deadline - Date.now()));
     await done;
     clearTimeout(timeout);
+    if (crash !== undefined) throw crash;
   } finally {
     await consumer.disconnect();
   }

@@ -136,8 +136,7 @@ export class MilestonePublisher {
         const check = await findPublished({ kafka: this.kafka(), topic: this.topic, key: input.key, eventId: cloudEvent.id, since, groupPrefix: this.checkGroupPrefix, deadline });
         if (check.found) return { ...result, ...check.found, alreadyPublished: true };
       }
-      const producer = await this.producer.get();
-      const [meta] = await producer.send({ topic: this.topic, acks: -1, messages: [record] });
+      const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [record] });
       return { ...result, partition: meta!.partition, offset: meta!.baseOffset ?? "-1", alreadyPublished: false };
     };
     try {

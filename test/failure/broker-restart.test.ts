@@ -1,113 +1,201 @@
 /*
- * Injected: the broker is stopped (a clean shutdown) while a stream of 60 orders runs through the
- * whole topology — orders, shipping and billing state machines, six consumer groups — and started
- * again on the same port with the same data once the outage has been felt.
+ * Injected: the broker is stopped (a clean shutdown, SIGTERM) while a stream of 40 orders runs
+ * through the whole topology — orders, shipping and billing state machines, six consumer groups
+ * with their real handlers — and started again on the same port with the same data once the
+ * outage has been felt. Once per reading of partial batch responses, each on a broker of its own.
  *
- * Observed: milestone publishes failed with Milestone.PublishFailed during the outage and were
- * retried by the workflows; after recovery every execution ended as its order expects, every
- * published event reached every group that subscribes to it, each group's effect happened exactly
- * once per event id (redeliveries were skipped by idempotency), each workflow-starting group
- * started exactly one execution per event, and every group's lag is back to 0.
+ * Why a redelivery is certain, not likely: audit-archive (one poller, 25 ms an event) is kept
+ * off until a backlog has built up, so its first invocations carry full batches; one of them is
+ * held at the idempotency claim of its fifth record, after four effects, and the broker is
+ * stopped under it. Released, the batch has its effects and its commit fails; the broker is
+ * started again only once that mapping's Kafka consumer has crashed, which drops the positions it
+ * held in memory, so it resumes from the committed offset, before the batch, and the whole batch
+ * is delivered again.
+ *
+ * Observed, under each reading: milestone publishes failed with Milestone.PublishFailed during
+ * the outage and were retried by the workflows; every execution ended as its order expects; every
+ * published event reached every group that subscribes to it; each group's effect happened exactly
+ * once per event (counted per call, before any deduplication, the handlers' own included); every
+ * record of the held batch was delivered to audit-archive again and the wrapper skipped them
+ * (BatchStats `duplicates`); each workflow-starting group asked to start one execution per event;
+ * nothing was dead-lettered and every group's lag is back to 0. Figures:
+ * test-results/failure-broker-restart.json.
  */
-import { archive } from "../../consumers/audit-archive/handler";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { counts } from "../../consumers/analytics/handler";
+import { archive } from "../../consumers/audit-archive/handler";
 import { outbox } from "../../consumers/notify-customer/handler";
 import { ledger } from "../../consumers/sales-ledger/handler";
 import { demoScenario } from "../../contexts/orders/demo";
 import { runDemo } from "../../platform/local/demo";
-import type { ExecutionEvent, LocalExecution } from "../../platform/local/executor";
+import { PartialBatchReading } from "../../platform/local/event-source-mapping";
+import { type ExecutionEvent, type LocalExecution, LocalWorkflowStarter } from "../../platform/local/executor";
 import { LocalRuntime } from "../../platform/local/runtime";
-import { validate } from "../../platform/model";
+import { names, validate } from "../../platform/model";
 import { executionName, MilestoneErrors } from "../../platform/runtime";
+import { BATCH_STATS_CHANNEL, type BatchStats } from "../../platform/runtime/consumer";
+import { idempotencyRecordId, InMemoryPersistenceLayer } from "../../platform/runtime/idempotency";
 import { topology } from "../../topology";
 import { entityOrder } from "../support/order";
 import { Signal } from "../support/wait";
 import { OwnedBroker, runId } from "./support/broker";
-import { tally } from "./support/effects";
+import { countEach, tally } from "./support/effects";
+import { FigureFile } from "./support/figures";
 
 jest.setTimeout(150_000);
 
-/** Long enough for sales-ledger's 5 s batching window; short enough to recover in seconds. */
-const SESSION_TIMEOUT_MS = 10_000;
+const ORDERS = 40;
+/** The stack's function timeout: each consumer invocation's Lambda deadline, and so the mappings' session timeout. */
+const FUNCTION_TIMEOUT_SECONDS = 3;
+/** audit-archive's invocation is held at the claim of the record after this many effects of its batch. */
+const HELD_AFTER = 4;
+const AUDIT = "audit-archive";
+
+/** The part of an idempotency store the gate wraps: the claim (Powertools' put of an INPROGRESS record). */
+interface ClaimStore {
+  _putRecord(record: { readonly idempotencyKey: string }): Promise<void>;
+}
 
 describe("a broker restart in the middle of a stream of milestones", () => {
-  const stack = `restart-${runId()}`;
-  const signal = new Signal();
-  const publishFailures: { context: string; execution: string; state: string }[] = [];
-  let broker: OwnedBroker;
-  let runtime: LocalRuntime;
-
-  // Effects, counted per event id where the handler's own bookkeeping would hide a second run.
-  const analytics = jest.spyOn(counts, "record");
-  const audit = jest.spyOn(archive, "append");
-  const notify = jest.spyOn(outbox, "send");
-  const book = jest.spyOn(ledger, "book");
-
-  beforeAll(async () => {
-    broker = await OwnedBroker.start("restart");
-    const observer = {
-      onEvent: (execution: LocalExecution, event: ExecutionEvent) => {
-        if (event.type === "StateFailed" && event.Error === MilestoneErrors.PublishFailed) {
-          publishFailures.push({ context: execution.context, execution: execution.name, state: event.state.name });
-          signal.notify();
-        }
-      },
-    };
-    runtime = new LocalRuntime({
-      topology: validate(topology, { stack }),
-      stack,
-      kafka: broker.kafka("restart"),
-      brokers: broker.brokers,
-      observer,
-      // The restarted broker still remembers the old members of each group; they are dropped after this.
-      sessionTimeoutMs: SESSION_TIMEOUT_MS,
-    });
-    await runtime.start();
+  const figures = new FigureFile("broker-restart", {
+    injected: "clean stop (SIGTERM) of the single host broker mid-stream, restarted on the same port and data",
+    orders: ORDERS,
+    functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
   });
+  let broker: OwnedBroker | undefined;
+  let runtime: LocalRuntime | undefined;
+  let release: (() => void) | undefined;
+  let onStats: ((message: unknown) => void) | undefined;
 
-  afterAll(async () => {
+  afterEach(async () => {
+    release?.();
+    if (onStats) unsubscribe(BATCH_STATS_CHANNEL, onStats);
     await runtime?.stop();
     await broker?.destroy();
     jest.restoreAllMocks();
   });
 
-  it("loses no event, repeats no effect and ends every execution as expected", async () => {
-    // Prepare
-    const scenario = demoScenario(60, "restart");
-    const notifyGroup = runtime.groups.get("notify-customer")!;
-    const poll = setInterval(() => signal.notify(), 100);
+  it.each(Object.values(PartialBatchReading))("loses no event, repeats no effect, ends every execution as expected and deduplicates a certain redelivery (%s)", async (reading) => {
+    // Prepare: a broker and a stack of this test's own
+    const stack = `restart-${runId()}`;
+    const signal = new Signal();
+    broker = await OwnedBroker.start("restart");
+    const kafka = broker.kafka("restart");
+    kafka.onCrash(() => signal.notify());
+    const publishFailures: { context: string; state: string; at: number }[] = [];
+    runtime = new LocalRuntime({
+      topology: validate(topology, { stack }),
+      stack,
+      kafka,
+      brokers: broker.brokers,
+      functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+      partialBatchReading: reading,
+      observer: {
+        onEvent: (execution: LocalExecution, event: ExecutionEvent) => {
+          if (event.type === "StateFailed" && event.Error === MilestoneErrors.PublishFailed) {
+            publishFailures.push({ context: execution.context, state: event.state.name, at: Date.now() });
+            signal.notify();
+          }
+        },
+      },
+    });
 
-    // Act: stop the broker once orders are flowing and consumers have received some of them
+    // What each wrapper reported per invocation; audit-archive's runs split by invocation (it has one poller).
+    const stats: BatchStats[] = [];
+    const auditInvocations: string[][] = [[]];
+    onStats = (message) => {
+      const batch = message as BatchStats;
+      stats.push(batch);
+      if (batch.group === AUDIT && auditInvocations.at(-1)!.length > 0) auditInvocations.push([]);
+    };
+    subscribe(BATCH_STATS_CHANNEL, onStats);
+
+    // Effects, one entry per call: each is what its handler does per run, before any deduplication
+    // (archive.has is audit-archive's first act per run, before its own check hides a second one).
+    const archiveHas = archive.has.bind(archive);
+    const auditRuns = jest.spyOn(archive, "has").mockImplementation((eventId) => {
+      auditInvocations.at(-1)!.push(eventId);
+      return archiveHas(eventId);
+    });
+    const analytics = jest.spyOn(counts, "record");
+    const audit = jest.spyOn(archive, "append");
+    const notify = jest.spyOn(outbox, "send");
+    const book = jest.spyOn(ledger, "book");
+    const starts = jest.spyOn(LocalWorkflowStarter.prototype, "start");
+
+    // The gate: the idempotency claim of audit-archive's record after HELD_AFTER runs of its invocation waits here.
+    let held: string | undefined;
+    let armed = false;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    const auditRecordIds = () => new Map(runtime!.published.map((e) => [idempotencyRecordId(AUDIT, e.eventId), e.eventId]));
+    const store = InMemoryPersistenceLayer.prototype as unknown as ClaimStore;
+    const putRecord = store._putRecord;
+    jest.spyOn(store, "_putRecord").mockImplementation(async function (this: ClaimStore, record) {
+      const eventId = armed && auditInvocations.at(-1)!.length >= HELD_AFTER ? auditRecordIds().get(record.idempotencyKey) : undefined;
+      if (eventId !== undefined) {
+        armed = false;
+        held = eventId;
+        signal.notify();
+        await opened;
+      }
+      return putRecord.call(this, record);
+    });
+
+    // Act: audit-archive starts once a backlog is there, and its invocation is held mid-batch
+    const scenario = demoScenario(ORDERS, `restart-${runId()}`);
+    await runtime.start();
+    await runtime.stopGroup(AUDIT);
+    const poll = setInterval(() => signal.notify(), 100);
     const demo = runDemo(runtime, scenario, { rate: 10, timeoutMs: 120_000 });
     try {
-      await signal.until(() => notifyGroup.delivered.size >= 5, "notify-customer to receive 5 events", 30_000);
+      await signal.until(() => runtime!.published.length >= 30, "a backlog of 30 events", 30_000);
+      armed = true;
+      auditInvocations.push([]);
+      await runtime.startGroup(AUDIT);
+      await signal.until(() => held !== undefined, "an audit-archive invocation to be held", 30_000);
+      const heldContext = runtime.published.find((e) => e.eventId === held)!.context;
+      const heldGroupId = names.consumerGroupId(stack, AUDIT, heldContext);
       const startedBeforeOutage = runtime.executions.filter((e) => e.context === "orders").length;
+
+      // ...stop the broker under it, let it finish, and wait until its consumer has crashed
+      const stoppedAt = Date.now();
       await broker.stop();
-      // The outage is felt: a milestone could not be published.
-      await signal.until(() => publishFailures.length > 0, "a milestone publish to fail", 60_000);
+      const releasedAt = Date.now();
+      release!();
+      await signal.until(
+        () => kafka.crashes.some((c) => c.groupId === heldGroupId && c.at > releasedAt) && publishFailures.some((f) => f.at > stoppedAt),
+        "the held mapping's consumer to crash after its batch, and a milestone publish to fail",
+        60_000,
+        () => ({ crashes: kafka.crashes.filter((c) => c.groupId === heldGroupId).length, publishFailures: publishFailures.length }),
+      );
       await broker.restart();
+      const restartedAt = Date.now();
       const result = await demo;
 
-      // Assess: the outage hit the stream in the middle, and milestones (only they) could not publish
-      expect(startedBeforeOutage).toBeLessThan(scenario.executions.length);
+      // Assess: the outage hit the stream in the middle, and only milestones (the broker's users) failed
+      expect(startedBeforeOutage).toBeLessThan(ORDERS);
       const milestones = new Set([...runtime.machines.values()].flatMap((m) => m.context.workflow!.milestones.map((state) => `${m.context.name}.${state.state}`)));
       expect(publishFailures.filter((f) => !milestones.has(`${f.context}.${f.state}`))).toEqual([]);
+      expect(publishFailures.filter((f) => f.at > stoppedAt).length).toBeGreaterThan(0);
 
-      // Assess: executions ended as expected, every event reached every subscribed group
+      // Assess: executions ended as expected; every event reached every subscribed group; nothing dead-lettered
       expect(result.problems).toEqual([]);
       const placed = scenario.executions.filter((e) => e.expect === "SUCCEEDED").length;
       const byContext = Object.fromEntries(result.last.contexts.map((c) => [c.name, { succeeded: c.succeeded, failed: c.failed, running: c.running }]));
       expect(byContext).toEqual({
-        orders: { succeeded: placed, failed: 60 - placed, running: 0 },
+        orders: { succeeded: placed, failed: ORDERS - placed, running: 0 },
         shipping: { succeeded: placed, failed: 0, running: 0 },
         billing: { succeeded: placed, failed: 0, running: 0 },
       });
       const ids = runtime.published.map((e) => e.eventId);
-      expect(new Set(ids).size).toBe(ids.length);
+      const all = [...new Set(ids)].sort();
+      const expectedOf = (name: string) => {
+        const subscribed = runtime!.subscriptions.get(name)!;
+        return [...new Set(runtime!.published.filter((e) => subscribed.has(e.type)).map((e) => e.eventId))].sort();
+      };
       for (const [name, group] of runtime.groups) {
-        const subscribed = runtime.subscriptions.get(name)!;
-        const expected = runtime.published.filter((e) => subscribed.has(e.type)).map((e) => e.eventId).sort();
-        expect({ name, received: [...group.delivered.keys()].sort() }).toEqual({ name, received: expected });
+        expect({ name, received: [...group.delivered.keys()].sort() }).toEqual({ name, received: expectedOf(name) });
+        expect({ name, onFailure: group.onFailure, deadLettered: await runtime.deadLettered(name) }).toEqual({ name, onFailure: 0, deadLettered: 0 });
       }
 
       // Assess: each entity's events in publish order for every group, despite the outage
@@ -116,29 +204,68 @@ describe("a broker restart in the middle of a stream of milestones", () => {
         expect({ name, entities: entities > 0, unordered }).toEqual({ name, entities: true, unordered: [] });
       }
 
-      // Assess: each effect once per event id
-      const all = [...ids].sort();
+      // Assess: each effect once per event id, counted per call
       expect(tally(analytics.mock.calls.map(([event]) => event.id))).toEqual({ ids: all, repeated: [] });
+      expect(tally(auditRuns.mock.calls.map(([eventId]) => eventId))).toEqual({ ids: all, repeated: [] });
       expect(tally(audit.mock.calls.map(([, entry]) => entry.eventId))).toEqual({ ids: all, repeated: [] });
-      const bookedIds = book.mock.calls.map(([event]) => (event as unknown as { id: string }).id);
-      const placedIds = runtime.published.filter((e) => e.type === "orders.OrderPlaced").map((e) => e.eventId).sort();
-      expect(tally(bookedIds)).toEqual({ ids: placedIds, repeated: [] });
-      const notifySubscribed = runtime.subscriptions.get("notify-customer")!;
-      // The outbox is keyed by event type and order: one per subscribed event.
-      const notifications = notify.mock.calls.map(([type, notification]) => `${type}/${notification.orderId}`);
-      expect(tally(notifications).repeated).toEqual([]);
-      expect(notifications).toHaveLength(runtime.published.filter((e) => notifySubscribed.has(e.type)).length);
-
-      // Assess: one execution started per event by the workflow-starting groups
+      expect(tally(book.mock.calls.map(([event]) => (event as unknown as { id: string }).id))).toEqual({ ids: expectedOf("sales-ledger"), repeated: [] });
+      // The outbox takes no event id, but the demo publishes each subscribed type once per order.
+      expect(tally(notify.mock.calls.map(([type, notification]) => `${type}/${notification.orderId}`)).repeated).toEqual([]);
+      expect(notify).toHaveBeenCalledTimes(expectedOf("notify-customer").length);
+      // Workflow-starting groups: one start asked per event, one execution per event
+      const startsOf = (group: string) => starts.mock.calls.filter(([request]) => request.group === group).map(([request]) => request.eventId!);
+      expect(tally(startsOf("start-shipping"))).toEqual({ ids: expectedOf("start-shipping"), repeated: [] });
+      expect(tally(startsOf("start-billing"))).toEqual({ ids: expectedOf("start-billing"), repeated: [] });
       const shipping = runtime.machines.get("shipping")!.all.map((e) => e.name).sort();
-      expect(shipping).toEqual(runtime.published.filter((e) => e.type === "orders.OrderPlaced").map((e) => executionName("start-shipping", e.eventId)).sort());
+      expect(shipping).toEqual(expectedOf("start-shipping").map((id) => executionName("start-shipping", id)).sort());
       const billing = runtime.machines.get("billing")!.all.map((e) => e.name).sort();
-      expect(billing).toEqual(runtime.published.filter((e) => e.type === "shipping.ShipmentDispatched").map((e) => executionName("start-billing", e.eventId)).sort());
+      expect(billing).toEqual(expectedOf("start-billing").map((id) => executionName("start-billing", id)).sort());
+
+      // Assess: the held batch was delivered again, every record of it, and the wrapper skipped it as duplicates
+      const heldBatch = auditInvocations.find((runs) => runs.includes(held!))!;
+      const auditDeliveries = countEach(runtime.groups.get(AUDIT)!.deliveries.map((d) => d.id));
+      expect({ heldAt: heldBatch.indexOf(held!), deliveredAgain: heldBatch.filter((id) => auditDeliveries.get(id)! >= 2) }).toEqual({ heldAt: HELD_AFTER, deliveredAgain: heldBatch });
+      const duplicates = (group: string) => stats.filter((s) => s.group === group).reduce((sum, s) => sum + s.duplicates, 0);
+      expect(duplicates(AUDIT)).toBeGreaterThanOrEqual(heldBatch.length);
 
       // Assess: every group is current again
       for (const name of runtime.groups.keys()) expect({ name, lag: await runtime.lag(name) }).toEqual({ name, lag: 0 });
+
+      figures.set(reading, {
+        published: all.length,
+        executionsStartedBeforeOutage: startedBeforeOutage,
+        milestonePublishFailures: publishFailures.length,
+        heldBatch: heldBatch.length,
+        outageMs: restartedAt - stoppedAt,
+        groups: Object.fromEntries(
+          [...runtime.groups].map(([name, group]) => {
+            const distinct = new Set(group.deliveries.map((d) => d.id)).size;
+            return [
+              name,
+              {
+                expected: expectedOf(name).length,
+                deliveries: group.deliveries.length,
+                distinctDelivered: distinct,
+                redeliveries: group.deliveries.length - distinct,
+                duplicatesSkippedByWrapper: duplicates(name),
+                failedRecords: group.failed,
+                deadLettered: group.onFailure + stats.filter((s) => s.group === name).reduce((sum, s) => sum + s.deadLettered, 0),
+              },
+            ];
+          }),
+        ),
+        effects: {
+          analytics: analytics.mock.calls.length,
+          "audit-archive": auditRuns.mock.calls.length,
+          "notify-customer": notify.mock.calls.length,
+          "sales-ledger": book.mock.calls.length,
+          "start-shipping": startsOf("start-shipping").length,
+          "start-billing": startsOf("start-billing").length,
+        },
+      });
     } finally {
       clearInterval(poll);
+      release!();
       await demo.catch(() => undefined);
     }
   });

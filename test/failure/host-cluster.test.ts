@@ -1,152 +1,152 @@
 /*
- * Injected: on a 3-node KRaft cluster (replication factor 3, min ISR 2), the JVM of the leader of
- * partition 0 is SIGKILLed (kill -9, no clean shutdown) while an idempotent producer (acks=all)
- * writes to all three partitions without pause; once it is known how the producer fared, the
- * node is started again on its ports with its data.
+ * Injected: on a 3-node KRaft cluster (topics with replication factor 3, min.insync.replicas 2),
+ * the JVM of the leader of partition 0 of orders.events is SIGKILLed (kill -9, no clean shutdown)
+ * while milestones stream through Ensemble's real parts: the real MilestonePublisher (idempotent,
+ * acks=all, the runtime's client settings) publishing without pause and retrying a failed
+ * publish as the orders workflow's milestone Retry does; three consumer groups with their real
+ * settings (notify-customer, analytics, the slow audit-archive) reading through emulated event
+ * source mappings and the real consume() wrapper, once per reading of partial batch responses,
+ * side by side. Once the stream has drained, the node is started again on its ports with its data.
  *
- * Observed: no send failed, and partition 0 took acknowledged writes again after the kill; its
- * leadership moved to one of the other two nodes; a consumer read exactly the acknowledged
- * records, each once (compared as lists, before any dedup); the restarted node rejoined the ISR
- * of every partition. The figures (start, failover, stall, rejoin) go to
- * test-results/failure-host-cluster.json.
+ * Observed, under each reading: partition 0's leadership moved to one of the two other nodes and
+ * publishes went on (those to partition 0 included) after the kill; no milestone was given up on;
+ * every published event reached every group and had its effect exactly once (counted per handler
+ * run, before any deduplication); nothing reached a dead-letter topic; every group is current
+ * again; the restarted node rejoined the ISR of every partition. The figures (failover, publish
+ * attempts the broker refused, redeliveries, rejoin) go to test-results/failure-host-cluster.json.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { type Admin, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import { type Admin, ConfigResourceTypes } from "kafkajs";
+import analytics from "../../consumers/analytics/consumer";
+import auditArchive from "../../consumers/audit-archive/consumer";
+import { ARCHIVE_DELAY_MS } from "../../consumers/audit-archive/handler";
+import notifyCustomer from "../../consumers/notify-customer/consumer";
+import { PartialBatchReading } from "../../platform/local/event-source-mapping";
 import { HostKafkaCluster, type StartedHostKafkaCluster } from "../../platform/local/host-cluster";
+import { ensureTopics } from "../../platform/local/topics";
+import { names } from "../../platform/model";
+import { recordCount } from "../support/runtime";
 import { Signal } from "../support/wait";
-import { runId } from "./support/broker";
+import { failureTestKafka, runId } from "./support/broker";
+import { eventually, tally } from "./support/effects";
+import { FigureFile } from "./support/figures";
+import { CountedGroup, MilestoneStream } from "./support/stream";
 
 jest.setTimeout(180_000);
 
-const PARTITIONS = 3;
-const RESULTS = path.resolve(__dirname, "../../test-results/failure-host-cluster.json");
+const TOPIC = names.contextTopic("orders");
+/** The stack's function timeout: each invocation's Lambda deadline, and so the mappings' session timeout. */
+const FUNCTION_TIMEOUT_SECONDS = 3;
+/** Milestones a second. */
+const RATE = 15;
+const CONSUMERS = [notifyCustomer, analytics, auditArchive];
+const READINGS = Object.values(PartialBatchReading);
 
-interface Ack {
-  readonly value: string;
-  readonly partition: number;
-  readonly at: number;
-}
-
-describe("a 3-node host cluster losing a partition leader to SIGKILL", () => {
-  const topic = `cluster-${runId()}`;
+describe("a 3-node host cluster losing the leader of a busy partition to SIGKILL", () => {
   const signal = new Signal();
+  const figures = new FigureFile("host-cluster", {
+    injected: "SIGKILL of the leader of partition 0 of orders.events on a 3-node KRaft cluster (RF 3, min ISR 2) mid-stream",
+    functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+    rate: RATE,
+  });
   let cluster: StartedHostKafkaCluster;
   let admin: Admin;
-  let producer: Producer | undefined;
-  let consumer: Consumer | undefined;
-  /** The producing loop, stopped by the test or, if it fails midway, by afterAll. */
-  let producing = false;
-  let stream: Promise<void> | undefined;
-  let kafka: Kafka;
+  let stream: MilestoneStream | undefined;
+  const groups: CountedGroup[] = [];
   let startMs: number;
 
   beforeAll(async () => {
     const started = Date.now();
     cluster = await new HostKafkaCluster().withNodes(3).start();
     startMs = Date.now() - started;
-    // Backs off for at most 1 s (kafkajs defaults to 30 s) and keeps trying for ~20 s, longer
-    // than the 4 s it takes the cluster to fence a dead broker and move its leaderships.
-    kafka = new Kafka({
-      clientId: topic,
-      brokers: cluster.brokers,
-      logLevel: logLevel.NOTHING,
-      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 25 },
-    });
-    admin = kafka.admin();
+    admin = failureTestKafka(cluster.brokers, "cluster-admin").admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 3 }] });
+    // As the local runtime creates them: replicas and min ISR come from the cluster's defaults.
+    await ensureTopics(admin, [
+      { name: TOPIC, purpose: "events", owner: "orders" },
+      ...CONSUMERS.map((c) => ({ name: names.deadLetterTopic(c.name), purpose: "dead-letter" as const, owner: c.name })),
+    ]);
   });
 
   afterAll(async () => {
-    producing = false;
-    await stream;
-    await consumer?.disconnect();
-    await producer?.disconnect();
+    await stream?.stop();
+    await Promise.all(groups.map((group) => group.stop()));
     await admin?.disconnect();
+    // Its data is deleted next: a crash is as good a stop as a clean one, and takes no time.
+    await Promise.allSettled((cluster?.nodeIds ?? []).map((id) => cluster.kill(id, "SIGKILL")));
     await cluster?.stop();
   });
 
-  /** Partition → its leader and ISR, as the cluster reports them now. */
+  /** Partition → its leader, replicas and ISR, as the cluster reports them now. */
   async function partitions() {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return new Map(topics[0]!.partitions.map((p) => [p.partitionId, { leader: p.leader, isr: [...p.isr].sort() }]));
+    const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+    return new Map(topics[0]!.partitions.map((p) => [p.partitionId, { leader: p.leader, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() }]));
   }
 
-  /** Polls an asynchronous condition (metadata) until it holds; rejects after `timeoutMs` with the last state. */
-  async function eventually<T>(probe: () => Promise<T>, holds: (state: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const state = await probe();
-        if (holds(state)) return state;
-        last = state;
-      } catch (error) {
-        last = error; // a broker that just died may answer nothing; the next probe asks again
+  it("keeps publishing through the failover, loses and repeats no effect under both readings, and takes the node back", async () => {
+    // Prepare: the topic is replicated on every node, and writes need two in sync
+    const layout = await partitions();
+    expect([...layout.values()].map((p) => p.replicas)).toEqual(Array(layout.size).fill(cluster.nodeIds));
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPIC, configNames: ["min.insync.replicas"] }] });
+    expect(resources[0]!.configEntries.map((entry) => [entry.configName, entry.configValue])).toEqual([["min.insync.replicas", "2"]]);
+
+    // ...per reading, the three groups (a stack of their own), then the stream
+    const run = runId();
+    const kafka = failureTestKafka(cluster.brokers, "cluster");
+    for (const reading of READINGS) {
+      for (const consumer of CONSUMERS) {
+        groups.push(
+          new CountedGroup({
+            kafka,
+            consumer,
+            stack: `cluster-${run}-${reading === PartialBatchReading.FailedRecordsOnly ? "fro" : "cal"}`,
+            partialBatchReading: reading,
+            functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+            signal,
+            effectMs: consumer === auditArchive ? ARCHIVE_DELAY_MS : 0,
+          }),
+        );
       }
-      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(last, replacer)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  }
+    await Promise.all(groups.map((group) => group.start()));
+    stream = new MilestoneStream({ kafka, prefix: `cluster-${run}`, rate: RATE, signal });
+    stream.start();
+    const publishedTo = (partition: number, after: number) => stream!.published.filter((p) => p.partition === partition && p.at > after).length;
 
-  it("keeps acknowledging writes, loses and repeats none, and takes the killed node back into the ISR", async () => {
-    // Prepare: an idempotent producer writing one record at a time, round-robin over the partitions
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const acked: Ack[] = [];
-    const failed: { value: string; error: string }[] = [];
-    producing = true;
-    stream = (async () => {
-      for (let i = 0; producing; i++) {
-        const value = `m-${i}`;
-        const partition = i % PARTITIONS;
-        try {
-          await producer!.send({ topic, acks: -1, messages: [{ value, partition }] });
-          acked.push({ value, partition, at: Date.now() });
-        } catch (error) {
-          failed.push({ value, error: String(error) });
-        }
-        signal.notify();
-      }
-    })();
-    const ackedOn = (partition: number, after: number) => acked.filter((a) => a.partition === partition && a.at > after).length;
-
-    // Act: SIGKILL the leader of partition 0 mid-stream
+    // Act: SIGKILL the leader of partition 0 once every group is busy with the stream
+    await signal.until(() => groups.every((group) => group.effects.length >= 20) && publishedTo(0, 0) >= 10, "every group to make 20 effects", 60_000);
     const victim = (await partitions()).get(0)!.leader;
     const survivors = cluster.nodeIds.filter((id) => id !== victim);
-    await signal.until(() => ackedOn(0, 0) >= 50, "50 acknowledged writes to partition 0 before the kill", 30_000, () => ({ acked: acked.length, failed }));
     const killedAt = Date.now();
-    const ackedBeforeKill = acked.length;
+    const publishedBeforeKill = stream.published.length;
     await cluster.kill(victim, "SIGKILL");
 
-    // Assess: partition 0 gets a new leader among the two others, and takes writes again
+    // Assess: partition 0 gets a new leader among the two others, and milestones go on being published to it
     const failover = await eventually(partitions, (p) => survivors.includes(p.get(0)?.leader ?? -1), `a new leader of partition 0 among nodes ${survivors.join(", ")}`);
     const newLeaderAt = Date.now();
-    await signal.until(() => ackedOn(0, newLeaderAt) >= 50, "50 acknowledged writes to partition 0 after the new leader", 30_000, () => ({ acked: acked.length, failed }));
-    producing = false;
-    await stream;
-    expect(failed).toEqual([]);
-    expect(acked.length).toBeGreaterThan(ackedBeforeKill);
+    await signal.until(() => publishedTo(0, newLeaderAt) >= 10, "10 milestones published to partition 0 after the new leader", 60_000, () => ({
+      published: stream!.published.length,
+      failedAttempts: stream!.failedAttempts.length,
+    }));
+    await stream.stop();
+    const published = stream.published.map((p) => p.eventId);
+    await signal.until(() => groups.every((group) => group.hasEffectsFor(published)), "every group to have an effect for every published event", 90_000, () =>
+      groups.flatMap((g) => g.missing(stream!.published)).slice(0, 20),
+    );
+    await eventually(() => Promise.all(groups.map((group) => group.lag())), (lags) => lags.every((lag) => lag === 0), "every group to commit to the end", 60_000);
     expect(failover.get(0)!.isr).not.toContain(victim);
+    expect(stream.abandoned).toEqual([]);
+    expect(new Set(published).size).toBe(published.length);
+    expect(stream.published.filter((p) => p.at > killedAt).length).toBeGreaterThan(0);
 
-    // Assess: a consumer reads every acknowledged record exactly once, nothing else
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const written = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-    const consumed: string[] = [];
-    // A short long-poll, so that disconnecting in afterAll does not wait out kafkajs' 5 s default.
-    consumer = kafka.consumer({ groupId: `${topic}-reader`, maxWaitTimeInMs: 500 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        consumed.push(message.value!.toString());
-        signal.notify();
-      },
-    });
-    await signal.until(() => consumed.length >= written, `all ${written} written records to be consumed`, 60_000, () => ({ consumed: consumed.length }));
-    expect(written).toBe(acked.length);
-    expect([...consumed].sort()).toEqual(acked.map((a) => a.value).sort());
+    // Assess: under each reading, every published event reached every group and had its effect exactly once; nothing given up on
+    for (const group of groups) {
+      const id = `${group.groupId} (${group.reading})`;
+      expect({ id, effects: tally(group.effects.map((e) => e.id)) }).toEqual({ id, effects: { ids: [...published].sort(), repeated: [] } });
+      expect({ id, delivered: [...new Set(group.deliveries.map((d) => d.id))].sort() }).toEqual({ id, delivered: [...published].sort() });
+      expect({ id, onFailure: group.onFailure, deadLettered: group.stats.deadLettered }).toEqual({ id, onFailure: 0, deadLettered: 0 });
+    }
+    for (const consumer of CONSUMERS) expect({ dlq: consumer.name, records: await recordCount(admin, names.deadLetterTopic(consumer.name)) }).toEqual({ dlq: consumer.name, records: 0 });
+    const recordsOnTopic = await recordCount(admin, TOPIC);
 
     // Act: start the killed node again on its ports with its data
     const restartedAt = Date.now();
@@ -154,33 +154,30 @@ describe("a 3-node host cluster losing a partition leader to SIGKILL", () => {
     const servingAt = Date.now();
 
     // Assess: it rejoins the ISR of every partition
-    const rejoined = await eventually(partitions, (p) => [...p.values()].every((x) => x.isr?.includes(victim)), `node ${victim} to rejoin every ISR`);
+    const rejoined = await eventually(partitions, (p) => [...p.values()].every((x) => x.isr.includes(victim)), `node ${victim} to rejoin every ISR`);
     const rejoinedAt = Date.now();
-    expect([...rejoined.values()].map((p) => p.isr)).toEqual(Array(PARTITIONS).fill(cluster.nodeIds));
+    expect([...rejoined.values()].map((p) => p.isr)).toEqual(Array(rejoined.size).fill(cluster.nodeIds));
 
     // Record the figures
-    const ms = (from: number, to: number) => to - from;
-    const gapsAfterKill = acked.slice(ackedBeforeKill).map((a, i) => a.at - acked[ackedBeforeKill + i - 1]!.at);
-    const figures = {
-      recordedAt: new Date().toISOString(),
-      cluster: "3 host nodes (scripts/kafka-host.sh, combined broker+controller), RF 3, min ISR 2",
+    const afterKill = stream.published.filter((p) => p.at > killedAt);
+    const toPartition0 = stream.published.filter((p) => p.partition === 0).map((p) => p.at).sort((a, b) => a - b);
+    figures.set("cluster", {
+      nodes: cluster.nodeIds.length,
       clusterStartMs: startMs,
       killed: { node: victim, newLeader: failover.get(0)!.leader },
-      killToNewLeaderMs: ms(killedAt, newLeaderAt),
-      longestGapBetweenAcksAfterKillMs: Math.max(0, ...gapsAfterKill),
-      acked: acked.length,
-      ackedBeforeKill,
-      restartUntilServingMs: ms(restartedAt, servingAt),
-      restartUntilInIsrMs: ms(restartedAt, rejoinedAt),
-    };
-    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    fs.writeFileSync(RESULTS, `${JSON.stringify(figures, null, 2)}\n`);
+      killToNewLeaderMs: newLeaderAt - killedAt,
+      longestGapBetweenPublishesToPartition0Ms: Math.max(0, ...toPartition0.slice(1).map((at, i) => at - toPartition0[i]!)),
+      published: published.length,
+      publishedBeforeKill,
+      publishedAfterKill: afterKill.length,
+      publishAttemptsRefused: stream.failedAttempts.length,
+      publishAttemptsRefusedAfterKill: stream.failedAttempts.filter((f) => f.at > killedAt).length,
+      recordsOnTopic,
+      restartUntilServingMs: servingAt - restartedAt,
+      restartUntilInIsrMs: rejoinedAt - restartedAt,
+    });
+    for (const reading of READINGS) {
+      figures.set(reading, Object.fromEntries(groups.filter((g) => g.reading === reading).map((group) => [group.name, group.figures(published)])));
+    }
   });
 });
-
-/** Maps (and errors) print as something in a timeout message. */
-function replacer(_key: string, value: unknown) {
-  if (value instanceof Map) return Object.fromEntries(value);
-  if (value instanceof Error) return value.message;
-  return value;
-}

@@ -10,6 +10,7 @@
  * format: condition RetriesExhausted, the original record in `payload`, Ensemble's dead-letter
  * headers with the source coordinates); every other record is handled, each entity's in order,
  * each effect once (counted before deduplication); the other partition is never held up.
+ * Figures: test-results/failure-retry-and-dead-letter.json.
  */
 import type { Admin, Producer } from "kafkajs";
 import { LocalEventSourceMapping, type MappingObserver, type OnFailureReason, PartialBatchReading, type RetryReport } from "../../platform/local/event-source-mapping";
@@ -23,10 +24,12 @@ import { recordCount, silentLogger, testContext } from "../support/runtime";
 import { Signal } from "../support/wait";
 import { OwnedBroker, runId } from "./support/broker";
 import { tally } from "./support/effects";
+import { FigureFile } from "./support/figures";
 
 jest.setTimeout(90_000);
 
 describe("a transiently failing handler and one that always fails for a record", () => {
+  const figures = new FigureFile("retry-and-dead-letter", { injected: "a record failing twice, and one failing always (retries: 2)" });
   let broker: OwnedBroker;
   let admin: Admin;
   let producer: Producer;
@@ -96,8 +99,12 @@ describe("a transiently failing handler and one that always fails for a record",
     const onFailure: { offset: number; partition: number; reason: OnFailureReason }[] = [];
     const committed = new Map<number, number>();
     const invocationsOfPoison = { count: 0 };
+    const delivered: string[] = [];
     const observer: MappingObserver = {
-      onDelivered: (records) => void (invocationsOfPoison.count += records.filter((r) => r.partition === 0 && r.offset === poisonOffset).length),
+      onDelivered: (records) => {
+        invocationsOfPoison.count += records.filter((r) => r.partition === 0 && r.offset === poisonOffset).length;
+        delivered.push(...records.map((r) => `${r.partition}/${r.offset}`));
+      },
       onRetry: (retry) => (retries.push(retry), signal.notify()),
       onFailureDestination: (records, reason) => (onFailure.push(...records.map((r) => ({ offset: r.offset, partition: r.partition, reason }))), signal.notify()),
       onCommit: ({ partition, offset }) => (committed.set(partition, offset), signal.notify()),
@@ -180,6 +187,14 @@ describe("a transiently failing handler and one that always fails for a record",
       approximateInvokeCount: invocationsOfPoison.count,
     });
     expect(document.responseContext).toEqual({ statusCode: 200, executedVersion: "$LATEST" });
+    figures.set(partialBatchReading, {
+      published: partition0.length + partition1.length,
+      deliveries: delivered.length,
+      redeliveries: delivered.length - new Set(delivered).size,
+      handlerRuns: [...attempts.values()].reduce((sum, n) => sum + n, 0),
+      effects: effects.length,
+      deadLettered: onFailure.length,
+    });
     expect(document.KafkaBatchInfo).toMatchObject({ batchSize: 1, recordInfo: { offset: String(poisonOffset) } });
     const original = partition0[poisonOffset]!;
     expect(document.payload.records).toEqual({

@@ -1,61 +1,133 @@
 /*
- * One consumer group in a process of its own, as a Lambda container would run it: the real
- * audit-archive handler behind an emulated event source mapping of its orders subscription,
- * with the DynamoDB idempotency store the environment names. Run with tsx by the consumer-kill
- * failure test, which reads what it does from stdout, one JSON object a line:
+ * One consumer group in a process of its own: the real audit-archive handler behind an emulated
+ * event source mapping of its orders subscription, with the DynamoDB idempotency store the
+ * environment names. Run with tsx by the consumer-kill failure test, which reads what happens
+ * from stdout, one JSON object a line:
  *
- *   {"kind":"ready"}                                   the mapping joined its group
- *   {"kind":"delivered","partition":0,"records":[{"offset":0,"id":"..."}, ...]}   a batch handed to the handler
- *   {"kind":"committed","partition":0,"offset":10}     the group's committed offset moved
- *   {"kind":"in-flight", ...}                          frozen mid-batch (FREEZE_* below); kill it now
+ *   {"kind":"ready"}                                      the mapping joined its group (and the containers are up)
+ *   {"kind":"delivered","partition":0,"records":[{"offset":0,"id":"..."}, ...],"at":...}   a batch handed to the function
+ *   {"kind":"failed","cause":"function-error","offsets":[...]}   an invocation failed, or reported records
+ *   {"kind":"committed","partition":0,"offset":10}        the group's committed offset moved
+ *   {"kind":"on-failure","reason":"...","offsets":[...]}  records sent to the on-failure topic
+ *   {"kind":"container","pid":...}, {"kind":"container-exit","pid":...,"signal":"SIGKILL"}
+ *   {"kind":"in-flight", ...}, {"kind":"invoked", ...}    from the function (audit-archive-function.ts)
  *
- * Every archive entry (the handler's effect) is also appended to EFFECTS_FILE before it is made,
- * so effects survive a SIGKILL and can be counted per event id.
+ * The function runs in this process (the default: the process is the whole consumer, poller and
+ * function, as the local runtime runs one), or with FUNCTION_CONTAINER=1 in Lambda containers of
+ * its own (audit-archive-container.ts): a killed container fails its invocation, and the mapping
+ * retries the batch in the next one while this process, the poller, stays in its group — as
+ * Lambda's pollers outlive a crashed function. A spare container is kept started, so a retry
+ * meets a warm one; only the first container gets the freeze point.
  *
  * Environment: KAFKA_BROKERS, ENSEMBLE_IDEMPOTENCY_TABLE, ENSEMBLE_DYNAMODB_ENDPOINT, STACK,
- * EFFECTS_FILE, SESSION_TIMEOUT_MS, FUNCTION_TIMEOUT_SECONDS; FREEZE_FROM_BATCH (n) and
- * FREEZE_AFTER_EFFECTS (k) freeze the process in its n-th invocation or a later one, the first
- * with records left after its (k+1)-th, inside the handler of that record: after k effects of the
- * batch and before its own, with the record's idempotency claim taken.
+ * EFFECTS_FILE, FUNCTION_TIMEOUT_SECONDS, PARTIAL_BATCH_READING, FUNCTION_CONTAINER, FREEZE_*.
  */
-import * as fs from "node:fs";
+import { type ChildProcess, fork } from "node:child_process";
+import * as path from "node:path";
+import type { Context as LambdaContext } from "aws-lambda";
 import consumer from "../../../consumers/audit-archive/consumer";
-import { archive, handler } from "../../../consumers/audit-archive/handler";
+import { handler } from "../../../consumers/audit-archive/handler";
 import { filterPatterns, subscriptionsOf } from "../../../platform/infra/consumer-group";
-import { LocalEventSourceMapping } from "../../../platform/local/event-source-mapping";
+import { LocalEventSourceMapping, type PartialBatchReading } from "../../../platform/local/event-source-mapping";
 import { names } from "../../../platform/model";
 import { createKafka, kafkaSettingsFromEnv } from "../../../platform/runtime/kafka";
+import type { KafkaBatchResponse, KafkaEvent } from "../../../platform/runtime/msk";
+import { auditArchiveFunction, freezePointFromEnv, say } from "./audit-archive-function";
 
 const env = (name: string) => {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set`);
   return value;
 };
-const say = (line: Record<string, unknown>) => fs.writeSync(1, `${JSON.stringify(line)}\n`);
 
-const effectsFile = env("EFFECTS_FILE");
-const freezeFromBatch = Number(process.env.FREEZE_FROM_BATCH ?? 0);
-const freezeAfterEffects = Number(process.env.FREEZE_AFTER_EFFECTS ?? 0);
-/** Where each delivered event id sits, for the effects file. */
-const coordinates = new Map<string, { partition: number; offset: number }>();
-let batches = 0;
-let current: { partition: number; offsets: number[] } | undefined;
-let effectsInBatch = 0;
+const CONTAINER_SCRIPT = path.join(__dirname, "audit-archive-container.ts");
+const FREEZE_VARIABLES = ["FREEZE_FROM_BATCH", "FREEZE_AFTER_EFFECTS", "FREEZE_WHEN"];
 
-const append = archive.append.bind(archive);
-archive.append = (entity, entry) => {
-  const where = coordinates.get(entry.eventId);
-  const recordsLeft = (current?.offsets.length ?? 0) - effectsInBatch - 1;
-  if (freezeFromBatch > 0 && batches >= freezeFromBatch && effectsInBatch === freezeAfterEffects && recordsLeft > 0) {
-    say({ kind: "in-flight", eventId: entry.eventId, ...where, batch: current, effectsInBatch });
-    // Frozen with the claim taken and the effect not made; the test kills it. Should it not, give up.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
-    process.exit(70);
+/** One Lambda container: a child process taking one invocation at a time over IPC. */
+class Container {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  private sequence = 0;
+
+  constructor(childEnv: NodeJS.ProcessEnv, onExit: (container: Container) => void) {
+    this.child = fork(CONTAINER_SCRIPT, [], { execArgv: process.execArgv, env: childEnv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    say({ kind: "container", pid: this.child.pid });
+    this.ready = new Promise((resolve, reject) => {
+      this.child.once("message", () => resolve());
+      this.child.once("exit", (code, signal) => reject(new Error(`The container exited (${signal ?? code}) before it was ready.`)));
+    });
+    this.ready.catch(() => undefined); // awaited (and so reported) by the invocation that needs it
+    this.child.on("exit", (code, signal) => {
+      say({ kind: "container-exit", pid: this.child.pid, code, signal });
+      onExit(this);
+    });
   }
-  effectsInBatch++;
-  fs.appendFileSync(effectsFile, `${JSON.stringify({ eventId: entry.eventId, ...where, pid: process.pid })}\n`);
-  return append(entity, entry);
-};
+
+  invoke(event: KafkaEvent): Promise<KafkaBatchResponse> {
+    const id = ++this.sequence;
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: { id?: number; response?: KafkaBatchResponse; error?: string }) => {
+        if (message.id !== id) return;
+        done();
+        if (message.error === undefined) resolve(message.response!);
+        else reject(new Error(message.error));
+      };
+      // What Lambda reports for a runtime that died mid-invocation.
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        done();
+        reject(new Error(`Runtime exited with ${signal ? `signal: ${signal}` : `error: exit status ${code}`}`));
+      };
+      const done = () => {
+        this.child.off("message", onMessage);
+        this.child.off("exit", onExit);
+      };
+      this.child.on("message", onMessage);
+      this.child.once("exit", onExit);
+      this.child.send({ id, event });
+    });
+  }
+}
+
+/** The function's containers: the one invoked, and a started spare that takes over when it dies. */
+class Containers {
+  private current: Container;
+  private spare: Container;
+
+  constructor() {
+    this.current = this.start(true);
+    this.spare = this.start(false);
+  }
+
+  ready(): Promise<unknown> {
+    return Promise.all([this.current.ready, this.spare.ready]);
+  }
+
+  readonly invoke = async (event: KafkaEvent): Promise<KafkaBatchResponse> => {
+    const container = this.current;
+    await container.ready;
+    return container.invoke(event);
+  };
+
+  close(): void {
+    for (const container of [this.current, this.spare]) if (container.child.connected) container.child.disconnect();
+  }
+
+  private start(first: boolean): Container {
+    const childEnv = { ...process.env };
+    if (!first) for (const name of FREEZE_VARIABLES) delete childEnv[name];
+    return new Container(childEnv, (dead) => {
+      if (dead !== this.current) return;
+      this.current = this.spare;
+      this.spare = this.start(false);
+    });
+  }
+}
+
+const inContainers = process.env.FUNCTION_CONTAINER === "1";
+const containers = inContainers ? new Containers() : undefined;
+const fn: (event: KafkaEvent, context?: LambdaContext) => Promise<KafkaBatchResponse> =
+  containers?.invoke ?? auditArchiveFunction(env("EFFECTS_FILE"), freezePointFromEnv(process.env));
+const offsetsOf = (records: readonly { offset: number }[]) => records.map((r) => r.offset);
 
 const subscription = subscriptionsOf(consumer).find((s) => s.context === "orders")!;
 const mapping = new LocalEventSourceMapping({
@@ -63,7 +135,7 @@ const mapping = new LocalEventSourceMapping({
   group: consumer.name,
   groupId: names.consumerGroupId(env("STACK"), consumer.name, subscription.context),
   topic: subscription.topic,
-  handler,
+  handler: fn,
   batchSize: consumer.batch.size,
   windowSeconds: consumer.batch.windowSeconds,
   filters: filterPatterns(subscription.types),
@@ -71,18 +143,14 @@ const mapping = new LocalEventSourceMapping({
   bisectOnError: consumer.bisectOnError,
   maxPollers: consumer.scaling.maxPollers,
   onFailureTopic: names.deadLetterTopic(consumer.name),
-  sessionTimeoutMs: Number(env("SESSION_TIMEOUT_MS")),
   functionTimeoutSeconds: Number(env("FUNCTION_TIMEOUT_SECONDS")),
+  partialBatchReading: env("PARTIAL_BATCH_READING") as PartialBatchReading,
   observer: {
-    onDelivered: (records) => {
-      batches++;
-      effectsInBatch = 0;
-      current = { partition: records[0]!.partition, offsets: records.map((r) => r.offset) };
-      for (const r of records) if (r.id) coordinates.set(r.id, { partition: r.partition, offset: r.offset });
-      say({ kind: "delivered", partition: current.partition, records: records.map((r) => ({ offset: r.offset, id: r.id })) });
-    },
+    onDelivered: (records) =>
+      say({ kind: "delivered", partition: records[0]!.partition, records: records.map((r) => ({ offset: r.offset, id: r.id })), at: Date.now() }),
+    onFailed: (records, cause) => say({ kind: "failed", cause, offsets: offsetsOf(records) }),
     onCommit: ({ partition, offset }) => say({ kind: "committed", partition, offset }),
-    onFailureDestination: (records, reason) => say({ kind: "on-failure", reason, offsets: records.map((r) => r.offset) }),
+    onFailureDestination: (records, reason) => say({ kind: "on-failure", reason, offsets: offsetsOf(records) }),
   },
 });
 
@@ -92,10 +160,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await mapping.stop();
+    containers?.close();
     await handler.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop());
+  await containers?.ready();
   await mapping.start();
   say({ kind: "ready" });
 }
