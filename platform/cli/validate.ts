@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { replicationFactor, type StackConfig, StackConfigError, stackConfigFromPulumi } from "../infra/config";
 import { subscriptionsOf } from "../infra/consumer-group";
 import { consumerSettings } from "../infra/platform";
-import { formatIssue, names, type Topology, TopologyError, validate, type ValidTopology } from "../model";
+import { dedupeWindowSeconds, formatIssue, names, type Topology, TopologyError, validate, type ValidTopology } from "../model";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -57,6 +57,11 @@ export function summary(valid: ValidTopology, stack: string, config: StackConfig
     const starts = consumer.startWorkflow ? `  → starts ${consumer.startWorkflow.name}` : "";
     lines.push(row([consumer.name, reads, s.batchSize, `${s.windowSeconds}s`, `${s.minPollers}-${s.maxPollers}`, s.reservedConcurrency ?? "unreserved", `${consumer.retries}${starts}`], [16, 34, 6, 7, 8, 12, 0]));
   }
+  const windowHours = Math.round(dedupeWindowSeconds([config.kafka.retentionHours, config.kafka.deadLetterRetentionHours]) / 3600);
+  lines.push(
+    "",
+    `Every group remembers handled event ids for ${windowHours} h: the longest a record it can read lives (topics kept ${config.kafka.retentionHours} h, dead letters ${config.kafka.deadLetterRetentionHours} h, plus a day's segment and an hour).`,
+  );
   lines.push("", `${valid.contexts.length} contexts, ${valid.events.length} events, ${valid.topics.length} topics, ${valid.consumers.length} consumer groups.`);
   return lines;
 }

@@ -140,6 +140,14 @@ export interface KafkaTopicArgs {
    * retentionHours: 336
    */
   retentionHours: number;
+  /**
+   * What the topic holds: a context's events, or a group's dead letters (a larger
+   * `max.message.bytes`, for Lambda's on-failure records).
+   * @default "events"
+   * @example
+   * purpose: "dead-letter"
+   */
+  purpose?: "events" | "dead-letter";
 }
 
 /** The raw resources of a {@link KafkaCluster}; none but topics for an existing cluster. */
@@ -295,7 +303,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
       throw new Error(`KafkaCluster "${this.componentName}": "${name}" is not a Kafka topic name (1-249 of letters, digits, ".", "_", "-").`);
     }
     for (const [key, value] of Object.entries(args)) {
-      if (!Number.isInteger(value) || value < 1) {
+      if (key !== "purpose" && (!Number.isInteger(value) || (value as number) < 1)) {
         throw new Error(`KafkaCluster "${this.componentName}": topic "${name}" needs a positive whole ${key}, got ${String(value)}.`);
       }
     }
@@ -310,7 +318,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
     if (clash !== undefined) {
       throw new Error(`KafkaCluster "${this.componentName}": topics "${clash}" and "${name}" would both be named ${resourceName}.`);
     }
-    const planned = topicConfigs(args.retentionHours);
+    const planned = topicConfigs(args.purpose ?? "events", args.retentionHours);
     const topicArgs = transform(this.topicTransform, resourceName, {
       clusterArn: this.arn,
       name,
@@ -322,7 +330,10 @@ export class KafkaCluster extends pulumi.ComponentResource {
         "min.insync.replicas": String(minInsyncReplicas(args.replicationFactor)),
       }),
     });
-    this.checkRetention(name, planned, topicArgs.configs);
+    // Checked now when the transform left plain text, else once the value is known (failing the topic).
+    const configs = topicArgs.configs;
+    if (typeof configs === "string") this.checkRetention(name, planned, configs);
+    else if (configs !== undefined) topicArgs.configs = pulumi.output(configs).apply((text) => (text === undefined || this.checkRetention(name, planned, text), text));
     const topic = new aws.msk.Topic(resourceName, topicArgs, { parent: this });
     this.nodes.topics[name] = topic;
     return topic;
@@ -333,8 +344,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
    * (`dedupeWindowSeconds`); a transform that changes a topic's retention behind that would let a
    * replay repeat effects, so it is refused.
    */
-  private checkRetention(name: string, planned: Record<string, string>, configs: unknown): void {
-    if (typeof configs !== "string") return;
+  private checkRetention(name: string, planned: Record<string, string>, configs: string): void {
     const actual = JSON.parse(configs) as Record<string, unknown>;
     const changed = (["retention.ms", "segment.ms", "max.message.bytes"] as const).filter((key) => key in actual && String(actual[key]) !== planned[key]);
     if (changed.length > 0) {

@@ -128,6 +128,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
           partitions: topic.purpose === "events" ? config.kafka.partitions : Math.max(1, Math.ceil(config.kafka.partitions / 2)),
           replicationFactor: replicas,
           retentionHours: topic.purpose === "events" ? config.kafka.retentionHours : config.kafka.deadLetterRetentionHours,
+          purpose: topic.purpose,
         }),
       );
     }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Context as LambdaContext } from "aws-lambda";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { CONSUMER_DEFAULTS, FUNCTION_DEFAULTS, OnFailureReason, type StartingPosition } from "../model";
-import { createIdempotentProducer, SharedProducer } from "../runtime/kafka";
+import { createIdempotentProducer, SharedProducer, whenJoined } from "../runtime/kafka";
 import type { KafkaBatchResponse, KafkaEvent, KafkaRecord } from "../runtime/msk";
 import { compileFilters } from "./filters";
 import { Limiter } from "./limiter";
@@ -231,7 +231,7 @@ export class LocalEventSourceMapping {
       const latest = this.settings.startingPosition === "LATEST" ? await this.withAdmin((admin) => uncommittedEnds(admin, this.groupId, this.topic)) : [];
       await consumer.subscribe({ topics: [this.topic], fromBeginning: this.settings.startingPosition === "TRIM_HORIZON" });
       // Seeking on the join, before the first fetch, pins LATEST to the newest record as of start().
-      const joined = joinedOrCrashed(consumer, () => latest.forEach((end) => consumer.seek({ topic: this.topic, ...end })));
+      const joined = whenJoined(consumer, () => latest.forEach((end) => consumer.seek({ topic: this.topic, ...end })));
       consumer.on(consumer.events.CRASH, ({ payload }) => this.notify("onError", payload.error));
       await consumer.run({
         autoCommit: false, // commits are explicit, once the records before them are settled
@@ -588,14 +588,6 @@ function settingsOf(options: EventSourceMappingOptions): Settings {
   ].filter((problem): problem is string => typeof problem === "string");
   if (problems.length > 0) throw new Error(`Event source mapping ${options.groupId}: ${problems.join("; ")}.`);
   return settings;
-}
-
-/** Resolves once the consumer first joined its group, after `onJoin` ran; rejects if it crashes first. */
-function joinedOrCrashed(consumer: Consumer, onJoin: () => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => (offJoin(), offCrash(), onJoin(), resolve()));
-    const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => (offJoin(), offCrash(), reject(payload.error)));
-  });
 }
 
 /** What Lambda hands a function with each invocation; the deadline starts now. */

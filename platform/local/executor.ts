@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
 import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, MILESTONE_CONTEXT_FIELDS, names, taskOf, type WorkflowSpec } from "../model";
+import { withDeadline } from "../runtime/deadline";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
 import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow";
 
@@ -68,6 +69,14 @@ interface Run {
   entered: { readonly state: string; readonly input: unknown } | undefined;
   /** Settles once every history event of the run has been seen. */
   history: Promise<void>;
+}
+
+/** RedriveExecution's refusal: the execution is not FAILED or ABORTED, or never entered a state. */
+export class ExecutionNotRedrivableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExecutionNotRedrivable";
+  }
 }
 
 /** An execution name is used twice on the same state machine. */
@@ -181,13 +190,13 @@ export class LocalStateMachine {
    */
   async redrive(name: string): Promise<LocalExecution> {
     const execution = this.executions.get(name);
-    if (!execution) throw new Error(`No execution "${name}" on state machine ${this.name} to redrive.`);
-    if (execution.status !== "FAILED" && execution.status !== "ABORTED") {
-      throw Object.assign(new Error(`Execution "${name}" is ${execution.status}; only a failed or aborted execution can be redriven.`), { name: "ExecutionNotRedrivable" });
+    if (!execution) throw new ExecutionNotRedrivableError(`No execution "${name}" on state machine ${this.name} to redrive.`);
+    const run = this.runs.get(execution.executionArn);
+    if (!run || (execution.status !== "FAILED" && execution.status !== "ABORTED")) {
+      throw new ExecutionNotRedrivableError(`Execution "${name}" is ${execution.status}; only a failed or aborted execution can be redriven.`);
     }
-    const run = this.runs.get(execution.executionArn)!;
     await run.history;
-    if (!run.entered) throw new Error(`Execution "${name}" never entered a state; start it again instead.`);
+    if (!run.entered) throw new ExecutionNotRedrivableError(`Execution "${name}" never entered a state; start it again instead.`);
     run.redriveCount++;
     run.attempts.clear();
     Object.assign(execution, { status: "RUNNING", error: undefined });
@@ -225,6 +234,8 @@ export class LocalStateMachine {
       (output) => {
         execution.output = output;
         execution.status = "SUCCEEDED";
+        // Nothing redrives a succeeded execution: its attempt counts can go.
+        this.runs.delete(executionArn);
         observer?.onEnded?.(execution);
       },
       (error: unknown) => {
@@ -281,21 +292,9 @@ export class LocalWorkflowStarter implements WorkflowStarter {
  * `Lambda.Unknown` ("Task timed out"), what Step Functions reports for a timed-out function.
  * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
  */
-async function timedOutAfter<T>(seconds: number, functionName: string, invoke: (remainingMs: number) => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`${functionName}: Task timed out after ${seconds.toFixed(2)} seconds`);
-      reject(Object.assign(error, { name: "Lambda.Unknown" }));
-    }, seconds * 1000);
-  });
-  const work = invoke(seconds * 1000);
-  work.catch(() => {});
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function timedOutAfter<T>(seconds: number, functionName: string, invoke: (remainingMs: number) => Promise<T>): Promise<T> {
+  const timedOut = () => Object.assign(new Error(`${functionName}: Task timed out after ${seconds.toFixed(2)} seconds`), { name: "Lambda.Unknown" });
+  return withDeadline(invoke(seconds * 1000), seconds * 1000, timedOut);
 }
 
 /** The definition with the milestone context fields the local executor fills itself (see `withContextFields`). */

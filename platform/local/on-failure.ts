@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Message } from "kafkajs";
-import { OnFailureReason } from "../model";
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, OnFailureReason } from "../model";
 import { deadLetterHeaders, deadLetterReference } from "../runtime/dead-letter";
 import type { KafkaEvent, KafkaRecord } from "../runtime/msk";
 import { fitsTopic } from "../runtime/record-size";
@@ -80,7 +80,7 @@ export function onFailureRecord(input: OnFailureRecordInput): Message {
     value: JSON.stringify(document),
     headers: { "content-type": "application/json", ...deadLetterHeaders(input.group, input.reason, input.detail, source) },
   };
-  if (fitsTopic(message)) return message;
+  if (fitsTopic(message, DEAD_LETTER_MAX_MESSAGE_BYTES)) return message;
   // The document carries the record base64-encoded: a record near the limit cannot be copied.
   const value = record.value ? Buffer.from(record.value, "base64") : undefined;
   return deadLetterReference(input.group, input.reason, input.detail, source, value, (value?.length ?? 0) + (message.key?.length ?? 0));

@@ -25,7 +25,7 @@ export async function ensureTopics(admin: Admin, topics: readonly Topic[], optio
     topics: missing.map((topic) => ({
       topic: topic.name,
       numPartitions: options.partitions ?? 3,
-      configEntries: Object.entries(topicConfigs(hours(topic))).map(([name, value]) => ({ name, value })),
+      configEntries: Object.entries(topicConfigs(topic.purpose, hours(topic))).map(([name, value]) => ({ name, value })),
     })),
   });
   return missing.map((topic) => topic.name);

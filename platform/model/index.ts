@@ -11,7 +11,7 @@ export {
 export { findIssues, validate, type Topic, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
 export { formatIssue, ModelError, TopologyError, type TopologyIssue } from "./errors";
 export { dedupeWindowSeconds, longestLifeMs, RETENTION_DEFAULTS, topicConfigs } from "./retention";
-export { CONSUMER_LIMITS, FUNCTION_DEFAULTS, NAME_LIMITS, STACK_NAME, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
+export { CONSUMER_LIMITS, DEAD_LETTER_MAX_MESSAGE_BYTES, FUNCTION_DEFAULTS, NAME_LIMITS, STACK_NAME, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
 export {
   DEAD_LETTER_DETAIL_MAX,
   DEAD_LETTER_HEADER_DESCRIPTIONS,

@@ -45,5 +45,15 @@ export const PASCAL_NAME = /^[A-Z][A-Za-z0-9]*$/;
  */
 export const TOPIC_MAX_MESSAGE_BYTES = 1_048_588;
 
+/**
+ * The `max.message.bytes` of dead-letter topics: room for Lambda's own on-failure record of the
+ * largest record a context topic takes. Lambda writes that record to the `kafka://` destination
+ * whole, base64 inside a JSON document (a third larger, plus its metadata), and cannot shorten it;
+ * at the context topics' limit, a record over ~780 KB that ran out of retries could not be
+ * dead-lettered at all.
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html#kafka-ofd-record-format
+ */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 /** Memory and timeout of every function unless a stack (`ensemble:functions`) or a task says otherwise. */
 export const FUNCTION_DEFAULTS = { memoryMb: 256, timeoutSeconds: 30 } as const;

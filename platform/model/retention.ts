@@ -1,4 +1,4 @@
-import { TOPIC_MAX_MESSAGE_BYTES } from "./limits";
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
 
 /**
  * How long topics keep records, and how long a consumer group remembers the event ids it
@@ -19,19 +19,19 @@ const HOUR_MS = 3_600_000;
 const DELETION_SLACK_MS = HOUR_MS;
 
 /**
- * The topic configs behind a retention of `hours`. `retention.ms` is only a lower bound: Kafka
+ * The configs of a topic of `purpose` kept for `hours`. `retention.ms` is only a lower bound: Kafka
  * deletes whole segments, once the newest record of a segment is older than `retention.ms`, so
  * a record lives up to `retention.ms + segment.ms` (plus a cleaner run). Setting `segment.ms`
  * (Kafka's default is 7 days) keeps that bound close to the retention.
  * https://kafka.apache.org/documentation/#topicconfigs_retention.ms
  * https://kafka.apache.org/documentation/#topicconfigs_segment.ms
  */
-export function topicConfigs(hours: number): Record<"retention.ms" | "segment.ms" | "max.message.bytes", string> {
+export function topicConfigs(purpose: "events" | "dead-letter", hours: number): Record<"retention.ms" | "segment.ms" | "max.message.bytes", string> {
   const retentionMs = hours * HOUR_MS;
   return {
     "retention.ms": String(retentionMs),
     "segment.ms": String(segmentMs(retentionMs)),
-    "max.message.bytes": String(TOPIC_MAX_MESSAGE_BYTES),
+    "max.message.bytes": String(purpose === "events" ? TOPIC_MAX_MESSAGE_BYTES : DEAD_LETTER_MAX_MESSAGE_BYTES),
   };
 }
 

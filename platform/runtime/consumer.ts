@@ -73,8 +73,6 @@ export interface ConsumeOptions {
   readonly kafka?: Kafka;
   /** Where handled event ids are remembered. @default `idempotencyStoreFromEnv()` */
   readonly idempotency?: BasePersistenceLayer;
-  /** How long an event id is remembered. @default `idempotencyTtlFromEnv()` */
-  readonly idempotencyTtlSeconds?: number;
   /** @default a Powertools Logger named after the group */
   readonly logger?: Logger;
   /** Receives the stats of each invocation. */
@@ -130,7 +128,8 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
   const subscribed: ReadonlyMap<string, ContextEvent> = new Map(consumer.on.map((event) => [event.type, event]));
   const deadLetters = new DeadLetterWriter(group, () => options.kafka ?? createKafka(kafkaSettingsFromEnv(`${group}-dlq`)));
   const store = options.idempotency ?? idempotencyStoreFromEnv();
-  const ttlSeconds = options.idempotencyTtlSeconds ?? idempotencyTtlFromEnv();
+  // The group's deduplication window: the infra derives it from its topics' retention, no other setting.
+  const ttlSeconds = idempotencyTtlFromEnv();
 
   // The idempotent unit is "this group handled this event id"; the handler runs inside it.
   // `call.ran` tells a first run from a remembered one, per call, so concurrent calls cannot mix.

@@ -1,5 +1,5 @@
 import type { IHeaders, Kafka, Message } from "kafkajs";
-import { DEAD_LETTER_DETAIL_MAX, DEAD_LETTER_PREFIX_BYTES, DeadLetterHeaders, type DeadLetterReason, names, PoisonReason } from "../model";
+import { DEAD_LETTER_DETAIL_MAX, DEAD_LETTER_MAX_MESSAGE_BYTES, DEAD_LETTER_PREFIX_BYTES, DeadLetterHeaders, type DeadLetterReason, names, PoisonReason } from "../model";
 import { createIdempotentProducer, SharedProducer } from "./kafka";
 import { type KafkaRecord, recordKey, recordValue } from "./msk";
 import { fitsTopic } from "./record-size";
@@ -58,7 +58,7 @@ export function deadLetterMessage(group: string, record: KafkaRecord, reason: De
   }
   Object.assign(headers, deadLetterHeaders(group, reason, detail, source));
   const copy = { key: recordKey(record) ?? null, value: recordValue(record) ?? null, headers };
-  if (fitsTopic(copy)) return copy;
+  if (fitsTopic(copy, DEAD_LETTER_MAX_MESSAGE_BYTES)) return copy;
   const size = (copy.key?.length ?? 0) + (copy.value?.length ?? 0);
   return deadLetterReference(group, reason, detail, source, copy.value ?? undefined, size);
 }

@@ -1,5 +1,5 @@
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
-import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer, type ProducerRecord, type RecordMetadata } from "kafkajs";
+import { type Consumer, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer, type ProducerRecord, type RecordMetadata } from "kafkajs";
 import { RuntimeConfigError } from "./errors";
 
 export const KafkaAuth = {
@@ -169,4 +169,12 @@ export class SharedProducer {
     this.queue = Promise.resolve();
     void this.disconnect().catch(() => {});
   }
+}
+
+/** Resolves once `consumer` first joined its group, after `onJoin` ran; rejects if it crashes first. */
+export function whenJoined(consumer: Consumer, onJoin: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => (offJoin(), offCrash(), onJoin(), resolve()));
+    const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => (offJoin(), offCrash(), reject(payload.error)));
+  });
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Kafka, Partitioners } from "kafkajs";
+import { RuntimeError } from "./errors";
+import { whenJoined } from "./kafka";
 
 /**
  * Did an earlier attempt already publish this event? A publish that timed out may still have
@@ -35,14 +37,14 @@ export interface PublishedCheck {
 }
 
 /** The check could not finish in time; the caller cannot know, so it must not publish yet. */
-export class PublishedCheckTimeout extends Error {
+export class PublishedCheckTimeout extends RuntimeError {
   constructor(message: string) {
     super(message);
     this.name = "PublishedCheckTimeout";
   }
 }
 
-export const DEFAULT_CHECK_MAX_RECORDS = 100_000;
+export const DEFAULT_CHECK_MAX_RECORDS = 20_000;
 
 export async function findPublished(request: PublishedCheckRequest): Promise<PublishedCheck> {
   const { kafka, topic, eventId } = request;
@@ -81,15 +83,7 @@ export async function findPublished(request: PublishedCheckRequest): Promise<Pub
     await consumer.subscribe({ topic, fromBeginning: false });
     // Seeking once the group is joined, before the first fetch (a seek right after run() fails
     // when run's start has not got that far).
-    const joined = new Promise<void>((resolve, reject) => {
-      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-        offJoin();
-        offCrash();
-        consumer.seek({ topic, partition, offset: String(from) });
-        resolve();
-      });
-      const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => (offJoin(), offCrash(), reject(payload.error)));
-    });
+    const joined = whenJoined(consumer, () => consumer.seek({ topic, partition, offset: String(from) }));
     let crash: unknown;
     joined.catch((error: unknown) => ((crash = error), settle()));
     await consumer.run({

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { type ContextDefinition, type ContextEvent, names, TOPIC_MAX_MESSAGE_BYTES } from "../model";
 import { eventId, toCloudEvent, toKafkaRecord } from "./envelope";
 import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFailedError, UnknownEventError } from "./errors";
+import { withDeadline } from "./deadline";
 import { createIdempotentProducer, createKafka, kafkaSettingsFromEnv, SharedProducer } from "./kafka";
 import { findPublished } from "./published-check";
 import { recordBatchBytes } from "./record-size";
@@ -140,7 +141,8 @@ export class MilestonePublisher {
       return { ...result, partition: meta!.partition, offset: meta!.baseOffset ?? "-1", alreadyPublished: false };
     };
     try {
-      return await beforeDeadline(attempt(), budgetMs, () => this.producer.abandon());
+      const timedOut = () => new Error(`no answer within ${budgetMs} ms, so the attempt was abandoned (its record may still reach the broker: a retry looks for it first)`);
+      return await withDeadline(attempt(), budgetMs, timedOut, () => this.producer.abandon());
     } catch (error) {
       throw failed((error as Error).message, error);
     }
@@ -167,26 +169,6 @@ export class MilestonePublisher {
       );
     }
     return parsed.data;
-  }
-}
-
-/**
- * `work`, or after `budgetMs` a rejection, once `abandon()` stopped what `work` started. The
- * abandoned work's own outcome is ignored.
- */
-async function beforeDeadline<T>(work: Promise<T>, budgetMs: number, abandon: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      abandon();
-      reject(new Error(`no answer within ${budgetMs} ms, so the attempt was abandoned (its record may still reach the broker: a retry looks for it first)`));
-    }, budgetMs);
-  });
-  work.catch(() => {});
-  try {
-    return await Promise.race([work, timedOut]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -31,7 +31,7 @@ export function recordBatchBytes(record: SizedRecord): number {
   return total;
 }
 
-/** Whether `record` fits a topic created by Ensemble (`TOPIC_MAX_MESSAGE_BYTES`). */
+/** Whether `record` fits a topic of `limit` bytes (a context topic's, `TOPIC_MAX_MESSAGE_BYTES`, by default). */
 export function fitsTopic(record: SizedRecord, limit = TOPIC_MAX_MESSAGE_BYTES): boolean {
   return recordBatchBytes(record) <= limit;
 }

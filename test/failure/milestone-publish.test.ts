@@ -24,6 +24,7 @@ import { createKafka } from "../../platform/runtime/kafka";
 import { MilestonePublisher, type MilestoneResult } from "../../platform/runtime/publisher";
 import { Signal } from "../support/wait";
 import { OwnedBroker, runId } from "./support/broker";
+import { FigureFile } from "./support/figures";
 
 jest.setTimeout(240_000);
 
@@ -38,10 +39,11 @@ describe("a milestone whose publish outlasts its function, or its whole retry bu
   });
   const topic = names.contextTopic(context.name);
   const signal = new Signal();
+  const figures = new FigureFile("milestone-publish", { functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS });
   let broker: OwnedBroker;
   let kafka: Kafka;
   let admin: Admin;
-  let publisher: MilestonePublisher;
+  const publishers: MilestonePublisher[] = [];
   const results: MilestoneResult[] = [];
   const failures: { execution: string; error: string; at: number }[] = [];
 
@@ -61,13 +63,15 @@ describe("a milestone whose publish outlasts its function, or its whole retry bu
 
   afterAll(async () => {
     if (broker) resume();
-    await publisher?.close();
+    await Promise.all(publishers.map((publisher) => publisher.close()));
     await admin?.disconnect();
     await broker?.destroy();
   });
 
+  /** The context's state machine with a publisher of its own (its results and failures are kept per execution name). */
   function machine(): LocalStateMachine {
-    publisher = new MilestonePublisher(context, { kafka });
+    const publisher = new MilestonePublisher(context, { kafka });
+    publishers.push(publisher);
     return new LocalStateMachine(context, {
       stack: "local",
       functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
@@ -109,8 +113,11 @@ describe("a milestone whose publish outlasts its function, or its whole retry bu
 
     // Act: the milestone runs into the frozen broker; it wakes up after 2 function timeouts
     const execution = states.start("frozen", { orderId: "o-frozen" });
-    await signal.until(() => failures.filter((f) => f.execution === "frozen").length >= 2, "two attempts to fail", 60_000);
-    resume();
+    try {
+      await signal.until(() => failures.filter((f) => f.execution === "frozen").length >= 2, "two attempts to fail", 60_000);
+    } finally {
+      resume();
+    }
     await execution.done;
 
     // Assess: the attempts that met the frozen broker failed as PublishFailed, within the function's time
@@ -122,12 +129,9 @@ describe("a milestone whose publish outlasts its function, or its whole retry bu
     const id = eventId({ executionId: execution.executionArn, state: "Placed" });
     // The frozen attempt's request was appended when the broker woke up; the retry found it there.
     expect(results.filter((r) => r.eventId === id)).toEqual([expect.objectContaining({ alreadyPublished: true })]);
-    expect(await recordsWithId(id)).toBe(1);
-    fs.mkdirSync(path.resolve(__dirname, "../../test-results"), { recursive: true });
-    fs.writeFileSync(
-      path.resolve(__dirname, "../../test-results/failure-milestone-frozen.json"),
-      JSON.stringify({ failedAttempts: failed.length, recordsWithId: 1, foundByCheck: results.find((r) => r.eventId === id)!.alreadyPublished }, null, 2),
-    );
+    const onTopic = await recordsWithId(id);
+    expect(onTopic).toBe(1);
+    figures.set("frozen", { failedAttempts: failed.length, recordsWithId: onTopic, foundByCheck: results.find((r) => r.eventId === id)!.alreadyPublished });
   });
 
   it("fails visibly once the broker is down longer than the retry budget, and a redrive publishes once", async () => {
@@ -150,6 +154,8 @@ describe("a milestone whose publish outlasts its function, or its whole retry bu
     expect(execution.status).toBe("SUCCEEDED");
     const id = eventId({ executionId: execution.executionArn, state: "Placed" });
     expect(results.filter((r) => r.eventId === id)).toEqual([expect.objectContaining({ eventId: id, alreadyPublished: false })]);
-    expect(await recordsWithId(id)).toBe(1);
+    const onTopic = await recordsWithId(id);
+    expect(onTopic).toBe(1);
+    figures.set("outage", { failedAttempts: attempts, error: failedWith?.name, redriven: true, recordsWithId: onTopic });
   });
 });

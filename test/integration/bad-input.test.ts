@@ -2,12 +2,13 @@
  * The bad-input table, row by row, through the emulated event source mapping (the infra's filter
  * patterns) and the real consumer wrapper: every kind of bad record in one partition, between
  * valid ones. Each row has a named outcome — delivered, filtered and counted, or dead-lettered
- * with a reason — and none of them holds up the partition: there is not a single retry.
+ * with a reason — and none of them holds up the partition: there is not a single retry. The
+ * rows run together, once, in beforeAll; each row's outcome is a test of its own.
  */
-import type { Admin, Message, Producer } from "kafkajs";
+import type { Admin, KafkaMessage, Message, Producer } from "kafkajs";
 import { filterPatterns } from "../../platform/infra/consumer-group";
 import { type DeliveredRecord, LocalEventSourceMapping, type OnFailureReason } from "../../platform/local/event-source-mapping";
-import { DEAD_LETTER_PREFIX_BYTES, DeadLetterHeaders, defineConsumer, names, TOPIC_MAX_MESSAGE_BYTES } from "../../platform/model";
+import { DeadLetterHeaders, defineConsumer, names, TOPIC_MAX_MESSAGE_BYTES } from "../../platform/model";
 import { type BatchStats, consume } from "../../platform/runtime/consumer";
 import { CLOUDEVENTS_CONTENT_TYPE, toCloudEvent, toKafkaRecord } from "../../platform/runtime/envelope";
 import { InMemoryPersistenceLayer } from "../../platform/runtime/idempotency";
@@ -56,7 +57,7 @@ describe("the bad-input table, through the event source mapping", () => {
     headers: { ce_specversion: "1.0", ce_id: `binary-${n}-${group}`, ce_source: "partner", ce_type: type, "content-type": "application/json" },
   });
 
-  /** A schema-invalid event whose record is within 100 bytes of the topic's limit: its dead-letter copy could not fit. */
+  /** A schema-invalid event whose record is within 100 bytes of the topic's limit. */
   function nearTheLimit(n: number): Message {
     const sized = (length: number) => toKafkaRecord(event(n, { entityId: "x".repeat(length), step: -1 }));
     const length = TOPIC_MAX_MESSAGE_BYTES - 2_000;
@@ -70,7 +71,7 @@ describe("the bad-input table, through the event source mapping", () => {
     { input: "a valid event (step 1)", message: valid(1), outcome: "delivered" },
     { input: "an empty value", message: { key: "e1", value: "", headers: { "content-type": CLOUDEVENTS_CONTENT_TYPE } }, outcome: "filtered" },
     { input: "a null value (tombstone)", message: { key: "e1", value: null }, outcome: "filtered" },
-    { input: "a wrong content-type (text/plain)", message: structured(attributes(9), "text/plain"), outcome: "dead-lettered: not-cloudevent" },
+    { input: "a wrong content-type (a structured event labelled text/plain)", message: structured(attributes(9), "text/plain"), outcome: "dead-lettered: not-cloudevent" },
     { input: "binary mode (ce_ headers)", message: binary(2, StepReached.type), outcome: "delivered" },
     { input: "no id", message: without(10, "id"), outcome: "dead-lettered: not-cloudevent" },
     { input: "no source", message: without(11, "source"), outcome: "dead-lettered: not-cloudevent" },
@@ -80,27 +81,36 @@ describe("the bad-input table, through the event source mapping", () => {
     { input: "a type the group does not subscribe to (binary)", message: binary(15, Finished.type), outcome: "filtered by the wrapper" },
     { input: "a schema mismatch", message: toKafkaRecord(event(16, { entityId: "e1", step: -1 })), outcome: "dead-lettered: schema-invalid" },
     { input: "the id of step 0 with a different payload", message: structured({ ...attributes(0), data: { entityId: "e1", step: 99 } }), outcome: "dead-lettered: id-conflict" },
-    { input: "an oversized record (within 100 bytes of 1 MiB, schema mismatch)", message: nearTheLimit(17), outcome: "dead-lettered: schema-invalid (reference)" },
+    { input: "an oversized record (within 100 bytes of 1 MiB, schema mismatch)", message: nearTheLimit(17), outcome: "dead-lettered: schema-invalid" },
     { input: "a record older than MaximumRecordAgeInSeconds", message: { ...valid(18), timestamp: String(Date.now() - 2 * HOUR) }, outcome: "on-failure: record-too-old" },
+    { input: "a structured event in XML", message: { key: "e1", value: "<event><type>x</type></event>", headers: { "content-type": "application/cloudevents+xml" } }, outcome: "filtered" },
+    { input: "binary mode with text data", message: { ...binary(19, StepReached.type), value: "hello", headers: { ...binary(19, StepReached.type).headers, "content-type": "text/plain" } }, outcome: "filtered" },
+    { input: "binary mode with JSON data labelled text/plain", message: { ...binary(20, StepReached.type), headers: { ...binary(20, StepReached.type).headers, "content-type": "text/plain" } }, outcome: "dead-lettered: unsupported-content-type" },
+    { input: "a batch of CloudEvents (batched mode)", message: { key: "e1", value: JSON.stringify([attributes(21)]), headers: { "content-type": "application/cloudevents-batch+json" } }, outcome: "dead-lettered: unsupported-content-type" },
     { input: "a valid event (step 3)", message: valid(3), outcome: "delivered" },
   ];
 
-  it("gives every row its named outcome, and holds up nothing after it", async () => {
-    // Prepare: every row on partition 0, in order (the oversized one alone in its request)
+  /** What the mapping and the wrapper did with the rows, filled once by beforeAll. */
+  const seen = {
+    handled: [] as { step: number; mode: string; offset: number }[],
+    stats: [] as BatchStats[],
+    filtered: [] as DeliveredRecord[],
+    onFailure: [] as { offset: number; reason: OnFailureReason }[],
+    invocations: [] as { outcome: string; offsets: number[] }[],
+    retries: 0,
+    dead: new Map<number, KafkaMessage>(),
+  };
+
+  beforeAll(async () => {
+    // Every row on partition 0, in order (each in a request of its own: the oversized one must be alone)
     for (const row of rows) await producer.send({ topic, acks: -1, messages: [{ ...row.message, partition: 0 }] });
-    const handled: { step: number; mode: string; offset: number }[] = [];
-    const stats: BatchStats[] = [];
-    const handler = consume(defineConsumer({ name: group, on: [StepReached] }), (received, { record }) => void handled.push({ step: received.data.step, mode: received.mode, offset: record.offset }), {
+    const handler = consume(defineConsumer({ name: group, on: [StepReached] }), (received, { record }) => void seen.handled.push({ step: received.data.step, mode: received.mode, offset: record.offset }), {
       kafka,
       logger: silentLogger(),
       idempotency: new InMemoryPersistenceLayer(),
-      onBatch: (s) => stats.push(s),
+      onBatch: (s) => seen.stats.push(s),
     });
     const signal = new Signal();
-    const filtered: DeliveredRecord[] = [];
-    const onFailure: { offset: number; reason: OnFailureReason }[] = [];
-    const invocations: { outcome: string; offsets: number[] }[] = [];
-    let retries = 0;
     let committed = 0;
     const mapping = new LocalEventSourceMapping({
       kafka,
@@ -112,62 +122,73 @@ describe("the bad-input table, through the event source mapping", () => {
       maxRecordAgeSeconds: 60,
       onFailureTopic: names.deadLetterTopic(group),
       observer: {
-        onFiltered: (records) => filtered.push(...records),
-        onFailureDestination: (records, reason) => onFailure.push(...records.map((r) => ({ offset: r.offset, reason }))),
-        onInvoked: (report) => invocations.push({ outcome: report.outcome, offsets: report.records.map((r) => r.offset) }),
-        onRetry: () => void retries++,
+        onFiltered: (records) => seen.filtered.push(...records),
+        onFailureDestination: (records, reason) => seen.onFailure.push(...records.map((r) => ({ offset: r.offset, reason }))),
+        onInvoked: (report) => seen.invocations.push({ outcome: report.outcome, offsets: report.records.map((r) => r.offset) }),
+        onRetry: () => void seen.retries++,
         onCommit: ({ partition, offset }) => (partition === 0 && (committed = offset), signal.notify()),
       },
     });
-
-    // Act
     try {
       await mapping.start();
-      await signal.until(() => committed === rows.length, `partition 0 committed to ${rows.length}`, 45_000, () => ({ committed, invocations, retries, onFailure, filtered: filtered.map((r) => r.offset) }));
+      await signal.until(() => committed === rows.length, `partition 0 committed to ${rows.length}`, 45_000, () => ({ committed, ...seen, dead: undefined }));
     } finally {
       await mapping.stop();
       await handler.close();
     }
-    const dlq = kafka.consumer({ groupId: uniqueName("bad-input-dlq") });
-    await dlq.connect();
-    const dead = await consumeUntil(dlq, names.deadLetterTopic(group), rows.filter((row) => /^(dead-lettered|on-failure)/.test(row.outcome)).length, 30_000);
-    await dlq.disconnect();
+    const reader = kafka.consumer({ groupId: uniqueName("bad-input-dlq") });
+    await reader.connect();
+    const dead = await consumeUntil(reader, names.deadLetterTopic(group), rows.filter((row) => /^(dead-lettered|on-failure)/.test(row.outcome)).length, 30_000);
+    await reader.disconnect();
+    for (const record of dead) seen.dead.set(Number(record.message.headers?.[DeadLetterHeaders.SourceOffset]?.toString()), record.message);
+  }, 90_000);
 
-    // Assess: what became of each row
-    const header = (headers: Record<string, unknown> | undefined, name: string) => headers?.[name]?.toString();
-    const deadByOffset = new Map(dead.map((record) => [Number(header(record.message.headers, DeadLetterHeaders.SourceOffset)), record.message]));
-    const wrapperFiltered = stats.reduce((sum, s) => sum + s.filtered, 0);
-    const outcomeOf = (offset: number): string => {
-      const message = deadByOffset.get(offset);
-      if (message) {
-        const reason = header(message.headers, DeadLetterHeaders.Reason)!;
-        if (onFailure.some((f) => f.offset === offset)) return `on-failure: ${reason}`;
-        return `dead-lettered: ${reason}${header(message.headers, DeadLetterHeaders.Reference) ? " (reference)" : ""}`;
-      }
-      if (filtered.some((r) => r.offset === offset)) return "filtered";
-      return handled.some((h) => h.offset === offset) ? "delivered" : "filtered by the wrapper";
-    };
-    expect(rows.map((row, offset) => ({ input: row.input, outcome: outcomeOf(offset) }))).toEqual(rows.map(({ input, outcome }) => ({ input, outcome })));
-    expect(handled.map(({ step, mode }) => ({ step, mode }))).toEqual([
+  const header = (message: KafkaMessage, name: string) => message.headers?.[name]?.toString();
+
+  /** What became of the record at `offset`, in the words of the table. */
+  function outcomeOf(offset: number): string {
+    const message = seen.dead.get(offset);
+    if (message) {
+      const reason = header(message, DeadLetterHeaders.Reason)!;
+      if (seen.onFailure.some((f) => f.offset === offset)) return `on-failure: ${reason}`;
+      return `dead-lettered: ${reason}${header(message, DeadLetterHeaders.Reference) ? " (reference)" : ""}`;
+    }
+    if (seen.filtered.some((r) => r.offset === offset)) return "filtered";
+    return seen.handled.some((h) => h.offset === offset) ? "delivered" : "filtered by the wrapper";
+  }
+
+  it.each(rows.map((row, offset) => [row.input, row.outcome, offset] as const))("%s: %s", (_, outcome, offset) => {
+    // Assess: its outcome, and it was never part of a failed invocation or a retry
+    expect(outcomeOf(offset)).toBe(outcome);
+    expect(seen.invocations.filter((i) => i.offsets.includes(offset)).map((i) => i.outcome).every((o) => o === "succeeded")).toBe(true);
+  });
+
+  it("holds up nothing after any row: not one retry, each record handed over at most once", () => {
+    // Assess
+    expect(seen.retries).toBe(0);
+    expect(seen.invocations.every((i) => i.outcome === "succeeded")).toBe(true);
+    const invoked = seen.invocations.flatMap((i) => i.offsets);
+    expect(new Set(invoked).size).toBe(invoked.length);
+    expect(seen.handled.map(({ step, mode }) => ({ step, mode }))).toEqual([
       { step: 0, mode: "structured" },
       { step: 1, mode: "structured" },
       { step: 2, mode: "binary" },
       { step: 3, mode: "structured" },
     ]);
-    // Filtered rows are counted: by the mapping (what MSK's filter drops), and by the wrapper (binary mode).
-    expect(filtered.map((r) => r.offset)).toEqual([1, 3, 4, 11]);
-    expect(wrapperFiltered).toBe(1);
+  });
 
-    // Assess: no row held up the partition — no retry, no failed invocation, one attempt each
-    expect(retries).toBe(0);
-    expect(invocations.every((i) => i.outcome === "succeeded")).toBe(true);
-    const invoked = invocations.flatMap((i) => i.offsets);
-    expect(new Set(invoked).size).toBe(invoked.length);
+  it("counts what it filtered: the mapping's filter (FilteredOutEventCount on AWS) and the wrapper (its batch log)", () => {
+    // Assess
+    const filteredRows = rows.flatMap((row, offset) => (row.outcome === "filtered" ? [offset] : []));
+    expect(seen.filtered.map((r) => r.offset)).toEqual(filteredRows);
+    expect(seen.stats.reduce((sum, s) => sum + s.filtered, 0)).toBe(rows.filter((row) => row.outcome === "filtered by the wrapper").length);
+  });
 
-    // Assess: the reference of the oversized row fits the topic and says where the record is
-    const reference = deadByOffset.get(15)!;
-    expect((reference.value as Buffer).length).toBe(DEAD_LETTER_PREFIX_BYTES);
-    expect(header(reference.headers, DeadLetterHeaders.SourceTopic)).toBe(topic);
-    expect(header(reference.headers, DeadLetterHeaders.Detail)).toMatch(/too large to copy, dead-lettered as a reference to .*\.events 0@15\)$/);
+  it("dead-letters the oversized record whole, with its source coordinates: the dead-letter topic has room for it", () => {
+    // Assess
+    const offset = rows.findIndex((row) => row.input.startsWith("an oversized record"));
+    const copy = seen.dead.get(offset)!;
+    expect((copy.value as Buffer).length).toBe(Buffer.byteLength((rows[offset]!.message.value as string) ?? ""));
+    expect({ topic: header(copy, DeadLetterHeaders.SourceTopic), offset: header(copy, DeadLetterHeaders.SourceOffset) }).toEqual({ topic, offset: String(offset) });
   });
 });

@@ -98,9 +98,11 @@ export class MilestoneStream {
   }
 
   private async publishWithRetry(index: number): Promise<void> {
-    const input = milestoneOf(this.options.prefix, index);
+    const enteredTime = new Date().toISOString();
     const [retrier] = milestoneRetry;
     for (let attempt = 1; ; attempt++) {
+      // As Step Functions fills them: a retry says so ($$.State.RetryCount), and the publisher looks before it sends again.
+      const input = { ...milestoneOf(this.options.prefix, index), attempt: attempt - 1, enteredTime };
       try {
         const { eventId, partition, offset } = await this.publisher.publish(input);
         this.published.push({ eventId, type: input.type, key: input.key, partition, offset, at: Date.now(), attempts: attempt });

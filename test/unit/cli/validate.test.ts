@@ -19,6 +19,8 @@ describe("npm run validate", () => {
     // the stack's override of notify-customer's pollers and concurrency is what is shown
     expect(lines.find((l) => l.startsWith("notify-customer "))).toMatch(/\s50\s+0s\s+2-10\s+40\s+3$/);
     expect(lines.find((l) => l.startsWith("start-shipping "))).toContain("→ starts shipping");
+    // the deduplication window follows from the retentions (prod keeps context topics 168 h)
+    expect(lines).toContain("Every group remembers handled event ids for 361 h: the longest a record it can read lives (topics kept 168 h, dead letters 336 h, plus a day's segment and an hour).");
     expect(lines.at(-1)).toBe("3 contexts, 6 events, 9 topics, 6 consumer groups.");
   });
 

@@ -133,7 +133,7 @@ describe("KafkaCluster.addTopic", () => {
 
     // Act
     const events = kafka.addTopic("orders.events", { partitions: 3, replicationFactor: 3, retentionHours: 168 });
-    const dlq = kafka.addTopic("notify-customer.dlq", { partitions: 1, replicationFactor: 2, retentionHours: 336 });
+    const dlq = kafka.addTopic("notify-customer.dlq", { partitions: 1, replicationFactor: 2, retentionHours: 336, purpose: "dead-letter" });
     await mocks.settled();
 
     // Assess
@@ -154,7 +154,7 @@ describe("KafkaCluster.addTopic", () => {
     expect(JSON.parse(mocks.named("KafkaTopicNotifyCustomerDlq").inputs.configs)).toEqual({
       "retention.ms": "1209600000",
       "segment.ms": "86400000",
-      "max.message.bytes": "1048588",
+      "max.message.bytes": "2097152",
       "cleanup.policy": "delete",
       "min.insync.replicas": "1",
     });

@@ -150,6 +150,44 @@ describe("event ids in a loop", () => {
   });
 });
 
+describe("a publisher that outlives its function timeout", () => {
+  it("fails the milestone with Lambda.Unknown, as AWS reports a timed-out function, and the Retry publishes it again with the same id", async () => {
+    // Prepare: the first attempt never answers (a stuck connection, a GC pause)
+    const Placed = defineEvent({ name: "Placed", schema: z.object({ orderId: z.string() }) });
+    const workflow = defineWorkflow({ StartAt: "Placed", States: { Placed: milestone(Placed, { key: "$.orderId", end: true }) } });
+    const context = defineContext({ name: "shop", events: [Placed], workflow });
+    const validator = new MilestonePublisher(context);
+    const attempts: { input: Record<string, unknown>; remainingMs: number | undefined }[] = [];
+    const failures: string[] = [];
+    const machine = new LocalStateMachine(context, {
+      stack: "local",
+      functionTimeoutSeconds: 1,
+      observer: { onEvent: (_, event) => void (event.type === "StateFailed" && failures.push(event.Error)) },
+      publisher: {
+        async publish(raw, options) {
+          const input = raw as Record<string, unknown>;
+          attempts.push({ input, remainingMs: options?.remainingMs });
+          if (attempts.length === 1) await new Promise(() => {});
+          return { eventId: validator.eventIdOf(input), topic: "shop.events", partition: 0, offset: "0", alreadyPublished: false };
+        },
+      },
+    });
+
+    // Act
+    const execution = machine.start("stuck-1", { orderId: "o-1" });
+    await execution.done;
+
+    // Assess: cut off after the function's 1 s, retried on Lambda.Unknown, published by the second attempt with the same id
+    expect(failures).toEqual(["Lambda.Unknown"]);
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(attempts.map((a) => [a.input.attempt, a.remainingMs])).toEqual([
+      [0, 1000],
+      [1, 1000],
+    ]);
+    expect(validator.eventIdOf(attempts[1]!.input)).toBe(validator.eventIdOf(attempts[0]!.input));
+  });
+});
+
 describe("event ids across a redrive", () => {
   it("publishes the redriven milestone with the id its failed attempts had, as a redrive (so the publisher looks first)", async () => {
     // Prepare: the milestone fails with an error no Retry covers, so the execution fails there

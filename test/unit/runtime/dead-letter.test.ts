@@ -1,6 +1,6 @@
 import { onFailureRecord } from "../../../platform/local/on-failure";
 import { toMskEvent } from "../../../platform/local/msk-event";
-import { DEAD_LETTER_PREFIX_BYTES, DeadLetterHeaders, OnFailureReason, PoisonReason, TOPIC_MAX_MESSAGE_BYTES } from "../../../platform/model";
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, DEAD_LETTER_PREFIX_BYTES, DeadLetterHeaders, OnFailureReason, PoisonReason, TOPIC_MAX_MESSAGE_BYTES } from "../../../platform/model";
 import { deadLetterMessage } from "../../../platform/runtime/dead-letter";
 import type { KafkaRecord } from "../../../platform/runtime/msk";
 import { recordBatchBytes } from "../../../platform/runtime/record-size";
@@ -27,10 +27,23 @@ describe("deadLetterMessage", () => {
     expect(header(message.headers, DeadLetterHeaders.Reference)).toBeUndefined();
   });
 
-  it("writes a reference for a record near 1 MB whose copy would exceed max.message.bytes", () => {
+  it("copies a record at the context topic's limit whole: the dead-letter topic has room for it", () => {
     // Prepare: a record the source topic takes, 200 bytes short of its limit
     const record = recordOf(TOPIC_MAX_MESSAGE_BYTES - 200);
     expect(recordBatchBytes({ key: "o-1", value: Buffer.alloc(TOPIC_MAX_MESSAGE_BYTES - 200), headers: { "content-type": "application/cloudevents+json" } })).toBeLessThanOrEqual(TOPIC_MAX_MESSAGE_BYTES);
+
+    // Act
+    const message = deadLetterMessage("notify-customer", record, PoisonReason.SchemaInvalid, "orders.OrderPlaced data: lines: too many");
+
+    // Assess
+    expect((message.value as Buffer).length).toBe(TOPIC_MAX_MESSAGE_BYTES - 200);
+    expect(header(message.headers, DeadLetterHeaders.Reference)).toBeUndefined();
+    expect(recordBatchBytes(message as never)).toBeLessThanOrEqual(DEAD_LETTER_MAX_MESSAGE_BYTES);
+  });
+
+  it("writes a reference for a record whose copy would exceed the dead-letter topic's max.message.bytes", () => {
+    // Prepare: a record larger than Ensemble's topics take (another cluster's topic may take it)
+    const record = recordOf(DEAD_LETTER_MAX_MESSAGE_BYTES);
 
     // Act
     const message = deadLetterMessage("notify-customer", record, PoisonReason.SchemaInvalid, "orders.OrderPlaced data: lines: too many");
@@ -45,8 +58,8 @@ describe("deadLetterMessage", () => {
       partition: header(message.headers, DeadLetterHeaders.SourcePartition),
       offset: header(message.headers, DeadLetterHeaders.SourceOffset),
     }).toEqual({ reason: "schema-invalid", topic: "orders.events", partition: "2", offset: "42" });
-    expect(header(message.headers, DeadLetterHeaders.Detail)).toMatch(/^orders\.OrderPlaced data: lines: too many \(record of 1048391 bytes: too large to copy, dead-lettered as a reference to orders\.events 2@42\)$/);
-    expect(recordBatchBytes(message as never)).toBeLessThan(TOPIC_MAX_MESSAGE_BYTES);
+    expect(header(message.headers, DeadLetterHeaders.Detail)).toMatch(/^orders\.OrderPlaced data: lines: too many \(record of 2097155 bytes: too large to copy, dead-lettered as a reference to orders\.events 2@42\)$/);
+    expect(recordBatchBytes(message as never)).toBeLessThan(DEAD_LETTER_MAX_MESSAGE_BYTES);
   });
 });
 
@@ -72,14 +85,24 @@ describe("onFailureRecord", () => {
     expect(header(message.headers, DeadLetterHeaders.Reference)).toBeUndefined();
   });
 
-  it("writes a reference when the document (the record in base64) would exceed max.message.bytes", () => {
-    // Act: 800 kB of value is 1.07 MB in base64
-    const message = onFailureRecord(input(recordOf(800_000)));
+  it("holds a record at the context topic's limit too, in base64, as Lambda writes it: the dead-letter topic has room", () => {
+    // Act
+    const message = onFailureRecord(input(recordOf(TOPIC_MAX_MESSAGE_BYTES - 200)));
+
+    // Assess
+    expect(header(message.headers, DeadLetterHeaders.Reference)).toBeUndefined();
+    expect(recordBatchBytes(message as never)).toBeGreaterThan(TOPIC_MAX_MESSAGE_BYTES);
+    expect(recordBatchBytes(message as never)).toBeLessThanOrEqual(DEAD_LETTER_MAX_MESSAGE_BYTES);
+  });
+
+  it("writes a reference when the document would exceed the dead-letter topic's max.message.bytes", () => {
+    // Act: 1.6 MB of value is 2.1 MB in base64
+    const message = onFailureRecord(input(recordOf(1_600_000)));
 
     // Assess
     expect(header(message.headers, DeadLetterHeaders.Reference)).toBe("true");
     expect(header(message.headers, DeadLetterHeaders.Reason)).toBe("retries-exhausted");
     expect((message.value as Buffer).length).toBe(DEAD_LETTER_PREFIX_BYTES);
-    expect(recordBatchBytes(message as never)).toBeLessThan(TOPIC_MAX_MESSAGE_BYTES);
+    expect(recordBatchBytes(message as never)).toBeLessThan(DEAD_LETTER_MAX_MESSAGE_BYTES);
   });
 });
