@@ -21,12 +21,29 @@ export async function ensureTopics(admin: Admin, topics: readonly Topic[], optio
   const hours = (topic: Topic) =>
     topic.purpose === "events" ? (options.retentionHours ?? RETENTION_DEFAULTS.eventsHours) : (options.deadLetterRetentionHours ?? RETENTION_DEFAULTS.deadLettersHours);
   await admin.createTopics({
-    waitForLeaders: true,
+    // Waited for below: kafkajs' own wait gives up when a broker the metadata comes from does not
+    // know the new topic yet (UNKNOWN_TOPIC_OR_PARTITION), as happens on a cluster of several.
+    waitForLeaders: false,
     topics: missing.map((topic) => ({
       topic: topic.name,
       numPartitions: options.partitions ?? 3,
       configEntries: Object.entries(topicConfigs(topic.purpose, hours(topic))).map(([name, value]) => ({ name, value })),
     })),
   });
+  await untilLed(admin, missing.map((topic) => topic.name));
   return missing.map((topic) => topic.name);
+}
+
+/** Resolves once every partition of `topics` has a leader, as the cluster's metadata says; gives up after 30 s. */
+async function untilLed(admin: Admin, topics: readonly string[], deadline = Date.now() + 30_000): Promise<void> {
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`Topics ${topics.join(", ")} have no leader for every partition after 30 s.`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -424,6 +424,7 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
     const perGroup = [
       "aws:cloudwatch/logGroup:LogGroup",
       "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+      "aws:cloudwatch/logMetricFilter:LogMetricFilter",
       "aws:cloudwatch/metricAlarm:MetricAlarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm",
       "aws:dynamodb/table:Table",
