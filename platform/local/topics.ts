@@ -34,16 +34,25 @@ export async function ensureTopics(admin: Admin, topics: readonly Topic[], optio
   return missing.map((topic) => topic.name);
 }
 
-/** Resolves once every partition of `topics` has a leader, as the cluster's metadata says; gives up after 30 s. */
+/**
+ * Resolves once every partition of `topics` is served by its leader; gives up after 30 s. The
+ * metadata names a leader before that leader serves the partition (KRaft publishes the metadata
+ * image first), so a produce right then fails NOT_LEADER_FOR_PARTITION; a ListOffsets answered
+ * by every leader is the proof that it is ready.
+ */
 async function untilLed(admin: Admin, topics: readonly string[], deadline = Date.now() + 30_000): Promise<void> {
   for (;;) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
-      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return;
+      const led = metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.partitionErrorCode === 0 && p.leader >= 0));
+      if (led) {
+        await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+        return;
+      }
     } catch (error) {
       if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
     }
-    if (Date.now() > deadline) throw new Error(`Topics ${topics.join(", ")} have no leader for every partition after 30 s.`);
+    if (Date.now() > deadline) throw new Error(`Topics ${topics.join(", ")} have no leader serving every partition after 30 s.`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,0 +1,45 @@
+/*
+ * ensureTopics returns only once every new partition is served by its leader: a producer that
+ * never retries can write to every partition right away. (KRaft names a partition's leader in
+ * the metadata before that leader serves it; a produce in between fails NOT_LEADER_FOR_PARTITION,
+ * and a non-idempotent client's retry of a partly failed request duplicates the rest.)
+ */
+import { Kafka, logLevel } from "kafkajs";
+import { ensureTopics } from "../../platform/local/topics";
+import { uniqueName } from "../support/kafka";
+
+describe("ensureTopics", () => {
+  const kafka = new Kafka({ brokers: process.env.KAFKA_BROKERS!.split(","), clientId: "topics", logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ retry: { retries: 0 } });
+  beforeAll(() => Promise.all([admin.connect(), producer.connect()]));
+  afterAll(() => Promise.all([admin.disconnect(), producer.disconnect()]));
+
+  it("returns when every partition of every new topic takes a write at once, with no retry", async () => {
+    // Arrange
+    const rounds = 10;
+    const failures: string[] = [];
+
+    // Act
+    for (let round = 0; round < rounds; round++) {
+      const base = uniqueName("topics");
+      const created = await ensureTopics(admin, [
+        { name: base, purpose: "events", owner: base },
+        { name: `${base}.a.dlq`, purpose: "dead-letter", owner: `${base}.a` },
+        { name: `${base}.b.dlq`, purpose: "dead-letter", owner: `${base}.b` },
+      ]);
+      expect(created).toHaveLength(3);
+      const sends = created.map((topic) => producer.send({ topic, acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: topic })) }));
+      for (const result of await Promise.allSettled(sends)) if (result.status === "rejected") failures.push(String(result.reason));
+    }
+
+    // Assert
+    expect(failures).toEqual([]);
+  });
+
+  it("creates nothing and returns no names for topics that exist", async () => {
+    const name = uniqueName("topics");
+    expect(await ensureTopics(admin, [{ name, purpose: "events", owner: name }])).toEqual([name]);
+    expect(await ensureTopics(admin, [{ name, purpose: "events", owner: name }])).toEqual([]);
+  });
+});
