@@ -76,6 +76,13 @@ export interface PulumiMocks {
   countsByType(): Record<string, number>;
   /** The invokes of one token, e.g. `aws:msk/getBootstrapBrokers:getBootstrapBrokers`. */
   callsOf(token: string): RecordedCall[];
+  /**
+   * Every resource's URN as the Pulumi engine forms it (the whole chain of parent types, which
+   * the mock monitor shortens to the nearest parent), sorted: what `pulumi up` keys state by.
+   */
+  urns(): string[];
+  /** `<urn> <physical name>` per resource that sets one (`name`, `functionName`, ...), sorted. */
+  physicalNames(): string[];
   /** Resolves once every resource registration and invoke started so far has finished. */
   settled(): Promise<void>;
 }
@@ -118,6 +125,7 @@ export function recordResources(options: RecordOptions = {}): PulumiMocks {
     options.stack ?? "test",
     false,
   );
+  const registrations = recordRegistrations();
   return {
     resources,
     calls,
@@ -135,6 +143,16 @@ export function recordResources(options: RecordOptions = {}): PulumiMocks {
       return counts;
     },
     callsOf: (token) => calls.filter((call) => call.token === token),
+    urns: () => engineUrns(registrations),
+    physicalNames: () => {
+      const urnOf = new Map(registrations.map((registration) => [`${registration.type}::${registration.name}`, engineUrns([registration], registrations)[0]!]));
+      return resources
+        .flatMap((resource) => {
+          const key = PHYSICAL_NAME_INPUTS.find((input) => typeof resource.inputs[input] === "string");
+          return key ? [`${urnOf.get(`${resource.type}::${resource.name}`)} ${key}=${resource.inputs[key]}`] : [];
+        })
+        .sort();
+    },
     settled: waitForRegistrations,
   };
 }
@@ -147,6 +165,46 @@ export function awaitOutput<T>(value: pulumi.Input<T>): Promise<pulumi.Unwrap<T>
       return resolved;
     });
   });
+}
+
+const PHYSICAL_NAME_INPUTS = ["name", "functionName", "clusterName", "roleName", "alarmName", "dashboardName", "tableName", "bucket"];
+
+interface Registration {
+  urn: string;
+  parent: string;
+  type: string;
+  name: string;
+}
+
+/** Wraps the mock monitor's registerResource to keep each resource's parent. */
+function recordRegistrations(): Registration[] {
+  const registrations: Registration[] = [];
+  type Request = { getParent(): string; getType(): string; getName(): string };
+  type Callback = (error: unknown, response?: { getUrn(): string }) => void;
+  const monitor = pulumiSettings.getMonitor() as unknown as { registerResource(request: Request, callback: Callback): void };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    register(request, (error, response) => {
+      if (response) registrations.push({ urn: response.getUrn(), parent: request.getParent(), type: request.getType(), name: request.getName() });
+      callback(error, response);
+    });
+  return registrations;
+}
+
+// urn:pulumi:<stack>::<project>::<ancestor types and own type, joined by $>::<name>
+function engineUrns(registrations: Registration[], all = registrations): string[] {
+  const byMockUrn = new Map(all.map((registration) => [registration.urn, registration]));
+  const qualifiedType = (registration: Registration): string => {
+    const parent = byMockUrn.get(registration.parent);
+    // The engine leaves the root stack out of its children's types.
+    return parent && parent.type !== "pulumi:pulumi:Stack" ? `${qualifiedType(parent)}$${registration.type}` : registration.type;
+  };
+  return registrations
+    .map((registration) => {
+      const [stackPart, project] = registration.urn.split("::"); // "urn:pulumi:<stack>", "<project>"
+      return [stackPart, project, qualifiedType(registration), registration.name].join("::");
+    })
+    .sort();
 }
 
 // Pulumi counts every registration and invoke it starts (even one still waiting for its inputs)
