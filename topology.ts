@@ -1,6 +1,10 @@
 import { consumers } from "./consumers";
 import { contexts } from "./contexts";
-import type { Topology } from "./platform/model";
+import { ordersDemo } from "./contexts/orders/demo";
+import type { DemoDefinition, Topology } from "./platform/model";
 
 /** The system as declared in contexts/ and consumers/: what every interpreter starts from. */
 export const topology: Topology = { contexts, consumers };
+
+/** What `npm start` plays on it. */
+export const demo: DemoDefinition = ordersDemo;

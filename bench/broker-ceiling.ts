@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { kafkaVersions, SCRIPTS_DIR } from "../platform/local/kafka-env";
+import { kafkaVersions, SCRIPTS_DIR } from "../platform/broker/kafka-versions";
 import { benchContext, encodedRecord, topicOf, valueBytes } from "./fixtures";
 import { benchKafka, createTopic, type Section, SectionFailure } from "./harness";
 import type { PublishData } from "./publish";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Bundle, bundle, bundleCacheStats, LAMBDA_ENVIRONMENT, lambdaCode } from "../platform/infra/bundle";
-import { functionEntries } from "../platform/infra/entries";
+import { functionEntries } from "../platform/infra/function-entries";
 import { topology } from "../topology";
 import type { Section, SectionContext } from "./harness";
 import { ratio, type Table } from "./report";

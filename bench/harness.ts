@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { ensureTopics } from "../platform/local/topics";
-import type { BrokerPath } from "../platform/local/broker";
+import type { BrokerPath } from "../platform/broker/start-broker";
 import type { BenchOptions, SectionName } from "./options";
 import type { Table } from "./report";
 

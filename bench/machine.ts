@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { kafkaVersions } from "../platform/local/kafka-env";
+import { kafkaVersions } from "../platform/broker/kafka-versions";
 
 export interface Machine {
   readonly os: string;
@@ -9,7 +9,7 @@ export interface Machine {
   readonly memoryGb: number;
   readonly node: string;
   readonly kafkaVersion: string;
-  /** Set once the broker is up: which path of platform/local/broker.ts ran, and its line. */
+  /** Set once the broker is up: which path of platform/broker/start-broker.ts ran, and its line. */
   broker?: { readonly path: string; readonly description: string; readonly readyInMs: number };
   /** 1-minute load average when the run started and ended: a busy machine shows here. */
   readonly loadAverage: { readonly start: number; end?: number };

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { type Broker, BrokerPath, startBroker } from "../platform/local/broker";
+import { type Broker, BrokerPath, startBroker } from "../platform/broker/start-broker";
 import { brokerCeilingSection } from "./broker-ceiling";
 import { coldStartSection } from "./cold-start";
 import { consumeSection } from "./consume";

@@ -1,3 +1,4 @@
+import { defineDemo } from "../../platform/model";
 import { CREDIT_LIMIT_CENTS, type OrderRequest, PRICES_CENTS } from "./domain";
 
 export type DemoOutcome = "placed" | "invalid-order" | "out-of-stock" | "payment-declined";
@@ -57,3 +58,6 @@ export function milestonesOf(orders: readonly DemoOrder[]): Record<string, numbe
     "billing.InvoiceIssued": placed.length,
   };
 }
+
+/** What `npm start` plays: orders with the mix of outcomes above. */
+export const ordersDemo = defineDemo({ executions: "orders", scenario: demoScenario });

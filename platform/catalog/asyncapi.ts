@@ -8,7 +8,7 @@ import {
   POISON_REASONS,
   publisherClientId,
 } from "./contracts";
-import type { CatalogFacts, ContextFacts, EventFacts, GroupFacts, JsonSchema, SubscriptionFacts, TopicFacts } from "./facts";
+import type { CatalogFacts, ContextFacts, EventFacts, GroupFacts, JsonSchema, SubscriptionFacts, TopicFacts } from "./catalog-contents";
 
 /**
  * The AsyncAPI 3.0.0 document of a topology, as a plain object whose key order is the order

@@ -1,6 +1,6 @@
 import type { ValidTopology } from "../model";
 import { asyncApiYaml } from "./asyncapi";
-import { type CatalogOptions, catalogFacts } from "./facts";
+import { type CatalogOptions, catalogFacts } from "./catalog-contents";
 import { topologyGraph } from "./graph";
 import { catalogHtml } from "./html";
 import { topologyMarkdown } from "./markdown";

@@ -1,4 +1,4 @@
-import type { CatalogFacts } from "./facts";
+import type { CatalogFacts } from "./catalog-contents";
 
 /**
  * The topology as a diagram: contexts → their topics → consumer groups, and a "starts" edge

@@ -1,4 +1,4 @@
-import type { CatalogFacts, EventFacts, GroupFacts } from "./facts";
+import type { CatalogFacts, EventFacts, GroupFacts } from "./catalog-contents";
 import { type GraphNode, NodeKind, type TopologyGraph } from "./graph";
 import { DIAGRAM_LEGEND, GENERATED_NOTE, summaryLine } from "./markdown";
 import { topologySvg } from "./svg";

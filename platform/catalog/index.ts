@@ -1,10 +1,10 @@
 export { asyncApiDocument, asyncApiYaml, deadLetterOperationId, publishOperationId, receiveOperationId } from "./asyncapi";
 export * as contracts from "./contracts";
-export { type CatalogFacts, type CatalogOptions, catalogFacts, jsonSchemaOf, subscriptionsOf } from "./facts";
+export { type CatalogFacts, type CatalogOptions, catalogFacts, jsonSchemaOf, subscriptionsOf } from "./catalog-contents";
 export { CATALOG_FILES, type CatalogFile, generateCatalog } from "./generate";
 export { EdgeKind, type GraphEdge, type GraphNode, NodeKind, nodeKey, type TopologyGraph, topologyGraph } from "./graph";
 export { catalogHtml } from "./html";
 export { EVENT_TABLE_HEADER, topologyMarkdown } from "./markdown";
 export { mermaidFlowchart, mermaidIds } from "./mermaid";
 export { topologySvg } from "./svg";
-export { CatalogDiff, compareCatalog, formatStale, writeCatalog } from "./sync";
+export { CatalogDiff, compareCatalog, formatStale, writeCatalog } from "./catalog-files";

@@ -1,4 +1,4 @@
-import type { CatalogFacts, EventFacts, GroupFacts } from "./facts";
+import type { CatalogFacts, EventFacts, GroupFacts } from "./catalog-contents";
 
 /** Column headers of each event's table; the tests look for exactly these. */
 export const EVENT_TABLE_HEADER = "| Producer | Schema | Consumers |";

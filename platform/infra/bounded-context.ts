@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import validateAsl from "asl-validator";
 import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, names } from "../model";
-import { publisherEntry, taskEntry } from "./entries";
+import { publisherEntry, taskEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { publisherStatements } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";

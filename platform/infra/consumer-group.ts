@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ConsumerDefinition, names } from "../model";
 import { IDEMPOTENCY_TABLE_SCHEMA, IDEMPOTENCY_TTL_ENV } from "../runtime/idempotency";
-import { consumerEntry } from "./entries";
+import { consumerEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { consumerStatements, type PolicyStatement } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";

@@ -1,16 +1,6 @@
-import type { LocalExecution } from "./executor";
+import type { Scenario } from "../model";
+import type { LocalExecution } from "./state-machine";
 import type { LocalRuntime } from "./runtime";
-
-/** Executions a demo starts, what each is expected to end as, and the milestones the whole run must publish. */
-export interface Scenario {
-  readonly context: string;
-  readonly executions: readonly { readonly name: string; readonly input: unknown; readonly expect: "SUCCEEDED" | "FAILED" }[];
-  /**
-   * Milestones the run publishes in every context, by event type: distinct event ids, the
-   * executions consumer groups start included. A type not listed must not be published.
-   */
-  readonly milestones: Readonly<Record<string, number>>;
-}
 
 /** What the live view shows; taken every refresh. */
 export interface Snapshot {

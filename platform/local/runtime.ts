@@ -4,11 +4,11 @@ import type { Admin, Kafka } from "kafkajs";
 import { type ConsumerDefinition, type ContextDefinition, FUNCTION_DEFAULTS, names, type StartingPosition, type ValidTopology } from "../model";
 import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runtime/consumer";
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
-import { useWorkflowStarter } from "../runtime/start-workflow";
+import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";
 import { filterPatterns, subscriptionsOf } from "../infra/consumer-group";
 import { type DeliveredRecord, type InvocationReport, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
 import { Limiter } from "./limiter";
-import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./executor";
+import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
 import { ensureTopics } from "./topics";
 
 /** A milestone the runtime published, in publish order. */

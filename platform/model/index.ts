@@ -21,6 +21,7 @@ export {
   OnFailureReason,
   PoisonReason,
 } from "./dead-letters";
+export { defineDemo, type DemoDefinition, type Scenario } from "./demo";
 export { names } from "./names";
 export { closest } from "./suggest";
 export {

@@ -15,7 +15,7 @@ export { EventInProgressError, IDEMPOTENCY_TABLE_SCHEMA, idempotencyStoreFromEnv
 export { createKafka, KafkaAuth, kafkaConfig, type KafkaSettings, kafkaSettingsFromEnv } from "./kafka";
 export { isKafkaEvent, type KafkaBatchItemFailure, type KafkaBatchResponse, type KafkaEvent, type KafkaRecord } from "./msk";
 export { MilestoneInput, MilestonePublisher, type MilestoneResult, milestoneHandler } from "./publisher";
-export { startsWorkflow, type StartsWorkflowOptions, useWorkflowStarter } from "./start-workflow";
+export { startsWorkflow, type StartsWorkflowOptions, useWorkflowStarter } from "./consumer-starts-workflow";
 export {
   executionName,
   RecordingWorkflowStarter,
@@ -24,4 +24,4 @@ export {
   type StartWorkflowResult,
   type WorkflowStarter,
   WorkflowStartError,
-} from "./workflow";
+} from "./workflow-starter";

@@ -29,7 +29,7 @@ import { ledger } from "../../consumers/sales-ledger/handler";
 import { demoScenario } from "../../contexts/orders/demo";
 import { runDemo } from "../../platform/local/demo";
 import { PartialBatchReading } from "../../platform/local/event-source-mapping";
-import { type ExecutionEvent, type LocalExecution, LocalWorkflowStarter } from "../../platform/local/executor";
+import { type ExecutionEvent, type LocalExecution, LocalWorkflowStarter } from "../../platform/local/state-machine";
 import { LocalRuntime } from "../../platform/local/runtime";
 import { names, validate } from "../../platform/model";
 import { executionName, MilestoneErrors } from "../../platform/runtime";

@@ -21,7 +21,7 @@ import auditArchive from "../../consumers/audit-archive/consumer";
 import { ARCHIVE_DELAY_MS } from "../../consumers/audit-archive/handler";
 import notifyCustomer from "../../consumers/notify-customer/consumer";
 import { PartialBatchReading } from "../../platform/local/event-source-mapping";
-import { HostKafkaCluster, type StartedHostKafkaCluster } from "../../platform/local/host-cluster";
+import { HostKafkaCluster, type StartedHostKafkaCluster } from "../../platform/broker/host-cluster";
 import { ensureTopics } from "../../platform/local/topics";
 import { names } from "../../platform/model";
 import { recordCount } from "../support/runtime";

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Admin, Kafka } from "kafkajs";
 import * as z from "zod";
-import { type ExecutionEvent, LocalStateMachine } from "../../platform/local/executor";
+import { type ExecutionEvent, LocalStateMachine } from "../../platform/local/state-machine";
 import { ensureTopics } from "../../platform/local/topics";
 import { defineContext, defineEvent, defineWorkflow, milestone, names, succeed } from "../../platform/model";
 import { eventId } from "../../platform/runtime/envelope";

@@ -12,7 +12,7 @@
  * test-results/failure-publisher-unreachable.json.
  */
 import { demoScenario } from "../../contexts/orders/demo";
-import type { ExecutionEvent, LocalExecution } from "../../platform/local/executor";
+import type { ExecutionEvent, LocalExecution } from "../../platform/local/state-machine";
 import { LocalRuntime } from "../../platform/local/runtime";
 import { names, validate } from "../../platform/model";
 import { milestoneRetry } from "../../platform/model/workflow";

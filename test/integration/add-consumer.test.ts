@@ -230,7 +230,7 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
   }
 
   /** This repository's CLI, run in the copy and told to write there. */
-  const addConsumer = (args: readonly string[]) => run(path.join(BIN, "tsx"), [path.join(ROOT, "platform/cli/add-consumer.ts"), ...args, "--root", repo], repo, 30_000);
+  const addConsumer = (args: readonly string[]) => run(path.join(BIN, "tsx"), [path.join(ROOT, "commands/add-consumer.ts"), ...args, "--root", repo], repo, 30_000);
 
   beforeAll(async () => {
     copyRepository(repo);

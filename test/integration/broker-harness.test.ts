@@ -1,5 +1,5 @@
 import type { Admin, Consumer, Producer } from "kafkajs";
-import { BrokerPath, startBroker } from "../../platform/local/broker";
+import { BrokerPath, startBroker } from "../../platform/broker/start-broker";
 import { consumeUntil, createPartitioner, testKafka, uniqueName } from "../support/kafka";
 
 const PARTITIONS = 3;

@@ -72,7 +72,7 @@ describe("npm start, as a process", () => {
   it("plays a small demo on the test broker, prints the summary and exits 0", async () => {
     // The test broker (--broker env: CI may force another path through ENSEMBLE_BROKER), a stack
     // of its own, from LATEST: that broker holds other runs' orders events.
-    const args = ["tsx", "platform/local/cli.ts", "--orders", "5", "--rate", "20", "--broker", "env", "--stack", `cli-${randomUUID().slice(0, 6)}`, "--starting-position", "LATEST"];
+    const args = ["tsx", "commands/start.ts", "--executions", "5", "--rate", "20", "--broker", "env", "--stack", `cli-${randomUUID().slice(0, 6)}`, "--starting-position", "LATEST"];
     const child = spawn("npx", args, { cwd: ROOT, env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT" }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";

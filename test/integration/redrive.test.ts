@@ -1,6 +1,6 @@
 import type { Admin, Producer } from "kafkajs";
 import * as z from "zod";
-import { redriveCli, RedriveExit } from "../../platform/cli/redrive";
+import { redriveCli, RedriveExit } from "../../commands/redrive";
 import { LocalEventSourceMapping, PartialBatchReading } from "../../platform/local/event-source-mapping";
 import { defineConsumer, names } from "../../platform/model";
 import { RedriveOutcome, redriveGroupId, type RedriveReport } from "../../platform/redrive";

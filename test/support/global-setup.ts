@@ -1,4 +1,4 @@
-import { type Broker, startBroker } from "../../platform/local/broker";
+import { type Broker, startBroker } from "../../platform/broker/start-broker";
 
 declare global {
   // Shared with global-teardown.ts, which jest runs in this same process.

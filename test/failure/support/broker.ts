@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type Consumer, type ConsumerConfig, Kafka, logLevel } from "kafkajs";
-import { waitUntilAnswering } from "../../../platform/local/broker";
-import { HostKafkaBroker, runKafkaHost, type StartedHostKafkaBroker } from "../../../platform/local/host-broker";
+import { waitUntilAnswering } from "../../../platform/broker/start-broker";
+import { HostKafkaBroker, runKafkaHost, type StartedHostKafkaBroker } from "../../../platform/broker/host-broker";
 import { kafkaConfig } from "../../../platform/runtime/kafka";
 
 /**

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { CatalogDiff, compareCatalog, formatStale } from "../../../platform/catalog";
-import { PROJECT_ROOT, projectCatalog } from "../../../platform/catalog/project";
+import { PROJECT_ROOT, projectCatalog } from "../../../commands/project-catalog";
 import { validate } from "../../../platform/model";
 import { topology } from "../../../topology";
 

@@ -24,7 +24,7 @@ import {
   topologyGraph,
   writeCatalog,
 } from "../../../platform/catalog";
-import { PROJECT_ROOT, projectCatalog } from "../../../platform/catalog/project";
+import { PROJECT_ROOT, projectCatalog } from "../../../commands/project-catalog";
 import { topology } from "../../../topology";
 
 const stack = "dev";
@@ -278,7 +278,7 @@ describe("the catalog check", () => {
 
   it("fails through the CLI with the files and the fix, and passes once npm run catalog has written them", () => {
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(PROJECT_ROOT, "platform/catalog/cli.ts"), ...args], {
+      spawnSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(PROJECT_ROOT, "commands/catalog.ts"), ...args], {
         cwd: PROJECT_ROOT,
         encoding: "utf8",
       });

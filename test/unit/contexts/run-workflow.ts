@@ -1,4 +1,4 @@
-import { LocalStateMachine, loadTaskHandler } from "../../../platform/local/executor";
+import { LocalStateMachine, loadTaskHandler } from "../../../platform/local/state-machine";
 import type { ContextDefinition } from "../../../platform/model";
 
 /** A milestone the workflow reached, its data checked against the event's schema as the publisher does. */

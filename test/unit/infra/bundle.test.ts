@@ -12,7 +12,7 @@ import {
   LAMBDA_HANDLER,
   lambdaCode,
 } from "../../../platform/infra/bundle";
-import { functionEntries } from "../../../platform/infra/entries";
+import { functionEntries } from "../../../platform/infra/function-entries";
 import { MilestoneErrors } from "../../../platform/runtime/errors";
 import { topology } from "../../../topology";
 

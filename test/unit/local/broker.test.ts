@@ -1,12 +1,12 @@
 import { getContainerRuntimeClient } from "testcontainers";
-import { BrokerUnavailableError, startBroker } from "../../../platform/local/broker";
-import { HostKafkaBroker } from "../../../platform/local/host-broker";
+import { BrokerUnavailableError, startBroker } from "../../../platform/broker/start-broker";
+import { HostKafkaBroker } from "../../../platform/broker/host-broker";
 
 // The chooser asks testcontainers whether a Docker engine answers; testcontainers reads the
 // process's DOCKER_HOST and also tries /var/run/docker.sock, so "no Docker" is its answer mocked.
 jest.mock("testcontainers", () => ({ ...jest.requireActual("testcontainers"), getContainerRuntimeClient: jest.fn() }));
 // No test here may start a real broker: a fall-through to the host path fails loudly instead.
-jest.mock("../../../platform/local/host-broker", () => ({
+jest.mock("../../../platform/broker/host-broker", () => ({
   HostKafkaBroker: jest.fn(() => ({ start: () => Promise.reject(new Error("the host broker must not start in this test")) })),
 }));
 

@@ -4,7 +4,7 @@
  * deployed); the publisher computes each id as the real one does.
  */
 import * as z from "zod";
-import { LocalStateMachine } from "../../../platform/local/executor";
+import { LocalStateMachine } from "../../../platform/local/state-machine";
 import { defineContext, defineEvent, defineWorkflow, findIssues, formatIssue, milestone, succeed, type Topology } from "../../../platform/model";
 import { MilestoneErrors } from "../../../platform/runtime/errors";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";

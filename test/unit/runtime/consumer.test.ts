@@ -4,8 +4,8 @@ import { defineConsumer, defineContext, names } from "../../../platform/model";
 import { consume, ConsumerInputError } from "../../../platform/runtime/consumer";
 import { toCloudEvent, toKafkaRecord } from "../../../platform/runtime/envelope";
 import { InMemoryPersistenceLayer } from "../../../platform/runtime/idempotency";
-import { startsWorkflow } from "../../../platform/runtime/start-workflow";
-import { executionName, RecordingWorkflowStarter } from "../../../platform/runtime/workflow";
+import { startsWorkflow } from "../../../platform/runtime/consumer-starts-workflow";
+import { executionName, RecordingWorkflowStarter } from "../../../platform/runtime/workflow-starter";
 import { silentLogger, testContext } from "../../support/runtime";
 
 // Valid records never touch Kafka (only dead-lettering does), so no broker is needed here.

@@ -16,8 +16,8 @@ import {
 import { EventInProgressError, InMemoryPersistenceLayer, once } from "../../../platform/runtime/idempotency";
 import { kafkaSettingsFromEnv } from "../../../platform/runtime/kafka";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";
-import { startsWorkflow } from "../../../platform/runtime/start-workflow";
-import { RecordingWorkflowStarter, WorkflowStartError } from "../../../platform/runtime/workflow";
+import { startsWorkflow } from "../../../platform/runtime/consumer-starts-workflow";
+import { RecordingWorkflowStarter, WorkflowStartError } from "../../../platform/runtime/workflow-starter";
 import { silentLogger, testContext } from "../../support/runtime";
 
 // Every error is raised where the runtime raises it, so the messages asserted are the real ones.

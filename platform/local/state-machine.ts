@@ -3,7 +3,7 @@ import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
 import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, MILESTONE_CONTEXT_FIELDS, names, taskOf, type WorkflowSpec } from "../model";
 import { withDeadline } from "../runtime/deadline";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
-import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow";
+import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow-starter";
 
 /** Where the local runtime pretends to be: ARNs look like AWS's, in region "local". */
 const LOCAL_ACCOUNT = "arn:aws:states:local:000000000000";

@@ -2,7 +2,7 @@ import type { ConsumerDefinition } from "../model";
 import { type ConsumeOptions, consume, type KafkaHandler, type ReceivedEvent, type RecordContext } from "./consumer";
 import type { ReceivedEnvelope } from "./envelope";
 import { RuntimeConfigError } from "./errors";
-import { executionName, SfnWorkflowStarter, type WorkflowStarter } from "./workflow";
+import { executionName, SfnWorkflowStarter, type WorkflowStarter } from "./workflow-starter";
 
 /**
  * A starter the process uses for every workflow-starting group that is not given one: the local

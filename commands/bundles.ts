@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { bundle } from "../infra/bundle";
-import { functionEntries } from "../infra/entries";
-import { formatIssue, TopologyError, validate } from "../model";
-import { topology } from "../../topology";
+import { bundle } from "../platform/infra/bundle";
+import { functionEntries } from "../platform/infra/function-entries";
+import { formatIssue, TopologyError, validate } from "../platform/model";
+import { topology } from "../topology";
 
 const program = new Command("npm run bundles --")
   .description("Builds every Lambda bundle of the topology twice and prints its size, hash and whether the two builds match.")

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { waitUntilAnswering } from "./broker";
+import { waitUntilAnswering } from "./start-broker";
 import { HostKafkaError, runKafkaHost, startWithKafkaHost } from "./host-broker";
 
 /** What every start of the cluster must repeat: its id and each node's ports. */

@@ -1,10 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { Kafka, logLevel } from "kafkajs";
-import { topology as projectTopology } from "../../topology";
-import { closest, formatIssue, names, TopologyError, type Topology, validate } from "../model";
-import { type GroupFunction, LambdaGroupFunction, LocalGroupFunction, redrive, type RedriveReport, renderRedriveReport } from "../redrive";
-import { hasHandled, idempotencyStoreFromEnv } from "../runtime/idempotency";
-import { kafkaConfig, kafkaSettingsFromEnv } from "../runtime/kafka";
+import { topology as projectTopology } from "../topology";
+import { closest, formatIssue, names, TopologyError, type Topology, validate } from "../platform/model";
+import { type GroupFunction, LambdaGroupFunction, LocalGroupFunction, redrive, type RedriveReport, renderRedriveReport } from "../platform/redrive";
+import { hasHandled, idempotencyStoreFromEnv } from "../platform/runtime/idempotency";
+import { kafkaConfig, kafkaSettingsFromEnv } from "../platform/runtime/kafka";
 
 /** Exit codes: 0 every record moved or was already handled, 2 some still fail, 1 the redrive could not run. */
 export const RedriveExit = { Ok: 0, Error: 1, StillFailing: 2 } as const;

@@ -1,21 +1,20 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Kafka, logLevel } from "kafkajs";
-import { demoScenario } from "../../contexts/orders/demo";
-import { topology } from "../../topology";
-import { formatIssue, StartingPosition, TopologyError, validate } from "../model";
-import { KafkaAuth, kafkaConfig } from "../runtime/kafka";
-import { BrokerPath, startBroker } from "./broker";
-import { runDemo, takeSnapshot } from "./demo";
-import { LocalRuntime } from "./runtime";
-import { serve } from "./serve";
-import { liveView, renderSummary } from "./view";
+import { demo, topology } from "../topology";
+import { formatIssue, StartingPosition, TopologyError, validate } from "../platform/model";
+import { KafkaAuth, kafkaConfig } from "../platform/runtime/kafka";
+import { BrokerPath, startBroker } from "../platform/broker/start-broker";
+import { runDemo, takeSnapshot } from "../platform/local/demo";
+import { LocalRuntime } from "../platform/local/runtime";
+import { serve } from "../platform/local/serve";
+import { liveView, renderSummary } from "../platform/local/view";
 
 const program = new Command("npm start --")
   .description(
-    "Runs the whole topology on one machine on a real Kafka broker: each context's state machine, each consumer group's handler behind an emulated MSK event source mapping. By default it plays a demo of orders and exits 0 only if every execution (those consumer groups start too) ended as expected, every milestone was published as often as the orders call for, and every subscribed group received each one with nothing dead-lettered.",
+    "Runs the whole topology on one machine on a real Kafka broker: each context's state machine, each consumer group's handler behind an emulated MSK event source mapping. By default it plays the demo the topology declares and exits 0 only if every execution (those consumer groups start too) ended as expected, every milestone was published as often as the scenario calls for, and every subscribed group received each one with nothing dead-lettered.",
   )
-  .option("--orders <n>", "orders the demo places (some are invalid, out of stock or declined)", positiveInt, 200)
-  .option("--rate <n>", "orders started per second", positiveInt, 50)
+  .option("--executions <n>", `${demo.executions} the demo starts`, positiveInt, 200)
+  .option("--rate <n>", `${demo.executions} started per second`, positiveInt, 50)
   .option("--timeout <seconds>", "give up on the demo after this long", positiveInt, 300)
   .option("--keep", "keep running after the demo and accept new executions over HTTP (see --port)", false)
   .option("--port <n>", "with --keep: POST /executions/<context> {name?, input} starts one; GET /status shows progress", positiveInt, 4040)
@@ -36,7 +35,7 @@ const program = new Command("npm start --")
   );
 
 interface Options {
-  orders: number;
+  executions: number;
   rate: number;
   timeout: number;
   keep: boolean;
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
   try {
     await Promise.race([runtime.start(), interrupted]);
     const result = await Promise.race([
-      runDemo(runtime, demoScenario(options.orders), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot: liveView() }),
+      runDemo(runtime, demo.scenario(options.executions), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot: liveView() }),
       interrupted,
     ]);
     if (result === "interrupted") {
@@ -101,7 +100,7 @@ async function keepServing(runtime: LocalRuntime, port: number, interrupted: Pro
   const startedAt = Date.now();
   const view = liveView();
   const server = await serve(runtime, port);
-  console.log(`\nAccepting executions: curl -X POST localhost:${server.port}/executions/orders -d '{"input": {...}}'  (Ctrl-C stops)`);
+  console.log(`\nAccepting executions: curl -X POST localhost:${server.port}/executions/${demo.scenario(1).context} -d '{"input": {...}}'  (Ctrl-C stops)`);
   const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);
   await interrupted;
   clearInterval(timer);

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { SCRIPTS_DIR } from "./kafka-env";
+import { SCRIPTS_DIR } from "./kafka-versions";
 
 const run = promisify(execFile);
 const SCRIPT = path.join(SCRIPTS_DIR, "kafka-host.sh");

@@ -4,7 +4,7 @@ import { KafkaContainer } from "@testcontainers/kafka";
 import { Kafka, logLevel } from "kafkajs";
 import { getContainerRuntimeClient, Wait } from "testcontainers";
 import { HostKafkaBroker } from "./host-broker";
-import { kafkaVersions } from "./kafka-env";
+import { kafkaVersions } from "./kafka-versions";
 
 /** How the broker was obtained, in the order they are tried. */
 export const BrokerPath = {

@@ -1,4 +1,4 @@
-import { camel, isPlainIdentifier, LINE_WIDTH } from "./scaffold-code";
+import { camel, isPlainIdentifier, LINE_WIDTH } from "./consumer-code";
 
 /** consumers/index.ts does not have the shape `registerConsumer` knows how to edit. */
 export class ConsumersIndexShapeError extends Error {

@@ -1,13 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { summary } from "../../../platform/cli/validate";
+import { summary } from "../../../commands/validate";
 import { stackConfigFromPulumi } from "../../../platform/infra/config";
 import { validate } from "../../../platform/model";
 import { stackFileConfig } from "../../support/stack";
 import { topology } from "../../../topology";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const cli = (...args: string[]) => spawnSync("npx", ["tsx", "platform/cli/validate.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+const cli = (...args: string[]) => spawnSync("npx", ["tsx", "commands/validate.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
 describe("npm run validate", () => {
   it("summarises every context, topic and group with the stack's effective scaling", () => {
@@ -25,7 +25,7 @@ describe("npm run validate", () => {
   });
 
   it("exits 0 with the summary for a valid stack, and 1 naming the problem for a bad one", () => {
-    expect(execFileSync("npx", ["tsx", "platform/cli/validate.ts", "--stack", "dev"], { cwd: ROOT, encoding: "utf8" })).toContain('Stack "dev": valid.');
+    expect(execFileSync("npx", ["tsx", "commands/validate.ts", "--stack", "dev"], { cwd: ROOT, encoding: "utf8" })).toContain('Stack "dev": valid.');
     const bad = cli("--stack", "Prod.EU");
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('stack "Prod.EU": is not a valid stack name');

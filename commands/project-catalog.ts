@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { topology } from "../../topology";
-import { validate } from "../model";
-import { type CatalogFile, generateCatalog } from "./generate";
+import { topology } from "../topology";
+import { validate } from "../platform/model";
+import { type CatalogFile, generateCatalog } from "../platform/catalog/generate";
 
 /** The project root: where `package.json`, `topology.ts` and `catalog/` live. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /**
  * The stack whose names the committed catalog shows. `dev` because it is the stack every

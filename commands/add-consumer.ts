@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { CONSUMER_DEFAULTS, CONSUMER_LIMITS, StartingPosition } from "../model";
-import { type AddConsumerRequest, type ConsumerPlan, type PlanResult, planConsumer, writePlan } from "./scaffold";
-import { inputFunctionName } from "./scaffold-code";
+import { CONSUMER_DEFAULTS, CONSUMER_LIMITS, StartingPosition } from "../platform/model";
+import { type AddConsumerRequest, type ConsumerPlan, type PlanResult, planConsumer, writePlan } from "../platform/scaffold/consumer-plan";
+import { inputFunctionName } from "../platform/scaffold/consumer-code";
 
 /** The repository this CLI belongs to: where groups go unless `--root` says otherwise. */
-const REPO_ROOT = path.resolve(__dirname, "../..");
+const REPO_ROOT = path.resolve(__dirname, "..");
 
 export interface AddConsumerArguments {
   readonly request: AddConsumerRequest;

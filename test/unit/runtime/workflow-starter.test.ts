@@ -14,7 +14,7 @@ import {
   SfnWorkflowStarter,
   WorkflowStartError,
   type StartWorkflowRequest,
-} from "../../../platform/runtime/workflow";
+} from "../../../platform/runtime/workflow-starter";
 
 const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-shipping";
 const EVENT_ID = "3f0c9a52-8f1e-5b7e-9d4a-0c1b2e3f4a5b";

@@ -7,7 +7,7 @@ import type { ConsumerDefinition, ContextDefinition, ContextEvent, Topology, Top
 import { KEBAB_NAME } from "../model/limits";
 import { ConsumersIndexShapeError, registerConsumer } from "./consumers-index";
 import { asWorkflowInput, dataFields, entityField, keyFor, milestoneOf, sampleFor } from "./sample-data";
-import { consumerSource, handlerSource, handlerTestSource, type ScaffoldEvent, type ScaffoldSettings, type ScaffoldSpec } from "./scaffold-code";
+import { consumerSource, handlerSource, handlerTestSource, type ScaffoldEvent, type ScaffoldSettings, type ScaffoldSpec } from "./consumer-code";
 
 /** What `npm run add-consumer` was asked for, before anything is checked. */
 export interface AddConsumerRequest {

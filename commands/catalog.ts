@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { TopologyError } from "../model";
-import { DEFAULT_PARTITIONS } from "./contracts";
-import { DEFAULT_STACK, PROJECT_ROOT, projectCatalog } from "./project";
-import { CatalogDiff, compareCatalog, formatStale, writeCatalog } from "./sync";
+import { TopologyError } from "../platform/model";
+import { DEFAULT_PARTITIONS } from "../platform/catalog/contracts";
+import { DEFAULT_STACK, PROJECT_ROOT, projectCatalog } from "./project-catalog";
+import { CatalogDiff, compareCatalog, formatStale, writeCatalog } from "../platform/catalog/catalog-files";
 
 const program = new Command("npm run catalog --")
   .description(

@@ -2,12 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
 import { parse } from "yaml";
-import { replicationFactor, type StackConfig, StackConfigError, stackConfigFromPulumi } from "../infra/config";
-import { subscriptionsOf } from "../infra/consumer-group";
-import { consumerSettings } from "../infra/platform";
-import { dedupeWindowSeconds, formatIssue, names, type Topology, TopologyError, validate, type ValidTopology } from "../model";
+import { replicationFactor, type StackConfig, StackConfigError, stackConfigFromPulumi } from "../platform/infra/config";
+import { subscriptionsOf } from "../platform/infra/consumer-group";
+import { consumerSettings } from "../platform/infra/platform";
+import { dedupeWindowSeconds, formatIssue, names, type Topology, TopologyError, validate, type ValidTopology } from "../platform/model";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "..");
 
 const program = new Command("npm run validate --")
   .description("Validates the topology and a stack's config, and prints what the stack would run: contexts, events, topics, groups, scaling.")

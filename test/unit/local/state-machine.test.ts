@@ -1,9 +1,9 @@
 import { orders } from "../../../contexts";
 import { stock } from "../../../contexts/orders/domain";
-import { type ExecutionEvent, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/executor";
+import { type ExecutionEvent, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/state-machine";
 import { eventId } from "../../../platform/runtime/envelope";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";
-import { WorkflowStartError } from "../../../platform/runtime/workflow";
+import { WorkflowStartError } from "../../../platform/runtime/workflow-starter";
 
 /** Publishes nothing: records the task input and answers as the publisher would. */
 function recordingPublisher() {
