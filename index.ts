@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { stackConfigFromPulumi } from "./platform/infra/config";
 import { EnsemblePlatform } from "./platform/infra/platform";
-import { validate } from "./platform/model";
+import { stackConfigFromPulumi, validate } from "./platform/model";
 import { topology } from "./topology";
 
 const stack = pulumi.getStack();
@@ -16,7 +15,7 @@ export const stateMachineArns = Object.fromEntries(Object.entries(platform.conte
 export const consumerFunctions = Object.fromEntries(Object.entries(platform.groups).map(([name, g]) => [name, g.functionName]));
 /** By Kafka group id: the UUID the dashboard's per-mapping widgets show. */
 export const eventSourceMappingUuids = Object.fromEntries(
-  Object.values(platform.groups).flatMap((g) => g.nodes.eventSourceMappings.map((mapping, i) => [g.groupIds[i]!, mapping.uuid])),
+  Object.values(platform.groups).flatMap((g) => Object.entries(g.nodes.eventSourceMappings).map(([groupId, mapping]) => [groupId, mapping.uuid])),
 );
 export const consumerGroupIds = Object.fromEntries(Object.entries(platform.groups).map(([name, g]) => [name, g.groupIds]));
 export const dashboardUrl = platform.observability.dashboardUrl;

@@ -1,7 +1,6 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { TopologyError } from "../platform/model";
-import { DEFAULT_PARTITIONS } from "../platform/catalog/contracts";
 import { DEFAULT_STACK, PROJECT_ROOT, projectCatalog } from "./project-catalog";
 import { CatalogDiff, compareCatalog, formatStale, writeCatalog } from "../platform/catalog/catalog-files";
 
@@ -12,13 +11,13 @@ const program = new Command("npm run catalog --")
   .option("--check", "write nothing; exit 1 if any file differs from what the model generates (CI runs this)", false)
   .option("--out <dir>", "the catalog directory (default: catalog/ of the project, wherever the command runs)")
   .option("--stack <name>", "stack whose consumer group ids and resource names the catalog shows", DEFAULT_STACK)
-  .option("--partitions <n>", "partitions of each context topic (dead-letter topics get half, at least 1)", positiveInt, DEFAULT_PARTITIONS);
+  .option("--partitions <n>", "partitions of each context topic, dead-letter topics get half, at least 1 (default: the stack's ensemble:kafka.partitions)", positiveInt);
 
 interface Options {
   check: boolean;
   out?: string;
   stack: string;
-  partitions: number;
+  partitions?: number;
 }
 
 function main(): number {
@@ -26,7 +25,7 @@ function main(): number {
   const started = performance.now();
   let files: Record<string, string>;
   try {
-    files = projectCatalog({ stack: options.stack, partitions: options.partitions });
+    files = projectCatalog({ stack: options.stack, ...(options.partitions ? { partitions: options.partitions } : {}) });
   } catch (error) {
     if (error instanceof TopologyError) {
       console.error(error.message);

@@ -2,10 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { topology } from "../topology";
 import { validate } from "../platform/model";
+import { stackConfigFor } from "./stack-file";
 import { type CatalogFile, generateCatalog } from "../platform/catalog/generate";
+import { PROJECT_ROOT } from "./stack-file";
 
 /** The project root: where `package.json`, `topology.ts` and `catalog/` live. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export { PROJECT_ROOT } from "./stack-file";
 
 /**
  * The stack whose names the committed catalog shows. `dev` because it is the stack every
@@ -17,7 +19,7 @@ export const DEFAULT_STACK = "dev";
 export interface ProjectCatalogOptions {
   /** @default "dev" */
   readonly stack?: string;
-  /** @default 3 */
+  /** @default the stack's `ensemble:kafka.partitions` */
   readonly partitions?: number;
 }
 
@@ -30,7 +32,8 @@ export function projectCatalog(options: ProjectCatalogOptions = {}): Record<Cata
   const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version?: string; description?: string };
   return generateCatalog(validate(topology, { stack }), {
     stack,
-    partitions: options.partitions,
+    config: stackConfigFor(stack, topology.consumers.map((c) => c.name), { required: false }),
+    ...(options.partitions ? { partitions: options.partitions } : {}),
     info: { title: "Ensemble", version: pkg.version ?? "0.0.0", description: pkg.description },
   });
 }

@@ -8,6 +8,7 @@ import { runDemo, takeSnapshot } from "../platform/local/demo";
 import { LocalRuntime } from "../platform/local/runtime";
 import { serve } from "../platform/local/serve";
 import { liveView, renderSummary } from "../platform/local/view";
+import { stackConfigFor } from "./stack-file";
 
 const program = new Command("npm start --")
   .description(
@@ -21,8 +22,8 @@ const program = new Command("npm start --")
   .addOption(
     new Option("--broker <path>", "force how the broker is obtained (default: KAFKA_BROKERS, else testcontainers, else the host jars)").choices(Object.values(BrokerPath)),
   )
-  .option("--stack <name>", "stack name in consumer group ids and state machine names", "local")
-  .option("--partitions <n>", "partitions of each topic it creates", positiveInt, 3)
+  .option("--stack <name>", "stack name in consumer group ids and state machine names; a stack with a Pulumi.<stack>.yaml brings its overrides", "local")
+  .option("--partitions <n>", "partitions of each topic it creates (default: the stack's ensemble:kafka.partitions)", positiveInt)
   .addOption(
     new Option("--starting-position <position>", "where every group starts without committed offsets (default: each group's own); LATEST ignores what a reused broker already holds").choices(
       Object.values(StartingPosition),
@@ -42,7 +43,7 @@ interface Options {
   port: number;
   broker?: BrokerPath;
   stack: string;
-  partitions: number;
+  partitions?: number;
   startingPosition?: StartingPosition;
   logLevel: string;
 }
@@ -51,15 +52,17 @@ async function main(): Promise<void> {
   const options = program.parse().opts<Options>();
   process.env.POWERTOOLS_LOG_LEVEL = options.logLevel;
   const valid = validate(topology, { stack: options.stack });
+  const config = stackConfigFor(options.stack, topology.consumers.map((c) => c.name), { required: false });
   const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env });
   // The clients' production settings (timeouts, retries), quiet: the view says what matters.
   const kafka = new Kafka({ ...kafkaConfig({ brokers: broker.brokers, auth: KafkaAuth.None, clientId: "ensemble-local" }), logLevel: logLevel.NOTHING });
   const runtime = new LocalRuntime({
     topology: valid,
     stack: options.stack,
+    config,
     kafka,
     brokers: broker.brokers,
-    partitions: options.partitions,
+    ...(options.partitions ? { partitions: options.partitions } : {}),
     ...(options.startingPosition ? { startingPosition: options.startingPosition } : {}),
   });
   // Ctrl-C reaches npm, tsx and node alike, so one press can arrive twice: the first stops

@@ -1,29 +1,26 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
-import { parse } from "yaml";
-import { replicationFactor, type StackConfig, StackConfigError, stackConfigFromPulumi } from "../platform/infra/config";
-import { subscriptionsOf } from "../platform/infra/consumer-group";
-import { consumerSettings } from "../platform/infra/platform";
-import { dedupeWindowSeconds, formatIssue, names, type Topology, TopologyError, validate, type ValidTopology } from "../platform/model";
-
-const ROOT = path.resolve(__dirname, "..");
+import {
+  dedupeWindowSeconds,
+  formatIssue,
+  names,
+  partitionsOf,
+  planConsumerGroups,
+  replicationFactor,
+  type StackConfig,
+  StackConfigError,
+  type Topology,
+  TopologyError,
+  validate,
+  type ValidTopology,
+} from "../platform/model";
+import { PROJECT_ROOT as ROOT, stackConfigFor } from "./stack-file";
 
 const program = new Command("npm run validate --")
   .description("Validates the topology and a stack's config, and prints what the stack would run: contexts, events, topics, groups, scaling.")
   .option("--stack <name>", "the stack whose Pulumi.<stack>.yaml to read", "dev")
   // Hidden: lets the tests validate a topology that is wrong on purpose (a module exporting `topology`).
   .addOption(new Option("--topology <module>", "module exporting the topology to validate").default(path.join(ROOT, "topology")).hideHelp());
-
-/** A stack file's `config:` as Pulumi hands it to the program: text, objects as JSON. */
-function stackFile(stack: string): Record<string, string> {
-  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) {
-    throw new StackConfigError(stack, [`no Pulumi.${stack}.yaml in ${ROOT}; create it (see Pulumi.dev.yaml) or pass --stack.`]);
-  }
-  const config = (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
-}
 
 /** The one-screen summary. */
 export function summary(valid: ValidTopology, stack: string, config: StackConfig): string[] {
@@ -45,15 +42,12 @@ export function summary(valid: ValidTopology, stack: string, config: StackConfig
   }
   lines.push("", row(["topic", "partitions", "purpose"], [22, 11, 0]));
   for (const topic of valid.topics) {
-    const partitions = topic.purpose === "events" ? config.kafka.partitions : Math.max(1, Math.ceil(config.kafka.partitions / 2));
+    const partitions = partitionsOf(topic, config.kafka.partitions);
     lines.push(row([topic.name, partitions, topic.purpose === "events" ? `events of ${topic.owner}` : `dead letters of ${topic.owner}`], [22, 11, 0]));
   }
   lines.push("", row(["consumer group", "reads", "batch", "window", "pollers", "concurrency", "retries"], [16, 34, 6, 7, 8, 12, 0]));
-  for (const consumer of valid.consumers) {
-    const s = consumerSettings(stack, consumer, config);
-    const reads = subscriptionsOf(consumer)
-      .map((sub) => `${sub.context}(${sub.types.length})`)
-      .join(" ");
+  for (const { consumer, settings: s, mappings } of planConsumerGroups(valid.consumers, stack, config)) {
+    const reads = mappings.map((mapping) => `${mapping.context}(${mapping.types.length})`).join(" ");
     const starts = consumer.startWorkflow ? `  → starts ${consumer.startWorkflow.name}` : "";
     lines.push(row([consumer.name, reads, s.batchSize, `${s.windowSeconds}s`, `${s.minPollers}-${s.maxPollers}`, s.reservedConcurrency ?? "unreserved", `${consumer.retries}${starts}`], [16, 34, 6, 7, 8, 12, 0]));
   }
@@ -79,8 +73,8 @@ function main(): void {
     problems.push(...error.issues.map(formatIssue));
   }
   try {
-    config = stackConfigFromPulumi(stack, stackFile(stack), topology.consumers.map((c) => c.name));
-    if (valid) for (const consumer of valid.consumers) consumerSettings(stack, consumer, config);
+    config = stackConfigFor(stack, topology.consumers.map((c) => c.name), { required: true });
+    if (valid) planConsumerGroups(valid.consumers, stack, config);
   } catch (error) {
     if (!(error instanceof StackConfigError)) throw error;
     problems.push(error.message);

@@ -1,7 +1,18 @@
 import * as path from "node:path";
 import * as z from "zod";
-import { type ContextDefinition, MILESTONE_FUNCTION, names, type StartingPosition, type State, type ValidTopology } from "../model";
-import { DEFAULT_PARTITIONS, dataSchemaUrn, deadLetterPartitions } from "./contracts";
+import {
+  type ContextDefinition,
+  defaultStackConfig,
+  MILESTONE_FUNCTION,
+  names,
+  partitionsOf,
+  planConsumerGroups,
+  type StackConfig,
+  type StartingPosition,
+  type State,
+  type ValidTopology,
+} from "../model";
+import { dataSchemaUrn } from "./contracts";
 
 /** A JSON Schema (draft-07) as a plain object. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -13,8 +24,14 @@ export interface CatalogOptions {
    */
   readonly stack: string;
   /**
+   * The stack's settings: each group's batch and pollers after the stack's overrides, and the
+   * topics' partitions, as infra deploys them.
+   * @default the settings of a stack with no keys
+   */
+  readonly config?: StackConfig;
+  /**
    * Partitions of each context topic (dead-letter topics get half, at least 1).
-   * @default 3, the infra's default and dev's setting
+   * @default the config's `kafka.partitions`
    */
   readonly partitions?: number;
   /** `info` of the AsyncAPI document and the page's title. */
@@ -106,20 +123,20 @@ export interface CatalogFacts {
 
 export function catalogFacts(topology: ValidTopology, options: CatalogOptions): CatalogFacts {
   const { stack } = options;
-  const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+  const config = options.config ?? defaultStackConfig();
+  const partitions = options.partitions ?? config.kafka.partitions;
   if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
 
-  const groups = topology.consumers.map((consumer): GroupFacts => {
-    const subscriptions = subscriptionsOf(consumer.on).map((s) => ({ ...s, groupId: names.consumerGroupId(stack, consumer.name, s.context) }));
+  const groups = planConsumerGroups(topology.consumers, stack, config).map(({ consumer, mappings, settings, deadLetterTopic, functionName }): GroupFacts => {
     return {
       name: consumer.name,
       description: consumer.description,
-      subscriptions,
-      deadLetterTopic: names.deadLetterTopic(consumer.name),
+      subscriptions: mappings.map(({ context, topic, groupId, types }) => ({ context, topic, groupId, types })),
+      deadLetterTopic,
       startsWorkflow: consumer.startWorkflow?.name,
-      function: names.consumerFunction(stack, consumer.name),
-      batch: consumer.batch,
-      scaling: consumer.scaling,
+      function: functionName,
+      batch: { size: settings.batchSize, windowSeconds: settings.windowSeconds },
+      scaling: { minPollers: settings.minPollers, maxPollers: settings.maxPollers },
       retries: consumer.retries,
       maxRecordAgeSeconds: consumer.maxRecordAgeSeconds,
       bisectOnError: consumer.bisectOnError,
@@ -168,7 +185,7 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
       name: topic.name,
       purpose: topic.purpose,
       owner: topic.owner,
-      partitions: topic.purpose === "events" ? partitions : deadLetterPartitions(partitions),
+      partitions: partitionsOf(topic, partitions),
     }),
   );
 
@@ -185,20 +202,6 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
     groups,
     topics,
   };
-}
-
-/**
- * A group's subscriptions by context topic, in first-subscription order: the same grouping as
- * `subscriptionsOf` in `platform/infra/consumer-group.ts` (one event source mapping each).
- */
-export function subscriptionsOf(on: readonly { readonly context: string; readonly type: string }[]): Omit<SubscriptionFacts, "groupId">[] {
-  const byContext = new Map<string, string[]>();
-  for (const event of on) {
-    const types = byContext.get(event.context) ?? [];
-    if (!types.includes(event.type)) types.push(event.type);
-    byContext.set(event.context, types);
-  }
-  return [...byContext].map(([context, types]) => ({ context, topic: names.contextTopic(context), types }));
 }
 
 /**

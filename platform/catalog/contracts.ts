@@ -29,11 +29,3 @@ export const POISON_REASONS = Object.values(PoisonReason);
 
 /** Records the event source mapping sends to the on-failure destination. */
 export const ON_FAILURE_REASONS = Object.values(OnFailureReason);
-
-/**
- * Partitions of each context topic when no `--partitions` is given: the infra's default
- * (`ensemble:kafka.partitions`) and the value in `Pulumi.dev.yaml`. Dead-letter topics get half,
- * at least 1, as `platform/infra/platform.ts` creates them.
- */
-export const DEFAULT_PARTITIONS = 3;
-export const deadLetterPartitions = (partitions: number) => Math.max(1, Math.ceil(partitions / 2));

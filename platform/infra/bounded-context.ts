@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import validateAsl from "asl-validator";
-import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, names } from "../model";
+import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, FunctionEnvironment, names } from "../model";
 import { publisherEntry, taskEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { publisherStatements } from "./kafka-iam";
@@ -155,10 +155,10 @@ export class BoundedContext extends pulumi.ComponentResource {
           timeoutSeconds: functionTimeout,
           logRetentionDays: retention,
           environment: {
-            ENSEMBLE_KAFKA_BROKERS: args.cluster.bootstrapBrokersIam,
-            ENSEMBLE_KAFKA_AUTH: "iam",
+            [FunctionEnvironment.KafkaBrokers]: args.cluster.bootstrapBrokersIam,
+            [FunctionEnvironment.KafkaAuth]: "iam",
             POWERTOOLS_SERVICE_NAME: `${context.name}-publisher`,
-            ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX: names.publishCheckGroupPrefix(stack, context.name),
+            [FunctionEnvironment.PublishCheckGroupPrefix]: names.publishCheckGroupPrefix(stack, context.name),
           },
           vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
           statements: args.cluster.arn.apply((arn) => publisherStatements(arn, names.contextTopic(context.name), names.publishCheckGroupPrefix(stack, context.name))),

@@ -1,33 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type ConsumerDefinition, names } from "../model";
-import { IDEMPOTENCY_TABLE_SCHEMA, IDEMPOTENCY_TTL_ENV } from "../runtime/idempotency";
+import { type ConsumerGroupPlan, FunctionEnvironment, type MappingPlan, pascal } from "../model";
+import { IDEMPOTENCY_TABLE_SCHEMA } from "../runtime/idempotency";
 import { consumerEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { consumerStatements, type PolicyStatement } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";
 import type { Network } from "./network";
 import { type Transform, transform } from "./transform";
-
-/** The group's settings after the stack's overrides (`ensemble:consumers.<group>`); see `consumerSettings()`. */
-export interface ConsumerSettings {
-  /** Records per batch, at most. */
-  batchSize: number;
-  /** Seconds Lambda gathers records before invoking. */
-  windowSeconds: number;
-  /** Provisioned pollers per event source mapping, at least. */
-  minPollers: number;
-  /** Provisioned pollers per event source mapping, at most. */
-  maxPollers: number;
-  /** Reserved concurrency of the function; `undefined` reserves none. */
-  reservedConcurrency?: number;
-  /** Memory of the function, MB. */
-  memoryMb: number;
-  /** Timeout of the function, seconds. */
-  timeoutSeconds: number;
-  /** How long the group remembers handled event ids: as long as a record it can read again lives. */
-  dedupeWindowSeconds: number;
-}
 
 /** The alarms of a group, from `ensemble:alarms`. */
 export interface AlarmSettings {
@@ -45,18 +25,12 @@ export interface AlarmSettings {
 
 export interface ConsumerGroupArgs {
   /**
-   * The group from `consumers/`: what it subscribes to, its handler and its error handling.
+   * The group on this stack, from the model: its subscriptions (one event source mapping each,
+   * with its Kafka group id and filters), names and settings after the stack's overrides.
    * @example
-   * consumer: notifyCustomer
+   * plan: planConsumerGroup(notifyCustomer, "dev", config)
    */
-  consumer: ConsumerDefinition;
-  /**
-   * The stack, part of the function name (`<stack>-<group>`) and the Kafka group ids
-   * (`<stack>.<group>.<context>`).
-   * @example
-   * stack: pulumi.getStack()
-   */
-  stack: string;
+  plan: ConsumerGroupPlan;
   /**
    * The cluster the event source mappings read and the dead-letter topic lives on.
    * @example
@@ -69,12 +43,6 @@ export interface ConsumerGroupArgs {
    * network: new Network("Network", {})
    */
   network: Network;
-  /**
-   * Batching, pollers, concurrency, memory and timeout, after the stack's overrides.
-   * @example
-   * settings: consumerSettings(stack, consumer, config)
-   */
-  settings: ConsumerSettings;
   /**
    * Thresholds of the lag and error alarms.
    * @example
@@ -131,11 +99,9 @@ export interface ConsumerGroupArgs {
  *
  * @example
  * const group = new ConsumerGroup("NotifyCustomer", {
- *   consumer: notifyCustomer,
- *   stack: "dev",
+ *   plan: planConsumerGroup(notifyCustomer, "dev", config),
  *   cluster,
  *   network,
- *   settings: consumerSettings("dev", notifyCustomer, config),
  *   alarms: config.alarms,
  *   dependsOn: topics,
  * });
@@ -149,7 +115,8 @@ export class ConsumerGroup extends pulumi.ComponentResource {
   readonly nodes: {
     function: LambdaFunction;
     table: aws.dynamodb.Table;
-    eventSourceMappings: aws.lambda.EventSourceMapping[];
+    /** By Kafka group id (one mapping per subscribed context). */
+    eventSourceMappings: Record<string, aws.lambda.EventSourceMapping>;
     lagAlarm: aws.cloudwatch.MetricAlarm;
     errorAlarm: aws.cloudwatch.MetricAlarm;
   };
@@ -157,17 +124,15 @@ export class ConsumerGroup extends pulumi.ComponentResource {
   constructor(name: string, args: ConsumerGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("ensemble:infra:ConsumerGroup", name, {}, opts);
     const parent = this;
-    const { consumer, stack, settings } = args;
-    const subscriptions = subscriptionsOf(consumer);
-    const deadLetterTopic = names.deadLetterTopic(consumer.name);
-    const groupIds = subscriptions.map((s) => names.consumerGroupId(stack, consumer.name, s.context));
-    const functionName = names.consumerFunction(stack, consumer.name);
+    const { plan } = args;
+    const { consumer, settings, deadLetterTopic, functionName } = plan;
+    const groupIds = plan.mappings.map((mapping) => mapping.groupId);
     this.groupIds = groupIds;
     this.deadLetterTopic = deadLetterTopic;
 
     const table = createTable();
     const fn = createFunction();
-    const eventSourceMappings = subscriptions.map(createEventSourceMapping);
+    const eventSourceMappings = Object.fromEntries(plan.mappings.map((mapping) => [mapping.groupId, createEventSourceMapping(mapping)]));
     const lagAlarm = createLagAlarm();
     const errorAlarm = createErrorAlarm();
 
@@ -194,7 +159,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     function createFunction() {
       const statements = pulumi.all([args.cluster.arn, table.arn, args.startStateMachineArn]).apply(([clusterArn, tableArn, stateMachineArn]) => {
         const list: PolicyStatement[] = [
-          ...consumerStatements(clusterArn, { topics: subscriptions.map((s) => s.topic), groupIds, deadLetterTopic }),
+          ...consumerStatements(clusterArn, { topics: plan.mappings.map((mapping) => mapping.topic), groupIds, deadLetterTopic }),
           {
             Sid: "IdempotencyTable",
             Effect: "Allow",
@@ -216,12 +181,12 @@ export class ConsumerGroup extends pulumi.ComponentResource {
           reservedConcurrency: settings.reservedConcurrency,
           logRetentionDays: args.logRetentionDays,
           environment: {
-            ENSEMBLE_KAFKA_BROKERS: args.cluster.bootstrapBrokersIam,
-            ENSEMBLE_KAFKA_AUTH: "iam",
-            ENSEMBLE_IDEMPOTENCY_TABLE: table.name,
-            [IDEMPOTENCY_TTL_ENV]: String(settings.dedupeWindowSeconds),
+            [FunctionEnvironment.KafkaBrokers]: args.cluster.bootstrapBrokersIam,
+            [FunctionEnvironment.KafkaAuth]: "iam",
+            [FunctionEnvironment.IdempotencyTable]: table.name,
+            [FunctionEnvironment.IdempotencyTtlSeconds]: String(settings.dedupeWindowSeconds),
             POWERTOOLS_SERVICE_NAME: consumer.name,
-            ...(args.startStateMachineArn ? { ENSEMBLE_START_STATE_MACHINE_ARN: args.startStateMachineArn } : {}),
+            ...(args.startStateMachineArn ? { [FunctionEnvironment.StartStateMachineArn]: args.startStateMachineArn } : {}),
           },
           vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
           statements,
@@ -231,19 +196,19 @@ export class ConsumerGroup extends pulumi.ComponentResource {
       );
     }
 
-    function createEventSourceMapping(subscription: Subscription, index: number) {
-      const id = `${name}EventSourceMapping${pascal(subscription.context)}`;
+    function createEventSourceMapping(mapping: MappingPlan) {
+      const id = `${name}EventSourceMapping${pascal(mapping.context)}`;
       return new aws.lambda.EventSourceMapping(
         id,
         transform(args.transform?.eventSourceMapping, id, {
           eventSourceArn: args.cluster.arn,
           functionName: fn.arn,
-          topics: [subscription.topic],
+          topics: [mapping.topic],
           startingPosition: consumer.startingPosition,
           batchSize: settings.batchSize,
           maximumBatchingWindowInSeconds: settings.windowSeconds,
-          amazonManagedKafkaEventSourceConfig: { consumerGroupId: groupIds[index] },
-          filterCriteria: { filters: filterPatterns(subscription.types).map((pattern) => ({ pattern })) },
+          amazonManagedKafkaEventSourceConfig: { consumerGroupId: mapping.groupId },
+          filterCriteria: { filters: mapping.filters.map((pattern) => ({ pattern })) },
           provisionedPollerConfig: { minimumPollers: settings.minPollers, maximumPollers: settings.maxPollers },
           maximumRetryAttempts: consumer.retries,
           maximumRecordAgeInSeconds: consumer.maxRecordAgeSeconds,
@@ -299,42 +264,4 @@ export class ConsumerGroup extends pulumi.ComponentResource {
       );
     }
   }
-}
-
-interface Subscription {
-  readonly context: string;
-  readonly topic: string;
-  readonly types: readonly string[];
-}
-
-/** The group's subscriptions by context topic, in first-subscription order. */
-export function subscriptionsOf(consumer: ConsumerDefinition): Subscription[] {
-  const byContext = new Map<string, string[]>();
-  for (const event of consumer.on) byContext.set(event.context, [...(byContext.get(event.context) ?? []), event.type]);
-  return [...byContext].map(([context, types]) => ({ context, topic: names.contextTopic(context), types }));
-}
-
-/**
- * The event source mapping's filters (ORed). MSK filters only on the record's value, as JSON
- * (kafka-filtering.html), so they can tell a structured-mode CloudEvent by its `specversion` and
- * `type` in the value, and nothing else:
- * - structured events of the subscribed types;
- * - JSON values without a `specversion`: binary-mode events, whose type is in a header the filter
- *   cannot read, so the wrapper reads it (and skips types the group does not subscribe to);
- * - JSON values without a `type`: malformed, so they reach the wrapper and are dead-lettered
- *   rather than dropped.
- * Structured events of other types, and values that are not JSON, are dropped and counted
- * (`FilteredOutEventCount` on AWS, `filtered` locally).
- * https://docs.aws.amazon.com/lambda/latest/dg/kafka-filtering.html
- */
-export function filterPatterns(types: readonly string[]): string[] {
-  return [
-    JSON.stringify({ value: { type: [...types] } }),
-    JSON.stringify({ value: { specversion: [{ exists: false }] } }),
-    JSON.stringify({ value: { type: [{ exists: false }] } }),
-  ];
-}
-
-function pascal(text: string): string {
-  return text.replace(/(^|[-_.])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 }

@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type ConsumerDefinition, dedupeWindowSeconds, names, type ValidTopology } from "../model";
+import { names, partitionsOf, pascal, planConsumerGroups, replicationFactor, type StackConfig, type ValidTopology } from "../model";
 import { BoundedContext, type BoundedContextArgs } from "./bounded-context";
-import { replicationFactor, type StackConfig, StackConfigError } from "./config";
-import { ConsumerGroup, type ConsumerGroupArgs, type ConsumerSettings, subscriptionsOf } from "./consumer-group";
+import { ConsumerGroup, type ConsumerGroupArgs } from "./consumer-group";
 import { KafkaCluster, type KafkaClusterArgs } from "./kafka-cluster";
 import { Network, type NetworkArgs } from "./network";
 import { Observability, type ObservabilityArgs } from "./observability";
@@ -125,7 +124,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
       const replicas = replicationFactor(config);
       return topology.topics.map((topic) =>
         cluster.addTopic(topic.name, {
-          partitions: topic.purpose === "events" ? config.kafka.partitions : Math.max(1, Math.ceil(config.kafka.partitions / 2)),
+          partitions: partitionsOf(topic, config.kafka.partitions),
           replicationFactor: replicas,
           retentionHours: topic.purpose === "events" ? config.kafka.retentionHours : config.kafka.deadLetterRetentionHours,
           purpose: topic.purpose,
@@ -156,18 +155,16 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
 
     function createGroups() {
       return Object.fromEntries(
-        topology.consumers.map((consumer) => [
-          consumer.name,
+        planConsumerGroups(topology.consumers, stack, config).map((plan) => [
+          plan.name,
           new ConsumerGroup(
-            `${name}${pascal(consumer.name)}`,
+            `${name}${pascal(plan.name)}`,
             {
-              consumer,
-              stack,
+              plan,
               cluster,
               network,
-              settings: consumerSettings(stack, consumer, config),
               alarms: config.alarms,
-              startStateMachineArn: consumer.startWorkflow ? contexts[consumer.startWorkflow.name]?.stateMachineArn : undefined,
+              startStateMachineArn: plan.consumer.startWorkflow ? contexts[plan.consumer.startWorkflow.name]?.stateMachineArn : undefined,
               dependsOn: topics,
               logRetentionDays: config.logRetentionDays,
               transform: transform?.group,
@@ -195,39 +192,4 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
       );
     }
   }
-}
-
-/**
- * A group's settings on this stack: what `consumers/<group>/consumer.ts` declares, overridden by
- * `ensemble:consumers.<group>`. Each subscribed context has its own event source mapping, each
- * with up to `maxPollers` pollers invoking the function, so reserved concurrency is at least
- * `maxPollers` x mappings: provisioned pollers are never throttled by it. With
- * `ensemble:functions.reserveConcurrency` off, only an explicit per-group value is reserved.
- */
-export function consumerSettings(stack: string, consumer: ConsumerDefinition, config: StackConfig): ConsumerSettings {
-  const override = config.consumers[consumer.name] ?? {};
-  const minPollers = override.minPollers ?? consumer.scaling.minPollers;
-  const maxPollers = override.maxPollers ?? consumer.scaling.maxPollers;
-  if (minPollers > maxPollers) {
-    throw new StackConfigError(stack, [
-      `ensemble:consumers.${consumer.name}: minPollers ${minPollers} is greater than maxPollers ${maxPollers} (after applying the stack's overrides to ${consumer.definedIn ?? consumer.name}).`,
-    ]);
-  }
-  const pollerDemand = maxPollers * subscriptionsOf(consumer).length;
-  const reserve = override.reservedConcurrency !== undefined || config.functions.reserveConcurrency;
-  return {
-    batchSize: override.batchSize ?? consumer.batch.size,
-    windowSeconds: override.windowSeconds ?? consumer.batch.windowSeconds,
-    minPollers,
-    maxPollers,
-    reservedConcurrency: reserve ? Math.max(override.reservedConcurrency ?? config.functions.consumerConcurrency, pollerDemand) : undefined,
-    memoryMb: override.memoryMb ?? config.functions.memoryMb,
-    timeoutSeconds: config.functions.timeoutSeconds,
-    // Every context topic it subscribes to has the stack's retention; its dead-letter topic is read by redrives.
-    dedupeWindowSeconds: dedupeWindowSeconds([config.kafka.retentionHours, config.kafka.deadLetterRetentionHours]),
-  };
-}
-
-function pascal(text: string): string {
-  return text.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 }

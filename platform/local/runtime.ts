@@ -1,11 +1,20 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import * as path from "node:path";
 import type { Admin, Kafka } from "kafkajs";
-import { type ConsumerDefinition, type ContextDefinition, FUNCTION_DEFAULTS, names, type StartingPosition, type ValidTopology } from "../model";
+import {
+  type ConsumerDefinition,
+  type ConsumerGroupPlan,
+  type ContextDefinition,
+  defaultStackConfig,
+  names,
+  planConsumerGroups,
+  type StackConfig,
+  type StartingPosition,
+  type ValidTopology,
+} from "../model";
 import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runtime/consumer";
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";
-import { filterPatterns, subscriptionsOf } from "../infra/consumer-group";
 import { type DeliveredRecord, type InvocationReport, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
 import { Limiter } from "./limiter";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
@@ -53,7 +62,13 @@ export interface LocalRuntimeOptions {
   readonly kafka: Kafka;
   /** The brokers `kafka` talks to: handlers' own producers (dead-letter topics) connect there. */
   readonly brokers: readonly string[];
-  /** Partitions of the topics it creates. @default 3 */
+  /**
+   * The stack's settings (`Pulumi.<stack>.yaml`'s `ensemble:*` keys, parsed): each group's batch,
+   * pollers and concurrency after the stack's overrides, as infra deploys them.
+   * @default the settings of a stack with no keys
+   */
+  readonly config?: StackConfig;
+  /** Partitions of the topics it creates. @default the config's `kafka.partitions` */
   readonly partitions?: number;
   readonly observer?: ExecutionObserver;
   /**
@@ -70,7 +85,7 @@ export interface LocalRuntimeOptions {
    * The functions' timeout (the stack's `functions.timeoutSeconds`): each consumer invocation's
    * Lambda context counts down from it, which bounds an idempotency claim as on AWS, and a task or
    * publisher invocation still running after it fails with `Lambda.Unknown`.
-   * @default FUNCTION_DEFAULTS.timeoutSeconds
+   * @default the config's `functions.timeoutSeconds`
    */
   readonly functionTimeoutSeconds?: number;
 }
@@ -88,6 +103,9 @@ export interface LocalRuntimeOptions {
  */
 export class LocalRuntime {
   readonly stack: string;
+  readonly config: StackConfig;
+  /** Each group on this stack, as infra plans it. */
+  readonly plans: ReadonlyMap<string, ConsumerGroupPlan>;
   readonly machines = new Map<string, LocalStateMachine>();
   readonly published: PublishedEvent[] = [];
   readonly groups = new Map<string, GroupProgress>();
@@ -102,6 +120,13 @@ export class LocalRuntime {
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.stack = options.stack ?? "local";
+    this.config = options.config ?? defaultStackConfig();
+    this.plans = new Map(planConsumerGroups(options.topology.consumers, this.stack, this.config).map((plan) => [plan.name, plan]));
+  }
+
+  /** The functions' timeout: each invocation's Lambda context counts down from it. */
+  private get functionTimeoutSeconds(): number {
+    return this.options.functionTimeoutSeconds ?? this.config.functions.timeoutSeconds;
   }
 
   /** Creates the topics, the state machines and the event source mappings, and starts consuming. */
@@ -109,14 +134,14 @@ export class LocalRuntime {
     const { topology, kafka } = this.options;
     this.admin = kafka.admin();
     await this.admin.connect();
-    await ensureTopics(this.admin, topology.topics, { partitions: this.options.partitions ?? 3 });
+    await ensureTopics(this.admin, topology.topics, { partitions: this.options.partitions ?? this.config.kafka.partitions });
 
     for (const context of topology.contexts) {
       if (!context.workflow) continue;
       this.machines.set(context.name, new LocalStateMachine(context, {
         stack: this.stack,
         publisher: this.recordingPublisher(context),
-        ...(this.options.functionTimeoutSeconds === undefined ? {} : { functionTimeoutSeconds: this.options.functionTimeoutSeconds }),
+        functionTimeoutSeconds: this.functionTimeoutSeconds,
         ...(this.options.observer ? { observer: this.options.observer } : {}),
       }));
     }
@@ -127,9 +152,10 @@ export class LocalRuntime {
     this.restoreStarter = useWorkflowStarter(new LocalWorkflowStarter(this.machines));
     for (const consumer of topology.consumers) {
       this.handlers.set(consumer.name, loadHandler(consumer));
-      this.limiters.set(consumer.name, new Limiter(Math.max(consumer.scaling.maxPollers, 1)));
+      const plan = this.plans.get(consumer.name)!;
+      this.limiters.set(consumer.name, new Limiter(plan.settings.concurrency));
       this.groups.set(consumer.name, { name: consumer.name, delivered: new Map(), deliveries: [], failed: 0, onFailure: 0, filtered: 0, running: false });
-      this.subscriptions.set(consumer.name, new Set(consumer.on.map((event) => event.type)));
+      this.subscriptions.set(consumer.name, new Set(plan.mappings.flatMap((mapping) => mapping.types)));
       await this.startGroup(consumer.name);
     }
   }
@@ -149,26 +175,27 @@ export class LocalRuntime {
   /** (Re)starts a consumer group's mappings; it resumes from its committed offsets. */
   async startGroup(name: string): Promise<void> {
     const consumer = this.consumer(name);
+    const plan = this.plans.get(name)!;
     const progress = this.groups.get(name)!;
-    const mappings = subscriptionsOf(consumer).map(
-      (subscription) =>
+    const mappings = plan.mappings.map(
+      (mapping) =>
         new LocalEventSourceMapping({
           kafka: this.options.kafka,
           group: consumer.name,
-          groupId: names.consumerGroupId(this.stack, consumer.name, subscription.context),
-          topic: subscription.topic,
+          groupId: mapping.groupId,
+          topic: mapping.topic,
           handler: this.handlers.get(name)!,
-          batchSize: consumer.batch.size,
-          windowSeconds: consumer.batch.windowSeconds,
-          filters: filterPatterns(subscription.types),
+          batchSize: plan.settings.batchSize,
+          windowSeconds: plan.settings.windowSeconds,
+          filters: [...mapping.filters],
           retries: consumer.retries,
           maxRecordAgeSeconds: consumer.maxRecordAgeSeconds,
           bisectOnError: consumer.bisectOnError,
           startingPosition: this.options.startingPosition ?? consumer.startingPosition,
-          maxPollers: consumer.scaling.maxPollers,
+          maxPollers: plan.settings.maxPollers,
           concurrency: this.limiters.get(name)!,
-          onFailureTopic: names.deadLetterTopic(consumer.name),
-          functionTimeoutSeconds: this.options.functionTimeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds,
+          onFailureTopic: plan.deadLetterTopic,
+          functionTimeoutSeconds: this.functionTimeoutSeconds,
           ...(this.options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.options.sessionTimeoutMs }),
           ...(this.options.partialBatchReading === undefined ? {} : { partialBatchReading: this.options.partialBatchReading }),
           observer: {
@@ -210,12 +237,11 @@ export class LocalRuntime {
 
   /** A group's offset lag over all its mappings: records published but not yet committed by it. */
   async lag(name: string): Promise<number> {
-    const consumer = this.consumer(name);
+    this.consumer(name);
     const admin = this.admin!;
     let lag = 0;
-    for (const subscription of subscriptionsOf(consumer)) {
-      const groupId = names.consumerGroupId(this.stack, consumer.name, subscription.context);
-      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(subscription.topic), admin.fetchOffsets({ groupId, topics: [subscription.topic] })]);
+    for (const { groupId, topic } of this.plans.get(name)!.mappings) {
+      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
       for (const end of ends) {
         const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset;
         const from = done === undefined || Number(done) < 0 ? Number(end.low) : Number(done);

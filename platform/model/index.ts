@@ -11,7 +11,7 @@ export {
 export { findIssues, validate, type Topic, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
 export { formatIssue, ModelError, TopologyError, type TopologyIssue } from "./errors";
 export { dedupeWindowSeconds, longestLifeMs, RETENTION_DEFAULTS, topicConfigs } from "./retention";
-export { CONSUMER_LIMITS, DEAD_LETTER_MAX_MESSAGE_BYTES, FUNCTION_DEFAULTS, NAME_LIMITS, STACK_NAME, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
+export { CONSUMER_LIMITS, DEAD_LETTER_MAX_MESSAGE_BYTES, FUNCTION_DEFAULTS, NAME_LIMITS, STACK_NAME, TOPIC_DEFAULTS, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
 export {
   DEAD_LETTER_DETAIL_MAX,
   DEAD_LETTER_HEADER_DESCRIPTIONS,
@@ -22,7 +22,26 @@ export {
   PoisonReason,
 } from "./dead-letters";
 export { defineDemo, type DemoDefinition, type Scenario } from "./demo";
-export { names } from "./names";
+export { names, pascal } from "./names";
+export { FunctionEnvironment } from "./function-environment";
+export { partitionsOf } from "./partitions";
+export {
+  defaultStackConfig,
+  parseStackConfig,
+  replicationFactor,
+  STACK_CONFIG_KEYS,
+  StackConfig,
+  StackConfigError,
+  stackConfigFromPulumi,
+} from "./stack-config";
+export {
+  type ConsumerGroupPlan,
+  type ConsumerSettings,
+  filterPatterns,
+  type MappingPlan,
+  planConsumerGroup,
+  planConsumerGroups,
+} from "./consumer-group-plan";
 export { closest } from "./suggest";
 export {
   bindWorkflow,

@@ -57,3 +57,6 @@ export const DEAD_LETTER_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
 /** Memory and timeout of every function unless a stack (`ensemble:functions`) or a task says otherwise. */
 export const FUNCTION_DEFAULTS = { memoryMb: 256, timeoutSeconds: 30 } as const;
+
+/** Partitions of each context topic unless a stack (`ensemble:kafka.partitions`) or a command says otherwise. */
+export const TOPIC_DEFAULTS = { partitions: 3 } as const;

@@ -25,3 +25,16 @@ export const names = {
   /** CloudEvent `type` of an event: `<context>.<Event>`. */
   eventType: (context: string, event: string) => `${context}.${event}`,
 } as const;
+
+/**
+ * A name as it appears inside Pulumi logical names (`Ensemble<Pascal>...`): `notify-customer` ->
+ * `NotifyCustomer`, `orders.events` -> `OrdersEvents`. Logical names key live resources, so this
+ * rule must not change (test/unit/infra/resource-names.test.ts records them).
+ */
+export function pascal(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}

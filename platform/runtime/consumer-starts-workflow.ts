@@ -1,3 +1,4 @@
+import { FunctionEnvironment } from "../model/function-environment";
 import type { ConsumerDefinition } from "../model";
 import { type ConsumeOptions, consume, type KafkaHandler, type ReceivedEvent, type RecordContext } from "./consumer";
 import type { ReceivedEnvelope } from "./envelope";
@@ -31,7 +32,7 @@ export interface StartsWorkflowOptions<C extends ConsumerDefinition> extends Con
   readonly starter?: WorkflowStarter;
   /**
    * The state machine to start: its ARN on AWS, the context name locally.
-   * @default process.env.ENSEMBLE_START_STATE_MACHINE_ARN (set by the infra), else the registered starter's name for the context
+   * @default `ENSEMBLE_START_STATE_MACHINE_ARN` (set by the infra), else the registered starter's name for the context
    */
   readonly stateMachine?: string;
 }
@@ -54,10 +55,10 @@ export function startsWorkflow<C extends ConsumerDefinition>(consumer: C, option
   // Resolved on first use, not at load: a bundle must load (and the local runtime register its
   // starter) before anything is started.
   const resolve = () => {
-    const stateMachine = options.stateMachine ?? process.env.ENSEMBLE_START_STATE_MACHINE_ARN ?? registered?.stateMachineOf(target);
+    const stateMachine = options.stateMachine ?? process.env[FunctionEnvironment.StartStateMachineArn] ?? registered?.stateMachineOf(target);
     if (!stateMachine) {
       throw new RuntimeConfigError(
-        `Consumer group "${consumer.name}" starts context "${target}" but has no state machine: set ENSEMBLE_START_STATE_MACHINE_ARN (the infra does) or pass stateMachine.`,
+        `Consumer group "${consumer.name}" starts context "${target}" but has no state machine: set ${FunctionEnvironment.StartStateMachineArn} (the infra does) or pass stateMachine.`,
       );
     }
     return { stateMachine, starter: options.starter ?? registered?.starter ?? (sfn ??= new SfnWorkflowStarter()) };

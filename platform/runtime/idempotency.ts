@@ -1,3 +1,4 @@
+import { FunctionEnvironment } from "../model/function-environment";
 import { createHash } from "node:crypto";
 import {
   IdempotencyAlreadyInProgressError,
@@ -40,7 +41,7 @@ export const IDEMPOTENCY_KEY_PREFIX = "ensemble";
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = dedupeWindowSeconds([RETENTION_DEFAULTS.eventsHours, RETENTION_DEFAULTS.deadLettersHours]);
 
 /** The environment variable the infra sets on each consumer function: its deduplication window, seconds. */
-export const IDEMPOTENCY_TTL_ENV = "ENSEMBLE_IDEMPOTENCY_TTL_SECONDS";
+export const IDEMPOTENCY_TTL_ENV = FunctionEnvironment.IdempotencyTtlSeconds;
 
 /** The group's deduplication window from `ENSEMBLE_IDEMPOTENCY_TTL_SECONDS`, else the default's. */
 export function idempotencyTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -355,7 +356,7 @@ let inMemoryStore: InMemoryPersistenceLayer | undefined;
  * process, so every wrapper of a local run sees the same records.
  */
 export function idempotencyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): BasePersistenceLayer {
-  const tableName = env.ENSEMBLE_IDEMPOTENCY_TABLE?.trim();
+  const tableName = env[FunctionEnvironment.IdempotencyTable]?.trim();
   if (!tableName) return (inMemoryStore ??= new InMemoryPersistenceLayer());
   return new DynamoDBPersistenceLayer({
     tableName,

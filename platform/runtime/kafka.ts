@@ -1,3 +1,4 @@
+import { FunctionEnvironment } from "../model/function-environment";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import { type Consumer, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer, type ProducerRecord, type RecordMetadata } from "kafkajs";
 import { RuntimeConfigError } from "./errors";
@@ -24,22 +25,22 @@ export interface KafkaSettings {
  * default `none`) and `AWS_REGION`.
  */
 export function kafkaSettingsFromEnv(clientId: string, env: NodeJS.ProcessEnv = process.env): KafkaSettings {
-  const list = env.ENSEMBLE_KAFKA_BROKERS ?? env.KAFKA_BROKERS;
+  const list = env[FunctionEnvironment.KafkaBrokers] ?? env.KAFKA_BROKERS;
   if (!list) {
     throw new RuntimeConfigError(
-      `${clientId}: no Kafka brokers configured. Set ENSEMBLE_KAFKA_BROKERS (the infra does on AWS) or KAFKA_BROKERS locally.`,
+      `${clientId}: no Kafka brokers configured. Set ${FunctionEnvironment.KafkaBrokers} (the infra does on AWS) or KAFKA_BROKERS locally.`,
     );
   }
-  const auth = (env.ENSEMBLE_KAFKA_AUTH ?? KafkaAuth.None) as KafkaAuth;
+  const auth = (env[FunctionEnvironment.KafkaAuth] ?? KafkaAuth.None) as KafkaAuth;
   if (!Object.values(KafkaAuth).includes(auth)) {
     throw new RuntimeConfigError(
-      `${clientId}: ENSEMBLE_KAFKA_AUTH="${auth}" is not one of ${Object.values(KafkaAuth).join(", ")}. ` +
-        `Set ENSEMBLE_KAFKA_AUTH=iam for Amazon MSK with IAM auth (the infra does), or unset it (none) for a plaintext local broker.`,
+      `${clientId}: ${FunctionEnvironment.KafkaAuth}="${auth}" is not one of ${Object.values(KafkaAuth).join(", ")}. ` +
+        `Set ${FunctionEnvironment.KafkaAuth}=iam for Amazon MSK with IAM auth (the infra does), or unset it (none) for a plaintext local broker.`,
     );
   }
   if (auth === KafkaAuth.Iam && !env.AWS_REGION) {
     throw new RuntimeConfigError(
-      `${clientId}: ENSEMBLE_KAFKA_AUTH=iam needs AWS_REGION for the MSK IAM token. Set AWS_REGION to the cluster's region (Lambda sets it on AWS).`,
+      `${clientId}: ${FunctionEnvironment.KafkaAuth}=iam needs AWS_REGION for the MSK IAM token. Set AWS_REGION to the cluster's region (Lambda sets it on AWS).`,
     );
   }
   return {

@@ -1,3 +1,4 @@
+import { FunctionEnvironment } from "../model/function-environment";
 import type { Kafka } from "kafkajs";
 import * as z from "zod";
 import { type ContextDefinition, type ContextEvent, names, TOPIC_MAX_MESSAGE_BYTES } from "../model";
@@ -97,7 +98,7 @@ export class MilestonePublisher {
     let kafka = options.kafka;
     this.kafka = () => (kafka ??= createKafka(kafkaSettingsFromEnv(clientId)));
     this.producer = new SharedProducer(() => createIdempotentProducer(this.kafka()));
-    this.checkGroupPrefix = options.checkGroupPrefix ?? process.env.ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX ?? names.publishCheckGroupPrefix("local", context.name);
+    this.checkGroupPrefix = options.checkGroupPrefix ?? process.env[FunctionEnvironment.PublishCheckGroupPrefix] ?? names.publishCheckGroupPrefix("local", context.name);
   }
 
   async publish(raw: unknown, options: PublishOptions = {}): Promise<MilestoneResult> {

@@ -1,5 +1,5 @@
 import type { Admin, Message, Producer } from "kafkajs";
-import { filterPatterns } from "../../platform/infra/consumer-group";
+import { filterPatterns } from "../../platform/model";
 import {
   type BisectReport,
   type DeliveredRecord,

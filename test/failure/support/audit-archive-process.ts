@@ -27,9 +27,8 @@ import * as path from "node:path";
 import type { Context as LambdaContext } from "aws-lambda";
 import consumer from "../../../consumers/audit-archive/consumer";
 import { handler } from "../../../consumers/audit-archive/handler";
-import { filterPatterns, subscriptionsOf } from "../../../platform/infra/consumer-group";
 import { LocalEventSourceMapping, type PartialBatchReading } from "../../../platform/local/event-source-mapping";
-import { names } from "../../../platform/model";
+import { defaultStackConfig, names, planConsumerGroup } from "../../../platform/model";
 import { createKafka, kafkaSettingsFromEnv } from "../../../platform/runtime/kafka";
 import type { KafkaBatchResponse, KafkaEvent } from "../../../platform/runtime/msk";
 import { auditArchiveFunction, freezePointFromEnv, say } from "./audit-archive-function";
@@ -129,16 +128,16 @@ const fn: (event: KafkaEvent, context?: LambdaContext) => Promise<KafkaBatchResp
   containers?.invoke ?? auditArchiveFunction(env("EFFECTS_FILE"), freezePointFromEnv(process.env));
 const offsetsOf = (records: readonly { offset: number }[]) => records.map((r) => r.offset);
 
-const subscription = subscriptionsOf(consumer).find((s) => s.context === "orders")!;
+const subscription = planConsumerGroup(consumer, env("STACK"), defaultStackConfig()).mappings.find((s) => s.context === "orders")!;
 const mapping = new LocalEventSourceMapping({
   kafka: createKafka(kafkaSettingsFromEnv("audit-archive-process")),
   group: consumer.name,
-  groupId: names.consumerGroupId(env("STACK"), consumer.name, subscription.context),
+  groupId: subscription.groupId,
   topic: subscription.topic,
   handler: fn,
   batchSize: consumer.batch.size,
   windowSeconds: consumer.batch.windowSeconds,
-  filters: filterPatterns(subscription.types),
+  filters: [...subscription.filters],
   retries: consumer.retries,
   bisectOnError: consumer.bisectOnError,
   maxPollers: consumer.scaling.maxPollers,

@@ -9,9 +9,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Kafka } from "kafkajs";
 import orders from "../../../contexts/orders/context";
-import { filterPatterns, subscriptionsOf } from "../../../platform/infra/consumer-group";
 import { LocalEventSourceMapping, type PartialBatchReading } from "../../../platform/local/event-source-mapping";
-import { type ConsumerDefinition, names } from "../../../platform/model";
+import { type ConsumerDefinition, defaultStackConfig, names, planConsumerGroup } from "../../../platform/model";
 import { milestoneRetry } from "../../../platform/model/workflow";
 import { consume, type KafkaHandler } from "../../../platform/runtime/consumer";
 import { InMemoryPersistenceLayer } from "../../../platform/runtime/idempotency";
@@ -224,9 +223,9 @@ export class CountedGroup {
     this.name = consumer.name;
     this.reading = options.partialBatchReading;
     this.gate = new Gate(signal);
-    const subscription = subscriptionsOf(consumer).find((s) => s.context === orders.name);
+    const subscription = planConsumerGroup(consumer, options.stack, defaultStackConfig()).mappings.find((s) => s.context === orders.name);
     if (!subscription) throw new Error(`Consumer group ${consumer.name} does not subscribe to the orders context.`);
-    this.groupId = names.consumerGroupId(options.stack, consumer.name, subscription.context);
+    this.groupId = subscription.groupId;
     this.handler = consume(
       consumer,
       async (event) => {
@@ -258,7 +257,7 @@ export class CountedGroup {
       handler: this.handler,
       batchSize: consumer.batch.size,
       windowSeconds: consumer.batch.windowSeconds,
-      filters: filterPatterns(subscription.types),
+      filters: [...subscription.filters],
       retries: consumer.retries,
       maxRecordAgeSeconds: consumer.maxRecordAgeSeconds,
       bisectOnError: consumer.bisectOnError,

@@ -3,9 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DiagnosticSeverity, Parser } from "@asyncapi/parser";
-import { subscriptionsOf as infraSubscriptionsOf } from "../../../platform/infra/consumer-group";
 import { OnFailureReason } from "../../../platform/local/event-source-mapping";
-import { names, validate } from "../../../platform/model";
+import { defaultStackConfig, names, planConsumerGroup, validate } from "../../../platform/model";
 import { DeadLetterHeaders, PoisonReason } from "../../../platform/runtime/dead-letter";
 import { CLOUDEVENTS_CONTENT_TYPE, dataSchema } from "../../../platform/runtime/envelope";
 import {
@@ -314,10 +313,11 @@ describe("the catalog's wire contracts", () => {
     expect([...contracts.ON_FAILURE_REASONS]).toEqual(Object.values(OnFailureReason));
   });
 
-  it("group subscriptions by topic as the infra does", () => {
+  it("group subscriptions by topic as the model's plan does (the one infra and the local runtime read)", () => {
     for (const group of groups) {
       const facts = catalogFacts(valid, { stack }).groups.find((g) => g.name === group.name)!;
-      expect(facts.subscriptions.map(({ context, topic, types }) => ({ context, topic, types }))).toEqual(infraSubscriptionsOf(group));
+      const plan = planConsumerGroup(group, stack, defaultStackConfig());
+      expect(facts.subscriptions).toEqual(plan.mappings.map(({ context, topic, groupId, types }) => ({ context, topic, groupId, types })));
     }
   });
 });

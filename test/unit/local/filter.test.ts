@@ -1,4 +1,4 @@
-import { filterPatterns } from "../../../platform/infra/consumer-group";
+import { filterPatterns } from "../../../platform/model";
 import { compileFilters } from "../../../platform/local/filters";
 
 // The exact patterns the infra gives AWS for a group subscribing to two types of one context.

@@ -1,5 +1,8 @@
 import * as z from "zod";
-import { closest, CONSUMER_LIMITS, FUNCTION_DEFAULTS, RETENTION_DEFAULTS } from "../model";
+import { CONSUMER_LIMITS, FUNCTION_DEFAULTS, TOPIC_DEFAULTS } from "./limits";
+import { RETENTION_DEFAULTS } from "./retention";
+import { closest } from "./suggest";
+import { ModelError } from "./errors";
 
 const positiveInt = z.number().int().positive();
 
@@ -40,7 +43,7 @@ const Kafka = z
     /** EBS volume per broker, GiB. */
     volumeGb: z.number().int().min(1).max(16384).default(20),
     /** Partitions of each context topic (dead-letter topics get half, at least 1). */
-    partitions: positiveInt.default(3),
+    partitions: positiveInt.default(TOPIC_DEFAULTS.partitions),
     /** Replicas of every topic; defaults to min(3, brokers). */
     replicationFactor: positiveInt.optional(),
     /**
@@ -130,11 +133,16 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
 };
 
 /** Raised when `Pulumi.<stack>.yaml` holds a value the schema refuses; names each key. */
-export class StackConfigError extends Error {
+export class StackConfigError extends ModelError {
   constructor(stack: string, problems: readonly string[]) {
     super(`Pulumi.${stack}.yaml has invalid config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "StackConfigError";
   }
+}
+
+/** The settings of a stack with no `ensemble:*` keys (the local runtime's `local` stack). */
+export function defaultStackConfig(): StackConfig {
+  return StackConfig.parse({});
 }
 
 /**

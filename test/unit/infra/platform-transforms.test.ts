@@ -1,34 +1,7 @@
-import { parseStackConfig } from "../../../platform/infra/config";
-import { consumerSettings, EnsemblePlatform } from "../../../platform/infra/platform";
-import { validate } from "../../../platform/model";
+import { EnsemblePlatform } from "../../../platform/infra/platform";
+import { parseStackConfig, validate } from "../../../platform/model";
 import { topology } from "../../../topology";
 import { recordResources } from "../../support/pulumi-mocks";
-
-const notifyCustomer = topology.consumers.find((c) => c.name === "notify-customer")!;
-
-describe("consumerSettings", () => {
-  it("reserves max(configured, maxPollers x mappings): notify-customer has 3 mappings of up to 4 pollers", () => {
-    // Prepare
-    const low = parseStackConfig("dev", { functions: { consumerConcurrency: 5 } });
-    const high = parseStackConfig("dev", { functions: { consumerConcurrency: 20 } });
-
-    // Act, Assess
-    expect(consumerSettings("dev", notifyCustomer, low).reservedConcurrency).toBe(12);
-    expect(consumerSettings("dev", notifyCustomer, high).reservedConcurrency).toBe(20);
-  });
-
-  it("raises a per-group reservation that would throttle the group's own pollers", () => {
-    const config = parseStackConfig("dev", { consumers: { "notify-customer": { maxPollers: 10, reservedConcurrency: 8 } } });
-    expect(consumerSettings("dev", notifyCustomer, config).reservedConcurrency).toBe(30);
-  });
-
-  it("reserves nothing with reserveConcurrency off, unless the group sets its own", () => {
-    const off = parseStackConfig("dev", { functions: { reserveConcurrency: false } });
-    const own = parseStackConfig("dev", { functions: { reserveConcurrency: false }, consumers: { "notify-customer": { reservedConcurrency: 15 } } });
-    expect(consumerSettings("dev", notifyCustomer, off).reservedConcurrency).toBeUndefined();
-    expect(consumerSettings("dev", notifyCustomer, own).reservedConcurrency).toBe(15);
-  });
-});
 
 describe("EnsemblePlatform transforms", () => {
   it("forwards each component's transform to the resources it creates, and only those", async () => {
