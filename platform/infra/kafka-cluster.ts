@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { topicConfigs } from "../model";
+import { pascal, TOPIC_DEFAULTS, topicConfigs } from "../model";
 import { clusterParts } from "./kafka-iam";
 import type { Network } from "./network";
 import { type Transform, transform } from "./transform";
@@ -384,15 +384,6 @@ export function serverProperties(settings: Pick<CreatedSettings, "replicationFac
   ].join("\n");
 }
 
-/** `orders.events` -> `OrdersEvents`, `notify-customer.dlq` -> `NotifyCustomerDlq`. */
-export function pascal(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .filter((part) => part.length > 0)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join("");
-}
-
 function checkExistingArgs(name: string, args: KafkaClusterArgs) {
   const conflicting = CREATED_ONLY.filter((key) => args[key] !== undefined);
   if (conflicting.length > 0) {
@@ -416,7 +407,7 @@ function checkCreatedArgs(name: string, args: KafkaClusterArgs): CreatedSettings
     instanceType: args.instanceType ?? "kafka.t3.small",
     volumeGb: args.volumeGb ?? 20,
     replicationFactor: args.replicationFactor ?? Math.min(3, brokers),
-    partitions: args.partitions ?? 3,
+    partitions: args.partitions ?? TOPIC_DEFAULTS.partitions,
     logRetentionDays: args.logRetentionDays ?? 7,
   };
   const problems: string[] = [];

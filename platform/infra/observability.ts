@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { pascal } from "../model";
 import { type Transform, transform } from "./transform";
 
 /** Namespace of the metrics a stack derives from its consumer groups' logs. */
@@ -88,7 +89,7 @@ export class Observability extends pulumi.ComponentResource {
     this.registerOutputs({ dashboardUrl: this.dashboardUrl });
 
     function createDeadLetterMetric(group: ObservedGroup) {
-      const id = `${name}DeadLetters${group.name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase())}`;
+      const id = `${name}DeadLetters${pascal(group.name)}`;
       return new aws.cloudwatch.LogMetricFilter(
         id,
         transform(args.transform?.deadLetterMetric, id, {
@@ -104,7 +105,7 @@ export class Observability extends pulumi.ComponentResource {
     // What a wrapper skipped (binary-mode events of types the group does not read), from its batch log;
     // what the mapping's filter dropped is the mapping's own FilteredOutEventCount.
     function createFilteredMetric(group: ObservedGroup) {
-      const id = `${name}Filtered${group.name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase())}`;
+      const id = `${name}Filtered${pascal(group.name)}`;
       return new aws.cloudwatch.LogMetricFilter(
         id,
         transform(args.transform?.filteredMetric, id, {

@@ -134,7 +134,11 @@ export class LocalRuntime {
     const { topology, kafka } = this.options;
     this.admin = kafka.admin();
     await this.admin.connect();
-    await ensureTopics(this.admin, topology.topics, { partitions: this.options.partitions ?? this.config.kafka.partitions });
+    await ensureTopics(this.admin, topology.topics, {
+      partitions: this.options.partitions ?? this.config.kafka.partitions,
+      retentionHours: this.config.kafka.retentionHours,
+      deadLetterRetentionHours: this.config.kafka.deadLetterRetentionHours,
+    });
 
     for (const context of topology.contexts) {
       if (!context.workflow) continue;

@@ -1,8 +1,8 @@
 import type { Admin } from "kafkajs";
-import { RETENTION_DEFAULTS, type Topic, topicConfigs } from "../model";
+import { partitionsOf, RETENTION_DEFAULTS, type Topic, TOPIC_DEFAULTS, topicConfigs } from "../model";
 
 export interface EnsureTopicsOptions {
-  /** @default 3 */
+  /** Partitions of context topics (dead-letter topics get half, at least 1). @default TOPIC_DEFAULTS.partitions */
   readonly partitions?: number;
   /** Retention of context topics, hours. @default RETENTION_DEFAULTS.eventsHours */
   readonly retentionHours?: number;
@@ -26,7 +26,7 @@ export async function ensureTopics(admin: Admin, topics: readonly Topic[], optio
     waitForLeaders: false,
     topics: missing.map((topic) => ({
       topic: topic.name,
-      numPartitions: options.partitions ?? 3,
+      numPartitions: partitionsOf(topic, options.partitions ?? TOPIC_DEFAULTS.partitions),
       configEntries: Object.entries(topicConfigs(topic.purpose, hours(topic))).map(([name, value]) => ({ name, value })),
     })),
   });

@@ -1,4 +1,5 @@
-import { KafkaCluster, pascal, serverProperties } from "../../../platform/infra/kafka-cluster";
+import { KafkaCluster, serverProperties } from "../../../platform/infra/kafka-cluster";
+import { pascal } from "../../../platform/model";
 import { Network } from "../../../platform/infra/network";
 import { awaitOutput, MOCK_CLUSTER_UUID, recordResources } from "../../support/pulumi-mocks";
 

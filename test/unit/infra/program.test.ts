@@ -2,7 +2,7 @@ import * as path from "node:path";
 import validateAsl from "asl-validator";
 import { consumers } from "../../../consumers";
 import { contexts, orders, shipping } from "../../../contexts";
-import { defineConsumer } from "../../../platform/model";
+import { defineConsumer, pascal } from "../../../platform/model";
 import { awaitOutput, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
 import { runProgram, stackFileConfig } from "../../support/stack";
 
@@ -28,7 +28,6 @@ async function comparable(value: unknown): Promise<unknown> {
   return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await comparable(child)])));
 }
 
-const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
 const policyOf = (resource: RecordedResource): Statement[] => JSON.parse(resource.inputs.policy as string).Statement;
 const statementsWith = (statements: Statement[], action: string) => statements.filter((s) => s.Action.includes(action));
