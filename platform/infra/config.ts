@@ -1,5 +1,9 @@
 import * as z from "zod";
 import { closest, CONSUMER_LIMITS, FUNCTION_DEFAULTS, RETENTION_DEFAULTS } from "../model";
+import { StackConfigError } from "./errors";
+
+// Declared with the other infra errors; exported here too, where callers have always found it.
+export { StackConfigError };
 
 const positiveInt = z.number().int().positive();
 
@@ -128,14 +132,6 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   alarms: Object.keys(Alarms.shape),
   consumers: Object.keys(ConsumerOverride.shape),
 };
-
-/** Raised when `Pulumi.<stack>.yaml` holds a value the schema refuses; names each key. */
-export class StackConfigError extends Error {
-  constructor(stack: string, problems: readonly string[]) {
-    super(`Pulumi.${stack}.yaml has invalid config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "StackConfigError";
-  }
-}
 
 /**
  * Parses the raw `ensemble:*` values (as `pulumi.Config#getObject` returns them) and checks what
