@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import validateAsl from "asl-validator";
 import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, FunctionEnvironment, names } from "../model";
+import { InvalidComponentArgsError, StateMachineDefinitionError } from "./errors";
 import { publisherEntry, taskEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { publisherStatements } from "./kafka-iam";
@@ -101,7 +102,7 @@ export class BoundedContext extends pulumi.ComponentResource {
     const parent = this;
     const { context, stack } = args;
     if (!context.workflow) {
-      throw new Error(`Context "${context.name}" has no workflow: give it one (defineWorkflow) so there is a state machine to deploy.`);
+      throw new InvalidComponentArgsError(`BoundedContext "${name}": context "${context.name}" has no workflow: give it one (defineWorkflow) so there is a state machine to deploy.`);
     }
     const workflow = context.workflow;
     const retention = args.logRetentionDays ?? 7;
@@ -266,6 +267,8 @@ export class BoundedContext extends pulumi.ComponentResource {
 export function assertValidAsl(context: string, asl: unknown): void {
   const result = validateAsl(asl);
   if (!result.isValid) {
-    throw new Error(`The state machine of context "${context}" is not valid ASL: ${result.errorsText("; ")}`);
+    throw new StateMachineDefinitionError(
+      `The state machine generated for context "${context}" is not valid ASL: ${result.errorsText("; ")}. Fix the states its workflow (defineWorkflow) declares.`,
+    );
   }
 }

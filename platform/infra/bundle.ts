@@ -3,6 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildFailure, type BuildOptions, buildSync, type Message, type Metafile, type OutputFile } from "esbuild";
+import { BundleError } from "./errors";
+
+// Declared with the other infra errors; exported here too, where callers have always found it.
+export { BundleError };
 
 /** The Lambda runtime the bundles target (esbuild's `target` follows it). */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -72,14 +76,6 @@ export interface BundleOptions {
 export interface BundleCacheStats {
   built: number;
   reused: number;
-}
-
-/** A Lambda's code could not be bundled; the message lists esbuild's errors with file:line. */
-export class BundleError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BundleError";
-  }
 }
 
 /**

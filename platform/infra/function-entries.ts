@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { type ConsumerDefinition, type ContextDefinition, names, type TaskDefinition, type Topology } from "../model";
+import { FunctionEntryError } from "./errors";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 
@@ -41,7 +42,11 @@ export function functionEntries(topology: Topology, stack: string): FunctionEntr
 
 /** A handler path relative to the declaring file, as an import from the repository root. */
 function moduleOf(definedIn: string | undefined, handler: string, what: string): string {
-  if (!definedIn) throw new Error(`Cannot locate the file that declares ${what}; declare it in a file under contexts/ or consumers/.`);
+  if (!definedIn) {
+    throw new FunctionEntryError(
+      `Cannot locate the file that declares ${what}, so its bundle entry has nothing to import from; declare it with defineContext or defineConsumer in a file under contexts/ or consumers/.`,
+    );
+  }
   const absolute = path.resolve(path.dirname(path.resolve(definedIn)), handler);
   return `./${path.relative(REPO_ROOT, absolute).split(path.sep).join("/")}`;
 }

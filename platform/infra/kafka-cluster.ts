@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { pascal, TOPIC_DEFAULTS, topicConfigs } from "../model";
+import { InvalidComponentArgsError } from "./errors";
 import { clusterParts } from "./kafka-iam";
 import type { Network } from "./network";
 import { type Transform, transform } from "./transform";
@@ -266,8 +267,8 @@ export class KafkaCluster extends pulumi.ComponentResource {
               instanceType: settings.instanceType,
               clientSubnets: args.network.privateSubnetIds.apply((subnets) => {
                 if (settings.brokers % subnets.length !== 0) {
-                  throw new Error(
-                    `KafkaCluster "${name}": ${settings.brokers} brokers cannot spread evenly over ${subnets.length} subnets; use a multiple of ${subnets.length}.`,
+                  throw new InvalidComponentArgsError(
+                    `KafkaCluster "${name}": ${settings.brokers} brokers cannot spread evenly over ${subnets.length} subnets; set \`brokers\` to a multiple of ${subnets.length}.`,
                   );
                 }
                 return subnets;
@@ -300,23 +301,23 @@ export class KafkaCluster extends pulumi.ComponentResource {
    */
   addTopic(name: string, args: KafkaTopicArgs): aws.msk.Topic {
     if (!/^[A-Za-z0-9._-]{1,249}$/.test(name) || name === "." || name === "..") {
-      throw new Error(`KafkaCluster "${this.componentName}": "${name}" is not a Kafka topic name (1-249 of letters, digits, ".", "_", "-").`);
+      throw new InvalidComponentArgsError(`KafkaCluster "${this.componentName}": "${name}" is not a Kafka topic name (1-249 of letters, digits, ".", "_", "-").`);
     }
     for (const [key, value] of Object.entries(args)) {
       if (key !== "purpose" && (!Number.isInteger(value) || (value as number) < 1)) {
-        throw new Error(`KafkaCluster "${this.componentName}": topic "${name}" needs a positive whole ${key}, got ${String(value)}.`);
+        throw new InvalidComponentArgsError(`KafkaCluster "${this.componentName}": topic "${name}" needs a positive whole ${key}, got ${String(value)}.`);
       }
     }
     if (this.brokerCount !== undefined && args.replicationFactor > this.brokerCount) {
-      throw new Error(
-        `KafkaCluster "${this.componentName}": topic "${name}" asks for ${args.replicationFactor} replicas but the cluster has ${this.brokerCount} brokers.`,
+      throw new InvalidComponentArgsError(
+        `KafkaCluster "${this.componentName}": topic "${name}" asks for ${args.replicationFactor} replicas but the cluster has ${this.brokerCount} brokers; give a replicationFactor of at most ${this.brokerCount}.`,
       );
     }
     const resourceName = `${this.componentName}Topic${pascal(name)}`;
-    if (Object.hasOwn(this.nodes.topics, name)) throw new Error(`KafkaCluster "${this.componentName}": topic "${name}" was added twice.`);
+    if (Object.hasOwn(this.nodes.topics, name)) throw new InvalidComponentArgsError(`KafkaCluster "${this.componentName}": topic "${name}" was added twice; add each topic once.`);
     const clash = Object.keys(this.nodes.topics).find((other) => pascal(other) === pascal(name));
     if (clash !== undefined) {
-      throw new Error(`KafkaCluster "${this.componentName}": topics "${clash}" and "${name}" would both be named ${resourceName}.`);
+      throw new InvalidComponentArgsError(`KafkaCluster "${this.componentName}": topics "${clash}" and "${name}" would both be named ${resourceName}; rename one of them.`);
     }
     const planned = topicConfigs(args.purpose ?? "events", args.retentionHours);
     const topicArgs = transform(this.topicTransform, resourceName, {
@@ -348,7 +349,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
     const actual = JSON.parse(configs) as Record<string, unknown>;
     const changed = (["retention.ms", "segment.ms", "max.message.bytes"] as const).filter((key) => key in actual && String(actual[key]) !== planned[key]);
     if (changed.length > 0) {
-      throw new Error(
+      throw new InvalidComponentArgsError(
         `KafkaCluster "${this.componentName}": a transform sets ${changed.map((key) => `${key}=${String(actual[key])}`).join(", ")} on topic "${name}", ` +
           `but consumer groups derive their deduplication window (and the runtime its size checks) from the stack's settings. ` +
           `Set ensemble:kafka.retentionHours (or deadLetterRetentionHours) instead of changing the topic.`,
@@ -387,8 +388,9 @@ export function serverProperties(settings: Pick<CreatedSettings, "replicationFac
 function checkExistingArgs(name: string, args: KafkaClusterArgs) {
   const conflicting = CREATED_ONLY.filter((key) => args[key] !== undefined);
   if (conflicting.length > 0) {
-    throw new Error(
-      `KafkaCluster "${name}": \`existingClusterArn\` cannot be combined with ${conflicting.map((key) => `\`${key}\``).join(", ")}, which shape a cluster this component creates.`,
+    throw new InvalidComponentArgsError(
+      `KafkaCluster "${name}": \`existingClusterArn\` cannot be combined with ${conflicting.map((key) => `\`${key}\``).join(", ")}, which shape a cluster this component creates. ` +
+        `Leave them out to use the existing cluster, or leave out \`existingClusterArn\` to create one.`,
     );
   }
   // A plain string can be checked now; an Output is checked when `name` reads it.
@@ -397,7 +399,9 @@ function checkExistingArgs(name: string, args: KafkaClusterArgs) {
 
 function checkCreatedArgs(name: string, args: KafkaClusterArgs): CreatedSettings {
   if (args.existingBootstrapBrokers !== undefined) {
-    throw new Error(`KafkaCluster "${name}": \`existingBootstrapBrokers\` needs \`existingClusterArn\`.`);
+    throw new InvalidComponentArgsError(
+      `KafkaCluster "${name}": \`existingBootstrapBrokers\` needs \`existingClusterArn\`: give the ARN of the cluster they belong to, or leave \`existingBootstrapBrokers\` out.`,
+    );
   }
   const brokers = args.brokers ?? 2;
   const settings: CreatedSettings = {
@@ -418,8 +422,8 @@ function checkCreatedArgs(name: string, args: KafkaClusterArgs): CreatedSettings
     if (!Number.isInteger(settings[key]) || settings[key] < 1) problems.push(`${key} must be a positive whole number, got ${settings[key]}`);
   }
   if (settings.replicationFactor > settings.brokers) {
-    problems.push(`replicationFactor ${settings.replicationFactor} is more than the ${settings.brokers} brokers`);
+    problems.push(`replicationFactor ${settings.replicationFactor} is more than the ${settings.brokers} brokers: give at most ${settings.brokers}, or more brokers`);
   }
-  if (problems.length > 0) throw new Error(`KafkaCluster "${name}": ${problems.join("; ")}.`);
+  if (problems.length > 0) throw new InvalidComponentArgsError(`KafkaCluster "${name}": ${problems.join("; ")}.`);
   return settings;
 }

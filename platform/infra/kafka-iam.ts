@@ -14,6 +14,8 @@
  * `WriteDataIdempotently` needs `Connect` and `WriteData`), which the builders below honour.
  */
 
+import { InvalidComponentArgsError } from "./errors";
+
 /** The parts of an MSK cluster ARN. */
 export interface ClusterParts {
   /** `aws`, `aws-cn`, `aws-us-gov`. */
@@ -54,7 +56,7 @@ const CLUSTER_ARN = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/
 export function clusterParts(clusterArn: string): ClusterParts {
   const match = CLUSTER_ARN.exec(clusterArn);
   if (!match) {
-    throw new Error(
+    throw new InvalidComponentArgsError(
       `"${clusterArn}" is not an MSK cluster ARN; expected arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>.`,
     );
   }
@@ -129,11 +131,13 @@ export function consumerStatements(clusterArn: string, access: ConsumerAccess): 
   const topics = [...new Set(access.topics)];
   const groupIds = [...new Set(access.groupIds ?? [access.groupId])];
   const group = groupIds.join(", ");
-  if (topics.length === 0) throw new Error(`consumer group "${group}" reads no topic; give at least one.`);
-  if (groupIds.length === 0) throw new Error(`the consumer reading ${topics.join(", ")} has no group id; give at least one.`);
+  if (topics.length === 0) throw new InvalidComponentArgsError(`consumer group "${group}" reads no topic; give at least one in \`topics\`.`);
+  if (groupIds.length === 0) throw new InvalidComponentArgsError(`the consumer reading ${topics.join(", ")} has no group id; give \`groupId\`, or at least one in \`groupIds\`.`);
   if (topics.includes(access.deadLetterTopic)) {
     // Lambda refuses an on-failure destination that is one of the source topics (recursion).
-    throw new Error(`dead-letter topic "${access.deadLetterTopic}" of group "${group}" is also one of the topics it reads.`);
+    throw new InvalidComponentArgsError(
+      `dead-letter topic "${access.deadLetterTopic}" of group "${group}" is also one of the topics it reads; give the group a dead-letter topic of its own (\`<group>.dlq\`).`,
+    );
   }
   return [
     {
@@ -196,7 +200,7 @@ function childArn(clusterArn: string, kind: "topic" | "group", name: string): st
 // IAM reads `*` and `?` in a resource ARN as wildcards: a name holding one would grant more than it says.
 function checkName(what: string, name: string): string {
   if (name.length === 0 || /[*?]/.test(name)) {
-    throw new Error(`${what} "${name}" cannot be used in an IAM resource ARN: it is empty or holds a wildcard (* or ?).`);
+    throw new InvalidComponentArgsError(`${what} "${name}" cannot be used in an IAM resource ARN: it is empty or holds a wildcard (* or ?); give a non-empty name without them.`);
   }
   return name;
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { InvalidCidrError, InvalidComponentArgsError } from "./errors";
 import { type Transform, transform } from "./transform";
 
 /** MSK IAM access control over TLS, from inside the VPC (9198 is the public-access port). */
@@ -203,7 +204,9 @@ export class Network extends pulumi.ComponentResource {
         zones.names.apply((names) => {
           const zone = names[index];
           if (zone === undefined || names.length < azCount) {
-            throw new Error(`Network "${name}": azCount is ${azCount} but the region has ${names.length} available AZs.`);
+            throw new InvalidComponentArgsError(
+              `Network "${name}": azCount is ${azCount} but the region has ${names.length} available AZs; set azCount to at most ${names.length}, or deploy to a region with ${azCount}.`,
+            );
           }
           return zone;
         });
@@ -456,14 +459,14 @@ const egressToAnywhere: aws.types.input.ec2.SecurityGroupEgress = {
 function checkCreatedArgs(name: string, args: NetworkArgs): CreatedSettings {
   const settings: CreatedSettings = { azCount: args.azCount ?? 2, cidr: args.cidr ?? "10.40.0.0/16", egress: args.egress ?? "endpoints" };
   if (settings.azCount !== 2 && settings.azCount !== 3) {
-    throw new Error(`Network "${name}": azCount must be 2 or 3 (MSK spreads brokers over 2 or 3 AZs), not ${String(settings.azCount)}.`);
+    throw new InvalidComponentArgsError(`Network "${name}": azCount must be 2 or 3 (MSK spreads brokers over 2 or 3 AZs), not ${String(settings.azCount)}.`);
   }
   if (settings.egress !== "endpoints" && settings.egress !== "nat") {
-    throw new Error(`Network "${name}": egress must be "endpoints" or "nat", not "${String(settings.egress)}".`);
+    throw new InvalidComponentArgsError(`Network "${name}": egress must be "endpoints" or "nat", not "${String(settings.egress)}".`);
   }
-  const prefix = parseCidr(settings.cidr).prefix;
+  const prefix = parseCidr(settings.cidr, `Network "${name}": cidr`).prefix;
   if (prefix < 16 || prefix > 24) {
-    throw new Error(`Network "${name}": cidr ${settings.cidr} must be a /16 to /24 (AWS allows /16 to /28; the subnets need 4 more bits).`);
+    throw new InvalidComponentArgsError(`Network "${name}": cidr ${settings.cidr} must be a /16 to /24 (AWS allows /16 to /28; the subnets need 4 more bits).`);
   }
   return settings;
 }
@@ -471,12 +474,15 @@ function checkCreatedArgs(name: string, args: NetworkArgs): CreatedSettings {
 function checkExistingArgs(name: string, args: NetworkArgs, existing: NonNullable<NetworkArgs["existing"]>) {
   const conflicting = (["azCount", "cidr", "egress"] as const).filter((key) => args[key] !== undefined);
   if (conflicting.length > 0) {
-    throw new Error(
-      `Network "${name}": \`existing\` cannot be combined with ${conflicting.map((key) => `\`${key}\``).join(", ")}, which shape a VPC this component creates.`,
+    throw new InvalidComponentArgsError(
+      `Network "${name}": \`existing\` cannot be combined with ${conflicting.map((key) => `\`${key}\``).join(", ")}, which shape a VPC this component creates. ` +
+        `Leave them out to use the existing VPC, or leave out \`existing\` to create one.`,
     );
   }
   if (existing.privateSubnetIds.length < 2) {
-    throw new Error(`Network "${name}": an existing VPC needs at least 2 private subnets in different AZs for MSK, got ${existing.privateSubnetIds.length}.`);
+    throw new InvalidComponentArgsError(
+      `Network "${name}": an existing VPC needs at least 2 private subnets in different AZs for MSK, got ${existing.privateSubnetIds.length}; list 2 or 3, one per AZ, in \`existing.privateSubnetIds\`.`,
+    );
   }
 }
 
@@ -487,22 +493,23 @@ function checkExistingArgs(name: string, args: NetworkArgs, existing: NonNullabl
 export function cidrSubnet(cidr: string, newBits: number, index: number): string {
   const { base, prefix } = parseCidr(cidr);
   const length = prefix + newBits;
-  if (length > 32) throw new Error(`cannot take ${newBits} more bits from ${cidr}.`);
+  if (length > 32) throw new InvalidCidrError(`cannot take ${newBits} more bits from ${cidr}: a /${prefix} has only ${32 - prefix} left; give a shorter prefix or fewer bits.`);
   if (!Number.isInteger(index) || index < 0 || index >= 2 ** newBits) {
-    throw new Error(`${cidr} has ${2 ** newBits} subnets of /${length}; there is no subnet ${index}.`);
+    throw new InvalidCidrError(`${cidr} has ${2 ** newBits} subnets of /${length}; there is no subnet ${index}. Give an index from 0 to ${2 ** newBits - 1}.`);
   }
   const network = base - (base % 2 ** (32 - prefix)) + index * 2 ** (32 - length);
   const octets = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256);
   return `${octets.join(".")}/${length}`;
 }
 
-function parseCidr(cidr: string): { base: number; prefix: number } {
+/** `what` names where the CIDR came from, e.g. `Network "Net": cidr`. */
+function parseCidr(cidr: string, what = "CIDR"): { base: number; prefix: number } {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   const numbers = match ? match.slice(1).map(Number) : [];
   const octets = numbers.slice(0, 4);
   const prefix = numbers[4] ?? -1;
   if (!match || octets.some((octet) => octet > 255) || prefix > 32) {
-    throw new Error(`"${cidr}" is not an IPv4 CIDR such as 10.40.0.0/16.`);
+    throw new InvalidCidrError(`${what} "${cidr}" is not an IPv4 CIDR; give one such as 10.40.0.0/16.`);
   }
   return { base: octets.reduce((value, octet) => value * 256 + octet, 0), prefix };
 }

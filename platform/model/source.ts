@@ -5,7 +5,10 @@ import * as path from "node:path";
  * error can say which file to open. Undefined when the stack does not tell (bundled code).
  */
 export function callerFile(): string | undefined {
-  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  // Only the call stack is wanted, not an error: capture it onto a plain object.
+  const here: { stack?: string } = {};
+  Error.captureStackTrace(here);
+  const stack = here.stack?.split("\n").slice(1) ?? [];
   for (const line of stack) {
     const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
     const file = match?.[1]?.replace(/^file:\/\//, "");

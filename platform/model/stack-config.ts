@@ -134,8 +134,8 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
 
 /** Raised when `Pulumi.<stack>.yaml` holds a value the schema refuses; names each key. */
 export class StackConfigError extends ModelError {
-  constructor(stack: string, problems: readonly string[]) {
-    super(`Pulumi.${stack}.yaml has invalid config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(stack: string, problems: readonly string[], options?: ErrorOptions) {
+    super(`Pulumi.${stack}.yaml has invalid config:\n${problems.map((p) => `  - ${p}`).join("\n")}`, options);
     this.name = "StackConfigError";
   }
 }

@@ -3,12 +3,13 @@ import { loadHandler } from "../local/runtime";
 import type { ConsumerDefinition } from "../model";
 import type { KafkaHandler } from "../runtime/consumer";
 import type { KafkaBatchResponse, KafkaEvent } from "../runtime/msk";
+import { GroupFunctionError } from "./errors";
 
 /**
  * The port through which the redrive hands records back to a consumer group: its function,
  * invoked with an MSK event exactly as its event source mapping would invoke it, answering with
  * the function's partial batch response. Locally: the group's handler module in this process.
- * On AWS: a Lambda `Invoke` of `<stack>-<group>` (see README, "Redriving dead letters").
+ * On AWS: a Lambda `Invoke` of `<stack>-<group>` (see docs/redrive.md).
  */
 export interface GroupFunction {
   /** Says what is invoked, for the report. */
@@ -60,7 +61,9 @@ export class LambdaGroupFunction implements GroupFunction {
     );
     const text = output.Payload ? Buffer.from(output.Payload).toString("utf8") : "";
     // An unhandled error in the function is a failed invocation, as the mapping would see it.
-    if (output.FunctionError) throw new Error(`${this.functionName} failed (${output.FunctionError}): ${text}`);
+    if (output.FunctionError) {
+      throw new GroupFunctionError(`${this.functionName} failed (${output.FunctionError}): ${text}. Its log group /aws/lambda/${this.functionName} has the stack trace.`);
+    }
     return text && text !== "null" ? (JSON.parse(text) as KafkaBatchResponse) : undefined;
   }
 

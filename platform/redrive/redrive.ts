@@ -1,9 +1,9 @@
 import type { Kafka } from "kafkajs";
 import { type ConsumerDefinition, type ContextEvent, names } from "../model";
 import { decodeEvent } from "../runtime/envelope";
-import { RuntimeError } from "../runtime/errors";
 import { type KafkaEvent, type KafkaRecord, recordHeaders, recordValue } from "../runtime/msk";
 import { type DeadLetter, DeadLetterFormat, eventOf, readDeadLetter } from "./dead-letters";
+import { RedriveError } from "./errors";
 import type { GroupFunction } from "./group-function";
 
 /** The Kafka consumer group a redrive of `group` reads its dead-letter topic with, so its progress survives restarts. */
@@ -80,7 +80,7 @@ export interface RedriveOptions {
 }
 
 /** The dead-letter records could not all be read in time (e.g. another redrive of the group holds its partitions). */
-export class RedriveTimeoutError extends RuntimeError {
+export class RedriveTimeoutError extends RedriveError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "RedriveTimeoutError";

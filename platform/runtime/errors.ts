@@ -61,6 +61,14 @@ export class PublishFailedError extends RuntimeError {
   }
 }
 
+/** A publish attempt got no answer from the broker in its time budget; the cause of a {@link PublishFailedError}. */
+export class PublishTimeoutError extends RuntimeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PublishTimeoutError";
+  }
+}
+
 /**
  * The event's record would exceed its topic's `max.message.bytes`: the broker would refuse it on
  * every retry. Never retried; a workflow may `Catch` it (e.g. to store the payload elsewhere and

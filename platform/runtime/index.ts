@@ -7,6 +7,7 @@ export {
   MilestoneErrors,
   MilestoneInputError,
   PublishFailedError,
+  PublishTimeoutError,
   RuntimeConfigError,
   RuntimeError,
   UnknownEventError,

@@ -3,7 +3,7 @@ import type { Kafka } from "kafkajs";
 import * as z from "zod";
 import { type ContextDefinition, type ContextEvent, names, TOPIC_MAX_MESSAGE_BYTES } from "../model";
 import { eventId, toCloudEvent, toKafkaRecord } from "./envelope";
-import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFailedError, UnknownEventError } from "./errors";
+import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFailedError, PublishTimeoutError, UnknownEventError } from "./errors";
 import { withDeadline } from "./deadline";
 import { createIdempotentProducer, createKafka, kafkaSettingsFromEnv, SharedProducer } from "./kafka";
 import { findPublished } from "./published-check";
@@ -142,7 +142,7 @@ export class MilestonePublisher {
       return { ...result, partition: meta!.partition, offset: meta!.baseOffset ?? "-1", alreadyPublished: false };
     };
     try {
-      const timedOut = () => new Error(`no answer within ${budgetMs} ms, so the attempt was abandoned (its record may still reach the broker: a retry looks for it first)`);
+      const timedOut = () => new PublishTimeoutError(`no answer within ${budgetMs} ms, so the attempt was abandoned (its record may still reach the broker: a retry looks for it first)`);
       return await withDeadline(attempt(), budgetMs, timedOut, () => this.producer.abandon());
     } catch (error) {
       throw failed((error as Error).message, error);

@@ -236,9 +236,15 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-/** An error named like the Step Functions error it stands for, so messages read the same. */
-function namedError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name });
+/**
+ * A request StartExecution would refuse, caught before calling it; named like the Step Functions
+ * error it stands for, so messages read the same as the service's. The cause of a {@link WorkflowStartError}.
+ */
+export class InvalidStartRequestError extends RuntimeError {
+  constructor(code: "InvalidArn" | "InvalidName", message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = code;
+  }
 }
 
 /** Who asked for a start, as every starter's errors say it: ` for event <type> <id> of consumer group "<group>"`. */
@@ -289,7 +295,7 @@ export class SfnWorkflowStarter implements WorkflowStarter {
     // Checked before calling AWS: the already-exists answer needs it, and a wrong ARN is config.
     const expectedArn = executionArn(stateMachine, name);
     if (expectedArn === undefined) {
-      throw startFailure(request, namedError("InvalidArn", `"${stateMachine}" is not a state machine ARN`));
+      throw startFailure(request, new InvalidStartRequestError("InvalidArn", `"${stateMachine}" is not a state machine ARN; give arn:<partition>:states:<region>:<account>:stateMachine:<name>`));
     }
     let input: string;
     try {
@@ -326,9 +332,9 @@ export class SfnWorkflowStarter implements WorkflowStarter {
  * starter.started.length;  // 1 — the second was a redelivery
  *
  * @example
- * // Every start is throttled, as far as the code under test can tell.
+ * // Every start is throttled, as far as the code under test can tell: the SDK error SFNClient would throw.
  * const throttled = new RecordingWorkflowStarter({
- *   fail: () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }),
+ *   fail: () => new SFNServiceException({ name: "ThrottlingException", $fault: "client", $metadata: {}, message: "Rate exceeded" }),
  * });
  */
 export class RecordingWorkflowStarter implements WorkflowStarter {
@@ -351,7 +357,7 @@ export class RecordingWorkflowStarter implements WorkflowStarter {
     this.requests.push(request);
     const invalid = invalidNameReason(request.name);
     if (invalid !== undefined) {
-      throw startFailure(request, namedError("InvalidName", `the execution name ${invalid}`));
+      throw startFailure(request, new InvalidStartRequestError("InvalidName", `the execution name ${invalid}`));
     }
     const error = this.fail?.(request);
     if (error !== undefined) throw startFailure(request, error);

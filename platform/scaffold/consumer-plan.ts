@@ -6,6 +6,7 @@ import * as z from "zod";
 import type { ConsumerDefinition, ContextDefinition, ContextEvent, Topology, TopologyIssue } from "../model";
 import { KEBAB_NAME } from "../model/limits";
 import { ConsumersIndexShapeError, registerConsumer } from "./consumers-index";
+import { StalePlanError } from "./errors";
 import { asWorkflowInput, dataFields, entityField, keyFor, milestoneOf, sampleFor } from "./sample-data";
 import { consumerSource, handlerSource, handlerTestSource, type ScaffoldEvent, type ScaffoldSettings, type ScaffoldSpec } from "./consumer-code";
 
@@ -243,7 +244,7 @@ export function writePlan(plan: ConsumerPlan): void {
   try {
     for (const file of plan.changed) {
       if (fs.readFileSync(path.join(plan.root, file.path), "utf8") !== file.before) {
-        throw new Error(`${file.path} changed while the group was being planned; run the command again.`);
+        throw new StalePlanError(`${file.path} changed while the group was being planned; run the command again.`);
       }
     }
     for (const file of plan.created) {

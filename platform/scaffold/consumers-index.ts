@@ -1,7 +1,8 @@
 import { camel, isPlainIdentifier, LINE_WIDTH } from "./consumer-code";
+import { ScaffoldError } from "./errors";
 
 /** consumers/index.ts does not have the shape `registerConsumer` knows how to edit. */
-export class ConsumersIndexShapeError extends Error {
+export class ConsumersIndexShapeError extends ScaffoldError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ConsumersIndexShapeError";

@@ -11,6 +11,7 @@ import { registerConsumer } from "../../../platform/scaffold/consumers-index";
 import { sampleFor } from "../../../platform/scaffold/sample-data";
 import { type AddConsumerRequest, type ConsumerPlan, planConsumer, resolveEvent, writePlan } from "../../../platform/scaffold/consumer-plan";
 import { consumerSource, handlerSource, handlerTestSource, type ScaffoldSpec, valueLiteral } from "../../../platform/scaffold/consumer-code";
+import { ScaffoldError, StalePlanError } from "../../../platform/scaffold/errors";
 import * as model from "../../../platform/model";
 import { closest, defineConsumer, defineContext, defineEvent } from "../../../platform/model";
 import { topology } from "../../../topology";
@@ -567,7 +568,15 @@ describe("npm run add-consumer", () => {
     });
 
     it("writes nothing when the index changed since it was planned", () => {
-      expect(() => writePlan(plan([{ path: "consumers/g/consumer.ts", text: "c\n" }], "what it was\n"))).toThrow("consumers/index.ts changed while the group was being planned");
+      let thrown: unknown;
+      try {
+        writePlan(plan([{ path: "consumers/g/consumer.ts", text: "c\n" }], "what it was\n"));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(StalePlanError);
+      expect(thrown).toBeInstanceOf(ScaffoldError);
+      expect(thrown).toMatchObject({ name: "StalePlanError", message: "consumers/index.ts changed while the group was being planned; run the command again." });
       expect(fs.readdirSync(path.join(root, "consumers"))).toEqual(["index.ts"]);
     });
   });

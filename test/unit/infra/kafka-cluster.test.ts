@@ -254,7 +254,7 @@ describe("KafkaCluster args", () => {
 
   it("refuses a bad cluster name and more replicas than brokers, listing both", () => {
     expect(() => new KafkaCluster("Bad", { network, clusterName: "dev_ensemble", brokers: 2, replicationFactor: 3 })).toThrow(
-      'KafkaCluster "Bad": clusterName "dev_ensemble" must be 1-64 letters, digits and hyphens, starting with a letter or digit; replicationFactor 3 is more than the 2 brokers.',
+      'KafkaCluster "Bad": clusterName "dev_ensemble" must be 1-64 letters, digits and hyphens, starting with a letter or digit; replicationFactor 3 is more than the 2 brokers: give at most 2, or more brokers.',
     );
   });
 });

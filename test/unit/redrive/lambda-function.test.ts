@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { LambdaGroupFunction } from "../../../platform/redrive";
+import { GroupFunctionError, LambdaGroupFunction, RedriveError } from "../../../platform/redrive";
 import type { KafkaEvent } from "../../../platform/runtime/msk";
 
 const event: KafkaEvent = { eventSource: "aws:kafka", eventSourceArn: "arn:aws:kafka:eu-west-1:1:cluster/c/u", bootstrapServers: "b:9098", records: {} };
@@ -28,9 +28,13 @@ describe("LambdaGroupFunction, the redrive's AWS adapter", () => {
 
   it("rejects when the function failed with an unhandled error, naming it", async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: Buffer.from('{"errorType":"Error","errorMessage":"boom"}') as never });
-    await expect(new LambdaGroupFunction("prod-notify-customer", new LambdaClient({})).invoke(event)).rejects.toThrow(
-      'prod-notify-customer failed (Unhandled): {"errorType":"Error","errorMessage":"boom"}',
-    );
+    const error = await new LambdaGroupFunction("prod-notify-customer", new LambdaClient({})).invoke(event).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GroupFunctionError);
+    expect(error).toBeInstanceOf(RedriveError);
+    expect(error).toMatchObject({
+      name: "GroupFunctionError",
+      message: 'prod-notify-customer failed (Unhandled): {"errorType":"Error","errorMessage":"boom"}. Its log group /aws/lambda/prod-notify-customer has the stack trace.',
+    });
   });
 
   it("treats an empty answer as a fully handled batch", async () => {

@@ -10,6 +10,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { RuntimeError } from "../../../platform/runtime/errors";
 import {
   executionName,
+  InvalidStartRequestError,
   RecordingWorkflowStarter,
   SfnWorkflowStarter,
   WorkflowStartError,
@@ -351,7 +352,9 @@ describe("SfnWorkflowStarter", () => {
     // Assess
     expect(error).toBeInstanceOf(WorkflowStartError);
     expect((error as WorkflowStartError).retryable).toBe(false);
-    expect((error as WorkflowStartError).message).toContain('"shipping" is not a state machine ARN');
+    expect((error as WorkflowStartError).message).toContain('"shipping" is not a state machine ARN; give arn:<partition>:states:');
+    expect((error as WorkflowStartError).cause).toBeInstanceOf(InvalidStartRequestError);
+    expect((error as WorkflowStartError).cause).toMatchObject({ name: "InvalidArn" });
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
