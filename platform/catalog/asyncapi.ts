@@ -8,6 +8,7 @@ import {
   POISON_REASONS,
   publisherClientId,
 } from "./contracts";
+import { DeadLetterHeaders } from "../model";
 import type { CatalogFacts, ContextFacts, EventFacts, GroupFacts, JsonSchema, SubscriptionFacts, TopicFacts } from "./catalog-contents";
 
 /**
@@ -323,7 +324,7 @@ function deadLetterHeaders(): JsonSchema {
   return {
     type: "object",
     description: "Headers the consumer wrapper adds to a poison record, besides the record's own, which it keeps.",
-    required: Object.keys(DEAD_LETTER_HEADERS).filter((name) => name !== "ensemble-dlq-reference"),
+    required: Object.keys(DEAD_LETTER_HEADERS).filter((name) => name !== DeadLetterHeaders.Reference),
     properties: Object.fromEntries(
       Object.entries(DEAD_LETTER_HEADERS).map(([name, description]) => [
         name,
