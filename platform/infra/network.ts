@@ -1,6 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidCidrError, InvalidComponentArgsError } from "./errors";
+import { InvalidComponentArgsError } from "./errors";
+import { cidrSubnet } from "./cidr";
+import { checkCreatedArgs, checkExistingArgs, type CreatedSettings, type NetworkArgs } from "./network-args";
+
+export type { NetworkArgs };
 import { type Transform, transform } from "./transform";
 
 /** MSK IAM access control over TLS, from inside the VPC (9198 is the public-access port). */
@@ -8,79 +12,6 @@ export const MSK_IAM_PORT = 9098;
 
 /** The AWS APIs a created VPC reaches through interface endpoints when `egress` is `endpoints`. */
 export const INTERFACE_ENDPOINT_SERVICES = ["lambda", "sts", "states"] as const;
-
-export interface NetworkArgs {
-  /**
-   * Use an existing VPC instead of creating one. Only the security groups are created; the VPC
-   * must already give the private subnets a way to AWS APIs (a NAT gateway, or endpoints for
-   * Lambda, STS, Step Functions and DynamoDB).
-   *
-   * Cannot be combined with `azCount`, `cidr` or `egress`, which shape a VPC this component creates.
-   * @default a VPC is created
-   * @example
-   * existing: { vpcId: "vpc-0abc1234", privateSubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"] }
-   */
-  existing?: {
-    vpcId: pulumi.Input<string>;
-    /** Private subnets, one per AZ the brokers spread over; at least 2. */
-    privateSubnetIds: pulumi.Input<string>[];
-  };
-  /**
-   * How many AZs a created VPC spans, one private subnet each. MSK spreads brokers evenly over
-   * them, so the broker count must be a multiple of it.
-   * @default 2
-   * @example
-   * azCount: 3
-   */
-  azCount?: 2 | 3;
-  /**
-   * IPv4 CIDR of a created VPC, `/16` to `/24`. Private subnet `i` is the `i`-th quarter of it;
-   * the NAT gateway's public subnet is its last sixteenth.
-   * @default "10.40.0.0/16"
-   * @example
-   * cidr: "10.60.0.0/20"
-   */
-  cidr?: string;
-  /**
-   * How functions, and the MSK event source mapping's pollers, reach AWS APIs from a created VPC.
-   *
-   * - `endpoints`: interface endpoints for `lambda`, `sts` and `states` in every private subnet
-   *   (private DNS on), and a gateway endpoint for `dynamodb`. Nothing in the VPC has a path to
-   *   the internet. About $44/month at 2 AZs (3 endpoints x 2 AZs x $0.01/h) plus $0.01/GB.
-   * - `nat`: one public subnet, an internet gateway and a single NAT gateway, about $33/month
-   *   ($0.045/h) plus $0.045/GB. Cheapest, but the NAT gateway lives in one AZ: if that AZ
-   *   fails, the functions in the other AZs lose their way to AWS APIs too. The free DynamoDB
-   *   gateway endpoint is added as well, so idempotency writes skip the per-GB NAT charge.
-   * @default "endpoints"
-   * @example
-   * egress: "nat"
-   */
-  egress?: "endpoints" | "nat";
-  /**
-   * Edits the args of each resource the component creates, before it is created.
-   * @default no change
-   * @example
-   * transform: { vpc: { tags: { CostCenter: "events" } } }
-   * @example
-   * transform: { securityGroup: (args, name) => { args.tags = { Name: name }; } }
-   */
-  transform?: {
-    vpc?: Transform<aws.ec2.VpcArgs>;
-    /** Private subnets and the NAT gateway's public subnet. */
-    subnet?: Transform<aws.ec2.SubnetArgs>;
-    routeTable?: Transform<aws.ec2.RouteTableArgs>;
-    routeTableAssociation?: Transform<aws.ec2.RouteTableAssociationArgs>;
-    /** Default routes to the NAT gateway and the internet gateway. */
-    route?: Transform<aws.ec2.RouteArgs>;
-    /** The function, broker and endpoint security groups (the name tells them apart). */
-    securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
-    /** Interface and gateway VPC endpoints. */
-    endpoint?: Transform<aws.ec2.VpcEndpointArgs>;
-    internetGateway?: Transform<aws.ec2.InternetGatewayArgs>;
-    elasticIp?: Transform<aws.ec2.EipArgs>;
-    natGateway?: Transform<aws.ec2.NatGatewayArgs>;
-  };
-}
 
 /** The raw resources of a {@link Network}; what exists depends on `existing` and `egress`. */
 export interface NetworkNodes {
@@ -426,12 +357,6 @@ export class Network extends pulumi.ComponentResource {
 
 const ENDPOINT_NAMES = { lambda: "Lambda", sts: "Sts", states: "States" } as const;
 
-interface CreatedSettings {
-  azCount: 2 | 3;
-  cidr: string;
-  egress: "endpoints" | "nat";
-}
-
 interface CreatedLayout {
   vpc: aws.ec2.Vpc;
   settings: CreatedSettings;
@@ -455,61 +380,3 @@ const egressToAnywhere: aws.types.input.ec2.SecurityGroupEgress = {
   toPort: 0,
   cidrBlocks: ["0.0.0.0/0"],
 };
-
-function checkCreatedArgs(name: string, args: NetworkArgs): CreatedSettings {
-  const settings: CreatedSettings = { azCount: args.azCount ?? 2, cidr: args.cidr ?? "10.40.0.0/16", egress: args.egress ?? "endpoints" };
-  if (settings.azCount !== 2 && settings.azCount !== 3) {
-    throw new InvalidComponentArgsError(`Network "${name}": azCount must be 2 or 3 (MSK spreads brokers over 2 or 3 AZs), not ${String(settings.azCount)}.`);
-  }
-  if (settings.egress !== "endpoints" && settings.egress !== "nat") {
-    throw new InvalidComponentArgsError(`Network "${name}": egress must be "endpoints" or "nat", not "${String(settings.egress)}".`);
-  }
-  const prefix = parseCidr(settings.cidr, `Network "${name}": cidr`).prefix;
-  if (prefix < 16 || prefix > 24) {
-    throw new InvalidComponentArgsError(`Network "${name}": cidr ${settings.cidr} must be a /16 to /24 (AWS allows /16 to /28; the subnets need 4 more bits).`);
-  }
-  return settings;
-}
-
-function checkExistingArgs(name: string, args: NetworkArgs, existing: NonNullable<NetworkArgs["existing"]>) {
-  const conflicting = (["azCount", "cidr", "egress"] as const).filter((key) => args[key] !== undefined);
-  if (conflicting.length > 0) {
-    throw new InvalidComponentArgsError(
-      `Network "${name}": \`existing\` cannot be combined with ${conflicting.map((key) => `\`${key}\``).join(", ")}, which shape a VPC this component creates. ` +
-        `Leave them out to use the existing VPC, or leave out \`existing\` to create one.`,
-    );
-  }
-  if (existing.privateSubnetIds.length < 2) {
-    throw new InvalidComponentArgsError(
-      `Network "${name}": an existing VPC needs at least 2 private subnets in different AZs for MSK, got ${existing.privateSubnetIds.length}; list 2 or 3, one per AZ, in \`existing.privateSubnetIds\`.`,
-    );
-  }
-}
-
-/**
- * The `index`-th subnet of `cidr` with `newBits` more prefix bits, like Terraform's `cidrsubnet`:
- * `cidrSubnet("10.40.0.0/16", 2, 1)` is `"10.40.64.0/18"`.
- */
-export function cidrSubnet(cidr: string, newBits: number, index: number): string {
-  const { base, prefix } = parseCidr(cidr);
-  const length = prefix + newBits;
-  if (length > 32) throw new InvalidCidrError(`cannot take ${newBits} more bits from ${cidr}: a /${prefix} has only ${32 - prefix} left; give a shorter prefix or fewer bits.`);
-  if (!Number.isInteger(index) || index < 0 || index >= 2 ** newBits) {
-    throw new InvalidCidrError(`${cidr} has ${2 ** newBits} subnets of /${length}; there is no subnet ${index}. Give an index from 0 to ${2 ** newBits - 1}.`);
-  }
-  const network = base - (base % 2 ** (32 - prefix)) + index * 2 ** (32 - length);
-  const octets = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256);
-  return `${octets.join(".")}/${length}`;
-}
-
-/** `what` names where the CIDR came from, e.g. `Network "Net": cidr`. */
-function parseCidr(cidr: string, what = "CIDR"): { base: number; prefix: number } {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  const numbers = match ? match.slice(1).map(Number) : [];
-  const octets = numbers.slice(0, 4);
-  const prefix = numbers[4] ?? -1;
-  if (!match || octets.some((octet) => octet > 255) || prefix > 32) {
-    throw new InvalidCidrError(`${what} "${cidr}" is not an IPv4 CIDR; give one such as 10.40.0.0/16.`);
-  }
-  return { base: octets.reduce((value, octet) => value * 256 + octet, 0), prefix };
-}

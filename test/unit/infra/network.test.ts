@@ -1,4 +1,5 @@
-import { cidrSubnet, Network } from "../../../platform/infra/network";
+import { cidrSubnet } from "../../../platform/infra/cidr";
+import { Network } from "../../../platform/infra/network";
 import { awaitOutput, recordResources } from "../../support/pulumi-mocks";
 
 const T = {
