@@ -6,8 +6,7 @@ import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runt
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";
 import { filterPatterns, subscriptionsOf } from "../infra/consumer-group";
-import { type DeliveredRecord, type InvocationReport, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
-import { Limiter } from "./limiter";
+import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
 import { ensureTopics } from "./topics";
 
