@@ -1,4 +1,5 @@
 import type { KafkaBatchResponse } from "../../runtime/msk";
+import { InvalidBatchResponseError } from "../errors";
 import { isObject } from "./filter";
 import type { Item } from "./partition-work";
 
@@ -33,7 +34,7 @@ export function readResponse(response: unknown, items: readonly Item[]): Outcome
   if (response === undefined || response === null) return { kind: "succeeded" };
   const failures = (response as Partial<KafkaBatchResponse>).batchItemFailures;
   if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0)) return { kind: "succeeded" };
-  const invalid = (why: string): Outcome => ({ kind: "failed", cause: "invalid-response", error: new Error(`Invalid batchItemFailures: ${why}; the whole batch is retried.`) });
+  const invalid = (why: string): Outcome => ({ kind: "failed", cause: "invalid-response", error: new InvalidBatchResponseError(`Invalid batchItemFailures: ${why}; the whole batch is retried.`) });
   if (!Array.isArray(failures)) return invalid("not an array");
   const failed: Item[] = [];
   for (const failure of failures as unknown[]) {

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Context as LambdaContext } from "aws-lambda";
+import { UnsupportedContextMethodError } from "../errors";
 
 /** What Lambda hands a function with each invocation; the deadline starts now. */
 export function lambdaContext(group: string, timeoutSeconds: number): LambdaContext {
   const deadline = Date.now() + timeoutSeconds * 1000;
   const unsupported = () => {
-    throw new Error("The callback-style context methods are not emulated; return a promise.");
+    throw new UnsupportedContextMethodError("The callback-style context methods (done, fail, succeed) are not emulated; return a promise instead.");
   };
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -2,6 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import { OnFailureReason } from "../../model";
 import { createIdempotentProducer, SharedProducer, whenJoined } from "../../runtime/kafka";
 import type { KafkaBatchResponse, KafkaEvent, KafkaRecord } from "../../runtime/msk";
+import { MappingAlreadyStartedError, ThrownValueError } from "../errors";
 import { consumerConfig, MAX_PAYLOAD_BYTES, payloadBytes } from "./batching";
 import { type Outcome, readResponse } from "./batch-response";
 import { compileFilters } from "./filter";
@@ -69,7 +70,7 @@ export class LocalEventSourceMapping {
 
   /** Joins the consumer group and starts invoking; resolves once the group has been joined. */
   async start(): Promise<void> {
-    if (this.consumer) throw new Error(`The event source mapping of ${this.groupId} is already started.`);
+    if (this.consumer) throw new MappingAlreadyStartedError(`The event source mapping of ${this.groupId} is already started; stop() it before starting it again.`);
     this.stopping = false;
     const consumer = this.options.kafka.consumer(consumerConfig(this.groupId, this.settings, this.options));
     this.consumer = consumer;
@@ -173,7 +174,7 @@ export class LocalEventSourceMapping {
     try {
       response = await (this.options.concurrency ? this.options.concurrency.run(invoke) : invoke());
     } catch (error) {
-      return { kind: "failed", cause: "function-error", error: error instanceof Error ? error : new Error(String(error)) };
+      return { kind: "failed", cause: "function-error", error: error instanceof Error ? error : new ThrownValueError(String(error), { cause: error }) };
     }
     return readResponse(response, items);
   }

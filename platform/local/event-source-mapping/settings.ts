@@ -2,6 +2,7 @@ import type { Context as LambdaContext } from "aws-lambda";
 import type { Kafka } from "kafkajs";
 import { CONSUMER_DEFAULTS, type StartingPosition } from "../../model";
 import type { KafkaBatchResponse, KafkaEvent } from "../../runtime/msk";
+import { MappingSettingsError } from "../errors";
 import { PartialBatchReading } from "./batch-response";
 import type { Limiter } from "./limiter";
 import type { MskEventOptions } from "./msk-event";
@@ -97,10 +98,10 @@ export function settingsOf(options: EventSourceMappingOptions): Settings {
     !(settings.windowSeconds >= 0 && settings.windowSeconds <= 300) && `windowSeconds must be within 0–300 (got ${settings.windowSeconds})`,
     !(Number.isInteger(settings.maxPollers) && settings.maxPollers >= 1) && `maxPollers must be a whole number of at least 1 (got ${settings.maxPollers})`,
     // Lambda refuses a destination that is one of the source topics (no recursion).
-    options.onFailureTopic === options.topic && `the on-failure topic cannot be the source topic ${options.topic}`,
+    options.onFailureTopic === options.topic && `the on-failure topic cannot be the source topic ${options.topic} (use the group's own dead-letter topic)`,
     !(Object.values(PartialBatchReading) as string[]).includes(reading) &&
       `partialBatchReading (or ENSEMBLE_PARTIAL_BATCH_READING) must be one of ${Object.values(PartialBatchReading).join(", ")} (got "${reading}")`,
   ].filter((problem): problem is string => typeof problem === "string");
-  if (problems.length > 0) throw new Error(`Event source mapping ${options.groupId}: ${problems.join("; ")}.`);
+  if (problems.length > 0) throw new MappingSettingsError(`Event source mapping ${options.groupId}: ${problems.join("; ")}.`);
   return settings;
 }
