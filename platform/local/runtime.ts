@@ -137,7 +137,7 @@ export class LocalRuntime {
   /** Starts an execution of a context's state machine, as StartExecution would. */
   startExecution(context: string, name: string, input: unknown): LocalExecution {
     const machine = this.machines.get(context);
-    if (!machine) throw new WorkflowNotFoundError(`No context "${context}" with a workflow; use one of these contexts: ${[...this.machines.keys()].join(", ")}.`);
+    if (!machine) throw new WorkflowNotFoundError(`No context "${context}" with a workflow; contexts: ${[...this.machines.keys()].join(", ")}.`);
     return machine.start(name, input);
   }
 
@@ -264,7 +264,7 @@ export class LocalRuntime {
 
   private consumer(name: string): ConsumerDefinition {
     const consumer = this.options.topology.consumers.find((c) => c.name === name);
-    if (!consumer) throw new ConsumerGroupNotFoundError(`No consumer group "${name}"; use one of these groups: ${this.options.topology.consumers.map((c) => c.name).join(", ")}.`);
+    if (!consumer) throw new ConsumerGroupNotFoundError(`No consumer group "${name}"; groups: ${this.options.topology.consumers.map((c) => c.name).join(", ")}.`);
     return consumer;
   }
 }

@@ -6,7 +6,7 @@ import { UnsupportedContextMethodError } from "../errors";
 export function lambdaContext(group: string, timeoutSeconds: number): LambdaContext {
   const deadline = Date.now() + timeoutSeconds * 1000;
   const unsupported = () => {
-    throw new UnsupportedContextMethodError("The callback-style context methods (done, fail, succeed) are not emulated; return a promise instead.");
+    throw new UnsupportedContextMethodError("The callback-style context methods are not emulated; return a promise.");
   };
   return {
     callbackWaitsForEmptyEventLoop: false,
