@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { HostKafkaError } from "./errors";
 import { SCRIPTS_DIR } from "./kafka-versions";
 
 const run = promisify(execFile);
@@ -79,14 +80,6 @@ export class StartedHostKafkaBroker {
   async stop(): Promise<void> {
     await runKafkaHost(["stop", "--state-dir", this.stateDir], process.env, "stop the broker");
     if (this.ownsStateDir) fs.rmSync(this.stateDir, { recursive: true, force: true });
-  }
-}
-
-/** `scripts/kafka-host.sh` failed; the message ends with the script's own error, which says how to fix it. */
-export class HostKafkaError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "HostKafkaError";
   }
 }
 

@@ -4,7 +4,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { waitUntilAnswering } from "./start-broker";
-import { HostKafkaError, runKafkaHost, startWithKafkaHost } from "./host-broker";
+import { HostKafkaError } from "./errors";
+import { runKafkaHost, startWithKafkaHost } from "./host-broker";
 
 /** What every start of the cluster must repeat: its id and each node's ports. */
 interface ClusterLayout {

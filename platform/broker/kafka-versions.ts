@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { KafkaVersionsError } from "./errors";
 
 /** The repository's `scripts/` folder, where the broker scripts and `kafka.env` live. */
 export const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts");
@@ -21,7 +22,7 @@ export function kafkaVersions(file = path.join(SCRIPTS_DIR, "kafka.env")): Kafka
     if (eq > 0) values[trimmed.slice(0, eq)] = trimmed.slice(eq + 1);
   }
   for (const key of ["KAFKA_VERSION", "CP_VERSION", "LOCAL_KAFKA_IMAGE", "DEFAULT_KAFKA_IMAGE"] as const) {
-    if (!values[key]) throw new Error(`${file} does not set ${key}; restore it from git.`);
+    if (!values[key]) throw new KafkaVersionsError(`${file} does not set ${key}; restore it from git.`);
   }
   return values as unknown as KafkaVersions;
 }

@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { KafkaContainer } from "@testcontainers/kafka";
 import { Kafka, logLevel } from "kafkajs";
 import { getContainerRuntimeClient, Wait } from "testcontainers";
+import { BrokerUnavailableError } from "./errors";
 import { HostKafkaBroker } from "./host-broker";
 import { kafkaVersions } from "./kafka-versions";
 
@@ -38,14 +39,6 @@ export interface StartBrokerOptions {
    * up to 5 s. @default 8 (about 25 s before a dead KAFKA_BROKERS is reported)
    */
   readonly readyRetries?: number;
-}
-
-/** No broker could be had; the message says how to get one. */
-export class BrokerUnavailableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BrokerUnavailableError";
-  }
 }
 
 const DEFAULT_READY_RETRIES = 8;

@@ -15,8 +15,8 @@ import {
 import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runtime/consumer";
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";
-import { type DeliveredRecord, type InvocationReport, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
-import { Limiter } from "./limiter";
+import { ConsumerGroupNotFoundError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
+import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
 import { ensureTopics } from "./topics";
 
@@ -167,7 +167,7 @@ export class LocalRuntime {
   /** Starts an execution of a context's state machine, as StartExecution would. */
   startExecution(context: string, name: string, input: unknown): LocalExecution {
     const machine = this.machines.get(context);
-    if (!machine) throw new Error(`No context "${context}" with a workflow; contexts: ${[...this.machines.keys()].join(", ")}.`);
+    if (!machine) throw new WorkflowNotFoundError(`No context "${context}" with a workflow; contexts: ${[...this.machines.keys()].join(", ")}.`);
     return machine.start(name, input);
   }
 
@@ -294,18 +294,22 @@ export class LocalRuntime {
 
   private consumer(name: string): ConsumerDefinition {
     const consumer = this.options.topology.consumers.find((c) => c.name === name);
-    if (!consumer) throw new Error(`No consumer group "${name}"; groups: ${this.options.topology.consumers.map((c) => c.name).join(", ")}.`);
+    if (!consumer) throw new ConsumerGroupNotFoundError(`No consumer group "${name}"; groups: ${this.options.topology.consumers.map((c) => c.name).join(", ")}.`);
     return consumer;
   }
 }
 
 /** The `handler` export of a group's handler module, loaded once per process like a Lambda container. */
 export function loadHandler(consumer: ConsumerDefinition): KafkaHandler {
-  if (!consumer.definedIn) throw new Error(`Cannot locate consumer group "${consumer.name}" to load its handler.`);
+  if (!consumer.definedIn) {
+    throw new HandlerNotFoundError(
+      `Cannot locate consumer group "${consumer.name}" to load its handler: its definition records no file; declare it with defineConsumer() in a module of its own.`,
+    );
+  }
   const file = path.resolve(path.dirname(path.resolve(consumer.definedIn)), consumer.handler);
   const module = require(file) as { handler?: KafkaHandler };
   if (typeof module.handler !== "function") {
-    throw new Error(`${file} exports no handler (consumer group ${consumer.name}); export const handler = consume(consumer, ...).`);
+    throw new HandlerNotFoundError(`${file} exports no handler (consumer group ${consumer.name}); export const handler = consume(consumer, ...).`);
   }
   return module.handler;
 }

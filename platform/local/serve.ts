@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { takeSnapshot } from "./demo";
-import { ExecutionAlreadyExistsError } from "./state-machine";
+import { ExecutionAlreadyExistsError } from "./errors";
 import type { LocalRuntime } from "./runtime";
 
 export interface Server {

@@ -4,6 +4,7 @@ import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, MILESTONE_CONT
 import { withDeadline } from "../runtime/deadline";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
 import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow-starter";
+import { ExecutionAlreadyExistsError, ExecutionNotRedrivableError, FunctionTimedOutError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
 
 /** Where the local runtime pretends to be: ARNs look like AWS's, in region "local". */
 const LOCAL_ACCOUNT = "arn:aws:states:local:000000000000";
@@ -71,22 +72,6 @@ interface Run {
   history: Promise<void>;
 }
 
-/** RedriveExecution's refusal: the execution is not FAILED or ABORTED, or never entered a state. */
-export class ExecutionNotRedrivableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ExecutionNotRedrivable";
-  }
-}
-
-/** An execution name is used twice on the same state machine. */
-export class ExecutionAlreadyExistsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ExecutionAlreadyExists";
-  }
-}
-
 /**
  * A context's deployed state machine definition, executed by aws-local-stepfunctions: task
  * states bound to the real task handlers, milestone states to the real publisher, each answering
@@ -112,7 +97,7 @@ export class LocalStateMachine {
     readonly context: ContextDefinition,
     private readonly options: LocalStateMachineOptions,
   ) {
-    if (!context.workflow) throw new Error(`Context "${context.name}" has no workflow to run.`);
+    if (!context.workflow) throw new WorkflowNotFoundError(`Context "${context.name}" has no workflow to run; make state machines only for contexts that declare a workflow.`);
     this.name = names.stateMachine(options.stack, context.name);
     this.arn = `${LOCAL_ACCOUNT}:stateMachine:${this.name}`;
 
@@ -137,7 +122,11 @@ export class LocalStateMachine {
       }
       const task = taskByArn.get(FunctionName);
       const handler = task ? handlers.get(task) : undefined;
-      if (!handler) throw new Error(`No local handler for ${FunctionName} in context "${context.name}".`);
+      if (!handler) {
+        throw new HandlerNotFoundError(
+          `No local handler for ${FunctionName} in context "${context.name}": the workflow invokes a function that is not one of its tasks; declare it in the context's tasks.`,
+        );
+      }
       return { Payload: await timedOutAfter(timeouts.get(task!)!, FunctionName, () => handler(Payload)) };
     };
     this.overrides = Object.fromEntries(lambdaTaskStates(this.definition).map((state) => [state, invoke]));
@@ -293,7 +282,7 @@ export class LocalWorkflowStarter implements WorkflowStarter {
  * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
  */
 function timedOutAfter<T>(seconds: number, functionName: string, invoke: (remainingMs: number) => Promise<T>): Promise<T> {
-  const timedOut = () => Object.assign(new Error(`${functionName}: Task timed out after ${seconds.toFixed(2)} seconds`), { name: "Lambda.Unknown" });
+  const timedOut = () => new FunctionTimedOutError(`${functionName}: Task timed out after ${seconds.toFixed(2)} seconds`);
   return withDeadline(invoke(seconds * 1000), seconds * 1000, timedOut);
 }
 
@@ -326,10 +315,14 @@ function lambdaTaskStates(definition: { States: Record<string, Record<string, un
 /** The `handler` export of the module a context declares for a task. */
 export function loadTaskHandler(context: ContextDefinition, taskName: string): (state: unknown) => Promise<unknown> {
   const task = context.tasks.find((t) => t.name === taskName)!;
-  if (!context.definedIn) throw new Error(`Cannot locate context "${context.name}" to load task ${taskName}.`);
+  if (!context.definedIn) {
+    throw new HandlerNotFoundError(
+      `Cannot locate context "${context.name}" to load task ${taskName}: its definition records no file; declare it with defineContext() in a module of its own.`,
+    );
+  }
   const file = path.resolve(path.dirname(path.resolve(context.definedIn)), task.handler);
   const module = require(file) as { handler?: (state: unknown) => Promise<unknown> };
-  if (typeof module.handler !== "function") throw new Error(`${file} exports no handler function (task ${context.name}.${taskName}).`);
+  if (typeof module.handler !== "function") throw new HandlerNotFoundError(`${file} exports no handler function (task ${context.name}.${taskName}); export one named handler.`);
   return module.handler;
 }
 

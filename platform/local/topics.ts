@@ -1,5 +1,6 @@
 import type { Admin } from "kafkajs";
 import { partitionsOf, RETENTION_DEFAULTS, type Topic, TOPIC_DEFAULTS, topicConfigs } from "../model";
+import { TopicsNotReadyError } from "./errors";
 
 export interface EnsureTopicsOptions {
   /** Partitions of context topics (dead-letter topics get half, at least 1). @default TOPIC_DEFAULTS.partitions */
@@ -52,7 +53,11 @@ async function untilLed(admin: Admin, topics: readonly string[], deadline = Date
     } catch (error) {
       if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
     }
-    if (Date.now() > deadline) throw new Error(`Topics ${topics.join(", ")} have no leader serving every partition after 30 s.`);
+    if (Date.now() > deadline) {
+      throw new TopicsNotReadyError(
+        `Topics ${topics.join(", ")} have no leader serving every partition after 30 s; check that every broker of the cluster is up (its log says why a partition has no leader).`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage } from "kafkajs";
-import { toMskEvent } from "../local/msk-event";
+import { toMskEvent } from "../local/event-source-mapping";
 import { DeadLetterHeaders, PoisonReason } from "../runtime/dead-letter";
 import type { KafkaEvent, KafkaRecord } from "../runtime/msk";
 
@@ -39,9 +39,10 @@ const DLQ_HEADER = /^ensemble-dlq-/;
  *   value and headers, plus `ensemble-dlq-*` headers naming the source topic, partition, offset
  *   and timestamp;
  * - the event source mapping's on-failure records (`onFailureRecord` in
- *   platform/local/event-source-mapping.ts, AWS's documented format): a JSON document whose
- *   `payload` is the invocation's MSK event, `records` keyed `<topic>-<partition>`. Records
- *   written by AWS itself carry no `ensemble-dlq-*` headers; `requestContext.condition` says why.
+ *   platform/local/event-source-mapping/on-failure-record.ts, AWS's documented format): a JSON
+ *   document whose `payload` is the invocation's MSK event, `records` keyed
+ *   `<topic>-<partition>`. Records written by AWS itself carry no `ensemble-dlq-*` headers;
+ *   `requestContext.condition` says why.
  */
 export function readDeadLetter(partition: number, message: KafkaMessage): DeadLetter {
   const headers = textHeaders(message.headers);

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Admin, Producer } from "kafkajs";
-import { toMskEvent } from "../../platform/local/msk-event";
+import { toMskEvent } from "../../platform/local/event-source-mapping";
 import { defineConsumer, names } from "../../platform/model";
 import { type BatchStats, consume, type KafkaHandler, type RecordContext } from "../../platform/runtime/consumer";
 import { DeadLetterHeaders, PoisonReason } from "../../platform/runtime/dead-letter";

@@ -5,13 +5,13 @@ import {
   type DeliveredRecord,
   type EventSourceMappingOptions,
   type InvocationReport,
+  Limiter,
   LocalEventSourceMapping,
   type MappingObserver,
   PartialBatchReading,
   type OnFailureReason,
   type RetryReport,
 } from "../../platform/local/event-source-mapping";
-import { Limiter } from "../../platform/local/limiter";
 import { defineConsumer, names } from "../../platform/model";
 import { consume, type KafkaHandler } from "../../platform/runtime/consumer";
 import { DeadLetterHeaders, PoisonReason } from "../../platform/runtime/dead-letter";

@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Admin, Kafka } from "kafkajs";
 import * as z from "zod";
-import { toMskEvent } from "../../platform/local/msk-event";
+import { toMskEvent } from "../../platform/local/event-source-mapping";
 import { ensureTopics } from "../../platform/local/topics";
 import { defineContext, defineEvent, names } from "../../platform/model";
 import type { KafkaEvent } from "../../platform/runtime/msk";

@@ -1,4 +1,4 @@
-import { toMskEvent } from "../../../platform/local/msk-event";
+import { toMskEvent } from "../../../platform/local/event-source-mapping";
 import { type ContextEvent, names } from "../../../platform/model";
 import { type KafkaEvent, toCloudEvent, toKafkaRecord } from "../../../platform/runtime";
 

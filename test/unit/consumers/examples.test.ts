@@ -1,7 +1,7 @@
 import { orders } from "../../../contexts";
 import { notificationFor } from "../../../consumers/notify-customer/handler";
 import { handler as ledgerHandler, ledger } from "../../../consumers/sales-ledger/handler";
-import { toMskEvent } from "../../../platform/local/msk-event";
+import { toMskEvent } from "../../../platform/local/event-source-mapping";
 import { toCloudEvent, toKafkaRecord } from "../../../platform/runtime";
 
 const placed = { orderId: "o-1", customerId: "c-1", lines: [{ sku: "tea", quantity: 2 }, { sku: "cup", quantity: 1 }], totalCents: 1250, currency: "EUR" };

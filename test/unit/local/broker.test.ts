@@ -1,5 +1,6 @@
 import { getContainerRuntimeClient } from "testcontainers";
-import { BrokerUnavailableError, startBroker } from "../../../platform/broker/start-broker";
+import { BrokerUnavailableError } from "../../../platform/broker/errors";
+import { startBroker } from "../../../platform/broker/start-broker";
 import { HostKafkaBroker } from "../../../platform/broker/host-broker";
 
 // The chooser asks testcontainers whether a Docker engine answers; testcontainers reads the

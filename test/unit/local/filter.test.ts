@@ -1,5 +1,5 @@
 import { filterPatterns } from "../../../platform/model";
-import { compileFilters } from "../../../platform/local/filters";
+import { compileFilters } from "../../../platform/local/event-source-mapping";
 
 // The exact patterns the infra gives AWS for a group subscribing to two types of one context.
 const accepts = compileFilters(filterPatterns(["orders.OrderPlaced", "orders.OrderRejected"]));

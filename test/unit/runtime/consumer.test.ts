@@ -1,5 +1,5 @@
 import { Kafka } from "kafkajs";
-import { toMskEvent } from "../../../platform/local/msk-event";
+import { toMskEvent } from "../../../platform/local/event-source-mapping";
 import { defineConsumer, defineContext, names } from "../../../platform/model";
 import { consume, ConsumerInputError } from "../../../platform/runtime/consumer";
 import { toCloudEvent, toKafkaRecord } from "../../../platform/runtime/envelope";

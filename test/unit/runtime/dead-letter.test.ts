@@ -1,5 +1,4 @@
-import { onFailureRecord } from "../../../platform/local/on-failure";
-import { toMskEvent } from "../../../platform/local/msk-event";
+import { onFailureRecord, toMskEvent } from "../../../platform/local/event-source-mapping";
 import { DEAD_LETTER_MAX_MESSAGE_BYTES, DEAD_LETTER_PREFIX_BYTES, DeadLetterHeaders, OnFailureReason, PoisonReason, TOPIC_MAX_MESSAGE_BYTES } from "../../../platform/model";
 import { deadLetterMessage } from "../../../platform/runtime/dead-letter";
 import type { KafkaRecord } from "../../../platform/runtime/msk";

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Kafka, logLevel } from "kafkajs";
-import { toMskEvent } from "../../../platform/local/msk-event";
+import { toMskEvent } from "../../../platform/local/event-source-mapping";
 import { defineConsumer, defineContext, names } from "../../../platform/model";
 import { consume, ConsumerInputError, type KafkaHandler } from "../../../platform/runtime/consumer";
 import { toCloudEvent, toKafkaRecord } from "../../../platform/runtime/envelope";

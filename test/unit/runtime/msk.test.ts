@@ -1,5 +1,5 @@
 import type { KafkaMessage } from "kafkajs";
-import { toMskEvent } from "../../../platform/local/msk-event";
+import { toMskEvent } from "../../../platform/local/event-source-mapping";
 import { isKafkaEvent, type KafkaBatchResponse, type KafkaEvent, recordHeaders, recordKey, recordsByPartition, recordValue } from "../../../platform/runtime/msk";
 import { loadFixture } from "../../support/fixtures";
 

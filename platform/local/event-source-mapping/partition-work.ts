@@ -1,13 +1,5 @@
 import type { KafkaMessage } from "kafkajs";
-import type { KafkaBatchResponse } from "../runtime/msk";
-import type { DeliveredRecord } from "./event-source-mapping";
-import { isObject } from "./filters";
-
-/*
- * The records of one fetched partition batch as the local event source mapping works through
- * them: which are settled, which batch goes next, how far the group may commit, and how a
- * function's answer reads.
- */
+import type { DeliveredRecord } from "./observer";
 
 /** One fetched record and what the mapping knows about it. */
 export interface Item {
@@ -30,11 +22,6 @@ export interface Batch {
   readonly items: Item[];
   readonly bisected: boolean;
 }
-
-export type Outcome =
-  | { readonly kind: "succeeded" }
-  | { readonly kind: "partial"; readonly failed: readonly Item[] }
-  | { readonly kind: "failed"; readonly cause: "function-error" | "invalid-response"; readonly error: Error };
 
 /**
  * The records of one fetched partition batch: which are settled, what goes next, and how far
@@ -91,25 +78,4 @@ export class PartitionWork {
     this.committed = next;
     return next;
   }
-}
-
-/**
- * Reads a function's answer. Nothing, `null` or no failures = the batch succeeded; failures must
- * name this batch's `<topic>-<partition>` and one of its offsets, or the whole batch failed.
- * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html#kafka-partial-batch-response
- */
-export function readResponse(response: unknown, items: readonly Item[]): Outcome {
-  if (response === undefined || response === null) return { kind: "succeeded" };
-  const failures = (response as Partial<KafkaBatchResponse>).batchItemFailures;
-  if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0)) return { kind: "succeeded" };
-  const invalid = (why: string): Outcome => ({ kind: "failed", cause: "invalid-response", error: new Error(`Invalid batchItemFailures: ${why}; the whole batch is retried.`) });
-  if (!Array.isArray(failures)) return invalid("not an array");
-  const failed: Item[] = [];
-  for (const failure of failures as unknown[]) {
-    const id = isObject(failure) && isObject(failure.itemIdentifier) ? failure.itemIdentifier : undefined;
-    const item = items.find((i) => id && id.partition === `${i.record.topic}-${i.record.partition}` && id.offset === i.offset);
-    if (!item) return invalid(`${JSON.stringify(failure)} names no record of this batch`);
-    failed.push(item);
-  }
-  return { kind: "partial", failed };
 }

@@ -1,3 +1,5 @@
+import { InvalidFilterPatternError } from "../errors";
+
 type FilterRule = string | number | boolean | null | { readonly exists: boolean };
 interface FilterLeaf {
   readonly path: readonly string[];
@@ -33,10 +35,17 @@ export function compileFilters(patterns: readonly string[]): (value: Buffer | st
 }
 
 function parsePattern(pattern: string): FilterLeaf[] {
-  const parsed: unknown = JSON.parse(pattern);
-  if (!isObject(parsed)) throw new Error(`Filter pattern ${pattern} is not a JSON object.`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(pattern);
+  } catch (error) {
+    throw new InvalidFilterPatternError(`Filter pattern ${pattern} is not JSON (${(error as Error).message}); write it as filterPatterns() does.`, { cause: error });
+  }
+  if (!isObject(parsed)) throw new InvalidFilterPatternError(`Filter pattern ${pattern} is not a JSON object; write it as {"value": {...}}, as filterPatterns() does.`);
   const unsupportedKey = Object.keys(parsed).find((key) => key !== "value");
-  if (unsupportedKey) throw new Error(`Filter pattern ${pattern} filters on "${unsupportedKey}"; Kafka mappings filter only on "value".`);
+  if (unsupportedKey) {
+    throw new InvalidFilterPatternError(`Filter pattern ${pattern} filters on "${unsupportedKey}"; Kafka mappings filter only on "value": move the rule under it.`);
+  }
   return leavesOf(parsed, [], pattern);
 }
 
@@ -44,11 +53,11 @@ function parsePattern(pattern: string): FilterLeaf[] {
 function leavesOf(node: Record<string, unknown>, path: string[], pattern: string): FilterLeaf[] {
   return Object.entries(node).flatMap(([key, child]) => {
     if (Array.isArray(child)) {
-      for (const rule of child) if (!isSupportedRule(rule)) throw new Error(`Filter rule ${JSON.stringify(rule)} in ${pattern} is not supported locally (exact values and "exists" are).`);
+      for (const rule of child) if (!isSupportedRule(rule)) throw new InvalidFilterPatternError(`Filter rule ${JSON.stringify(rule)} in ${pattern} is not supported locally (exact values and "exists" are).`);
       return [{ path: [...path, key], rules: child as FilterRule[] }];
     }
     if (isObject(child)) return leavesOf(child, [...path, key], pattern);
-    throw new Error(`Filter pattern ${pattern} has ${JSON.stringify(child)} at "${[...path, key].join(".")}"; leaves must be arrays of rules.`);
+    throw new InvalidFilterPatternError(`Filter pattern ${pattern} has ${JSON.stringify(child)} at "${[...path, key].join(".")}"; leaves must be arrays of rules.`);
   });
 }
 

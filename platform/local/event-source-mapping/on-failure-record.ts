@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Message } from "kafkajs";
-import { DEAD_LETTER_MAX_MESSAGE_BYTES, OnFailureReason } from "../model";
-import { deadLetterHeaders, deadLetterReference } from "../runtime/dead-letter";
-import type { KafkaEvent, KafkaRecord } from "../runtime/msk";
-import { fitsTopic } from "../runtime/record-size";
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, OnFailureReason } from "../../model";
+import { deadLetterHeaders, deadLetterReference } from "../../runtime/dead-letter";
+import type { KafkaEvent, KafkaRecord } from "../../runtime/msk";
+import { fitsTopic } from "../../runtime/record-size";
 
 /** The `requestContext.condition` AWS writes for each reason. */
 const CONDITIONS: Record<OnFailureReason, string> = {
