@@ -16,7 +16,7 @@ import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runt
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";
 import { ConsumerGroupNotFoundError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
-import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, type PartialBatchReading } from "./event-source-mapping";
+import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, offsetLag, type PartialBatchReading } from "./event-source-mapping";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
 import { ensureTopics } from "./topics";
 
@@ -241,17 +241,10 @@ export class LocalRuntime {
 
   /** A group's offset lag over all its mappings: records published but not yet committed by it. */
   async lag(name: string): Promise<number> {
-    this.consumer(name);
-    const admin = this.admin!;
+    const consumer = this.consumer(name);
+    const startingPosition = this.options.startingPosition ?? consumer.startingPosition;
     let lag = 0;
-    for (const { groupId, topic } of this.plans.get(name)!.mappings) {
-      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-      for (const end of ends) {
-        const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset;
-        const from = done === undefined || Number(done) < 0 ? Number(end.low) : Number(done);
-        lag += Number(end.high) - from;
-      }
-    }
+    for (const { groupId, topic } of this.plans.get(name)!.mappings) lag += await offsetLag(this.admin!, groupId, topic, startingPosition);
     return lag;
   }
 
