@@ -19,6 +19,7 @@ const program = new Command("npm start --")
   .option("--timeout <seconds>", "give up on the demo after this long", positiveInt, 300)
   .option("--keep", "keep running after the demo and accept new executions over HTTP (see --port)", false)
   .option("--port <n>", "with --keep: POST /executions/<context> {name?, input} starts one; GET /status shows progress", positiveInt, 4040)
+  .option("--host <address>", "with --keep: the address the HTTP API listens on (0.0.0.0 for every interface)", "127.0.0.1")
   .addOption(
     new Option("--broker <path>", "force how the broker is obtained (default: KAFKA_BROKERS, else testcontainers, else the host jars)").choices(Object.values(BrokerPath)),
   )
@@ -41,6 +42,7 @@ interface Options {
   timeout: number;
   keep: boolean;
   port: number;
+  host: string;
   broker?: BrokerPath;
   stack: string;
   partitions?: number;
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
     }
     console.log(renderSummary(result).join("\n"));
     process.exitCode = result.ok ? 0 : 1;
-    if (options.keep) await keepServing(runtime, options.port, interrupted);
+    if (options.keep) await keepServing(runtime, options.port, options.host, interrupted);
   } finally {
     await runtime.stop().catch(() => {});
     await broker.stop();
@@ -99,11 +101,11 @@ async function main(): Promise<void> {
 }
 
 /** Accepts executions over HTTP until Ctrl-C, redrawing the live view. */
-async function keepServing(runtime: LocalRuntime, port: number, interrupted: Promise<unknown>): Promise<void> {
+async function keepServing(runtime: LocalRuntime, port: number, host: string, interrupted: Promise<unknown>): Promise<void> {
   const startedAt = Date.now();
   const view = liveView();
-  const server = await serve(runtime, port);
-  console.log(`\nAccepting executions: curl -X POST localhost:${server.port}/executions/${demo.scenario(1).context} -d '{"input": {...}}'  (Ctrl-C stops)`);
+  const server = await serve(runtime, port, host);
+  console.log(`\nAccepting executions: curl -X POST ${host}:${server.port}/executions/${demo.scenario(1).context} -d '{"input": {...}}'  (Ctrl-C stops)`);
   const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);
   await interrupted;
   clearInterval(timer);

@@ -8,6 +8,8 @@ import type { LocalRuntime } from "./runtime";
 export interface Server {
   /** The port it listens on (the one asked for, or the one the system chose for 0). */
   readonly port: number;
+  /** The address it listens on: 127.0.0.1 unless asked for more. */
+  readonly address: string;
   close(): Promise<void>;
 }
 
@@ -18,11 +20,11 @@ export interface Server {
  * 400, a name already used 409; `GET /status` answers the runtime's snapshot; anything else 404.
  *
  * @example
- * const server = await serve(runtime, 4040);
+ * const server = await serve(runtime, 4040); // on 127.0.0.1 only; pass a host to listen wider
  * // curl -X POST localhost:4040/executions/orders -d '{"input": {...}}'
  * await server.close();
  */
-export async function serve(runtime: LocalRuntime, port: number): Promise<Server> {
+export async function serve(runtime: LocalRuntime, port: number, host = "127.0.0.1"): Promise<Server> {
   const startedAt = Date.now();
   const server = http.createServer((request, response) => {
     const reply = (status: number, body: unknown) => {
@@ -52,10 +54,11 @@ export async function serve(runtime: LocalRuntime, port: number): Promise<Server
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,
+    address: (server.address() as AddressInfo).address,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -2,6 +2,7 @@ import type { IHeaders, KafkaMessage } from "kafkajs";
 import { toMskEvent } from "../local/event-source-mapping";
 import { DeadLetterHeaders, PoisonReason } from "../runtime/dead-letter";
 import type { KafkaEvent, KafkaRecord } from "../runtime/msk";
+import { isObject } from "../runtime/is-object";
 
 /** Who wrote a record to a group's dead-letter topic. */
 export const DeadLetterFormat = {
@@ -137,9 +138,6 @@ function parseJson(value: Buffer | string | null | undefined): unknown {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isKafkaRecord(value: unknown): value is KafkaRecord {
   return isObject(value) && typeof value.topic === "string" && typeof value.partition === "number" && typeof value.offset === "number";

@@ -1,5 +1,6 @@
 import { CloudEvent, type CloudEventV1 } from "cloudevents";
 import { PoisonReason } from "../model";
+import { isObject } from "./is-object";
 
 /**
  * Reading a Kafka record as a CloudEvent 1.0, per the Kafka protocol binding: structured mode
@@ -172,9 +173,6 @@ function parseJson(bytes: Buffer | undefined): { ok: true; json: unknown } | { o
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function poison(reason: PoisonReason, detail: string): CloudEventRead {
   return { ok: false, reason, detail };

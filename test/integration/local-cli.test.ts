@@ -17,7 +17,7 @@ describe("npm start -- --keep: executions over HTTP on a running runtime", () =>
   const runtime = new LocalRuntime({ topology: validate({ contexts, consumers: [] }, { stack }), stack, kafka: new Kafka({ clientId: stack, brokers, logLevel: logLevel.NOTHING }), brokers });
   let server: Server;
   const call = async (method: string, url: string, body?: string) => {
-    const response = await fetch(`http://localhost:${server.port}${url}`, { method, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(`http://127.0.0.1:${server.port}${url}`, { method, ...(body === undefined ? {} : { body }) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -29,6 +29,10 @@ describe("npm start -- --keep: executions over HTTP on a running runtime", () =>
   afterAll(async () => {
     await server?.close();
     await runtime.stop();
+  });
+
+  it("listens on the loopback address only, unless asked for more", () => {
+    expect(server.address).toBe("127.0.0.1");
   });
 
   it("starts an execution per POST /executions/<context> and reports it in GET /status", async () => {

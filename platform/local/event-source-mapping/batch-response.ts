@@ -1,6 +1,6 @@
 import type { KafkaBatchResponse } from "../../runtime/msk";
 import { InvalidBatchResponseError } from "../errors";
-import { isObject } from "./filter";
+import { isObject } from "../../runtime/is-object";
 import type { Item } from "./partition-work";
 
 /**

@@ -1,4 +1,5 @@
 import { InvalidFilterPatternError } from "../errors";
+import { isObject } from "../../runtime/is-object";
 
 type FilterRule = string | number | boolean | null | { readonly exists: boolean };
 interface FilterLeaf {
@@ -88,8 +89,4 @@ function decodeJson(value: Buffer | string | null | undefined): unknown {
   } catch {
     return NOT_JSON;
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
