@@ -31,7 +31,7 @@ export async function ensureTopics(admin: Admin, topics: readonly Topic[], optio
       configEntries: Object.entries(topicConfigs(topic.purpose, hours(topic))).map(([name, value]) => ({ name, value })),
     })),
   });
-  await untilLed(admin, missing.map((topic) => topic.name));
+  await untilServed(admin, missing.map((topic) => topic.name));
   return missing.map((topic) => topic.name);
 }
 
@@ -41,7 +41,7 @@ export async function ensureTopics(admin: Admin, topics: readonly Topic[], optio
  * image first), so a produce right then fails NOT_LEADER_FOR_PARTITION; a ListOffsets answered
  * by every leader is the proof that it is ready.
  */
-async function untilLed(admin: Admin, topics: readonly string[], deadline = Date.now() + 30_000): Promise<void> {
+export async function untilServed(admin: Admin, topics: readonly string[], deadline = Date.now() + 30_000): Promise<void> {
   for (;;) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });

@@ -12,6 +12,7 @@
  * each effect once (counted before deduplication); the other partition is never held up.
  * Figures: test-results/failure-retry-and-dead-letter.json.
  */
+import { untilServed } from "../../platform/local/topics";
 import type { Admin, Producer } from "kafkajs";
 import { LocalEventSourceMapping, type MappingObserver, type OnFailureReason, PartialBatchReading, type RetryReport } from "../../platform/local/event-source-mapping";
 import { defineConsumer, names } from "../../platform/model";
@@ -71,7 +72,8 @@ describe("a transiently failing handler and one that always fails for a record",
     const topic = names.contextTopic(context.name);
     const group = `retry-dlq-${runId()}`;
     const dlq = names.deadLetterTopic(group);
-    await admin.createTopics({ waitForLeaders: true, topics: [topic, dlq].map((name) => ({ topic: name, numPartitions: 2 })) });
+    await admin.createTopics({ topics: [topic, dlq].map((name) => ({ topic: name, numPartitions: 2 })) });
+    await untilServed(admin, [topic, dlq]);
     const STEPS = 8;
     const partition0 = Array.from({ length: STEPS }, (_, n) => [step(context, "a", n), step(context, "c", n)]).flat();
     const partition1 = Array.from({ length: STEPS }, (_, n) => step(context, "b", n));

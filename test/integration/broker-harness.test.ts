@@ -1,3 +1,4 @@
+import { untilServed } from "../../platform/local/topics";
 import type { Admin, Consumer, Producer } from "kafkajs";
 import { BrokerPath, startBroker } from "../../platform/broker/start-broker";
 import { consumeUntil, createPartitioner, testKafka, uniqueName } from "../support/kafka";
@@ -27,7 +28,8 @@ describe("the broker harness", () => {
 
   it("delivers 1,000 keyed messages to a consumer group once each, in order per key", async () => {
     // Prepare
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true })).toBe(true);
+    expect(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] })).toBe(true);
+    await untilServed(admin, [topic]);
     const sent = Array.from({ length: MESSAGES }, (_, i) => ({ key: `entity-${i % KEYS}`, seq: Math.floor(i / KEYS), id: i }));
 
     // Act

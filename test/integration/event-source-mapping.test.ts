@@ -1,3 +1,4 @@
+import { untilServed } from "../../platform/local/topics";
 import type { Admin, Message, Producer } from "kafkajs";
 import { filterPatterns } from "../../platform/model";
 import {
@@ -110,7 +111,8 @@ describe("LocalEventSourceMapping on a real broker", () => {
     const topic = uniqueName(prefix);
     const group = uniqueName(`${prefix}-group`);
     const dlq = names.deadLetterTopic(group);
-    await admin.createTopics({ waitForLeaders: true, topics: [topic, dlq].map((t) => ({ topic: t, numPartitions: 3 })) });
+    await admin.createTopics({ topics: [topic, dlq].map((t) => ({ topic: t, numPartitions: 3 })) });
+    await untilServed(admin, [topic, dlq]);
     return { topic, group, dlq };
   }
 

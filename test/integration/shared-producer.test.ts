@@ -5,6 +5,7 @@
  * fault is injected where it happens on a real broker: the produce request reaches the broker and
  * is appended, then the answer is lost (the connection drops).
  */
+import { untilServed } from "../../platform/local/topics";
 import { createRequire } from "node:module";
 import { Kafka, KafkaJSConnectionError, logLevel, type RecordMetadata } from "kafkajs";
 import { createIdempotentProducer, KafkaAuth, kafkaConfig, SharedProducer } from "../../platform/runtime/kafka";
@@ -44,7 +45,8 @@ describe("an idempotent producer whose request was appended but whose answer was
     const topic = uniqueName("seq");
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await untilServed(admin, [topic]);
     await admin.disconnect();
     return topic;
   }

@@ -16,7 +16,7 @@ const HOW_TO_GET_ONE = [
   "Get a broker in one of these ways:",
   "  - point KAFKA_BROKERS at a running broker (host:port[,host:port]);",
   "  - start a Docker engine (scripts/docker-engine.sh installs and starts one) so testcontainers can run Kafka;",
-  "  - install Java 17+ (e.g. apt-get install openjdk-17-jre-headless) so scripts/kafka-host.sh can run the Kafka jars.",
+  "  - install Java 17+ and Maven (apt-get install openjdk-17-jre-headless maven) so scripts/kafka-host.sh can fetch and run the Kafka jars.",
 ].join("\n");
 
 /** Starts with `env` only; resolves with the error and the lines logged. */
