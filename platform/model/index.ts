@@ -46,21 +46,23 @@ export { closest } from "./suggest";
 export {
   bindWorkflow,
   defineWorkflow,
+  loopsOf,
+  type MilestoneState,
+  transitionProblems,
+  type WorkflowBindings,
+  type WorkflowDefinition,
+  type WorkflowSpec,
+} from "./workflow";
+export {
   fail,
   LAMBDA_INVOKE,
-  loopsOf,
   MILESTONE_CONTEXT_FIELDS,
   MILESTONE_FUNCTION,
   milestone,
-  type MilestoneState,
   type Retrier,
   type State,
   succeed,
   task,
   taskOf,
   transient,
-  transitionProblems,
-  type WorkflowBindings,
-  type WorkflowDefinition,
-  type WorkflowSpec,
-} from "./workflow";
+} from "./workflow-states";

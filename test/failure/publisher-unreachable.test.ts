@@ -15,7 +15,7 @@ import { demoScenario } from "../../contexts/orders/demo";
 import type { ExecutionEvent, LocalExecution } from "../../platform/local/state-machine";
 import { LocalRuntime } from "../../platform/local/runtime";
 import { names, validate } from "../../platform/model";
-import { milestoneRetry } from "../../platform/model/workflow";
+import { milestoneRetry } from "../../platform/model/workflow-states";
 import { MilestoneErrors } from "../../platform/runtime";
 import { topology } from "../../topology";
 import { consumeUntil } from "../support/kafka";

@@ -11,7 +11,7 @@ import type { Kafka } from "kafkajs";
 import orders from "../../../contexts/orders/context";
 import { LocalEventSourceMapping, type PartialBatchReading } from "../../../platform/local/event-source-mapping";
 import { type ConsumerDefinition, defaultStackConfig, names, planConsumerGroup } from "../../../platform/model";
-import { milestoneRetry } from "../../../platform/model/workflow";
+import { milestoneRetry } from "../../../platform/model/workflow-states";
 import { consume, type KafkaHandler } from "../../../platform/runtime/consumer";
 import { InMemoryPersistenceLayer } from "../../../platform/runtime/idempotency";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";
