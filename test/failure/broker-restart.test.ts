@@ -4,8 +4,10 @@
  * with their real handlers — and started again on the same port with the same data once the
  * outage has been felt. Once per reading of partial batch responses, each on a broker of its own.
  *
- * Why a redelivery is certain, not likely: audit-archive (one poller, 25 ms an event) is kept
- * off until a backlog has built up, so its first invocations carry full batches; one of them is
+ * Why a redelivery is certain, not likely: audit-archive (one poller per mapping, 25 ms an event)
+ * is kept off until a backlog has built up, so its first invocations carry full batches; one of
+ * them (its mappings invoke it concurrently, as on AWS, so each invocation's runs are told apart
+ * by their async context) is
  * held at the idempotency claim of its fifth record, after four effects, and the broker is
  * stopped under it. Released, the batch has its effects and its commit fails; the broker is
  * started again only once that mapping's Kafka consumer has crashed, which drops the positions it
@@ -21,6 +23,7 @@
  * nothing was dead-lettered and every group's lag is back to 0. Figures:
  * test-results/failure-broker-restart.json.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { counts } from "../../consumers/analytics/handler";
 import { archive } from "../../consumers/audit-archive/handler";
@@ -28,7 +31,7 @@ import { outbox } from "../../consumers/notify-customer/handler";
 import { ledger } from "../../consumers/sales-ledger/handler";
 import { demoScenario } from "../../contexts/orders/demo";
 import { runDemo } from "../../platform/local/demo";
-import { PartialBatchReading } from "../../platform/local/event-source-mapping";
+import { LocalEventSourceMapping, PartialBatchReading } from "../../platform/local/event-source-mapping";
 import { type ExecutionEvent, type LocalExecution, LocalWorkflowStarter } from "../../platform/local/state-machine";
 import { LocalRuntime } from "../../platform/local/runtime";
 import { names, validate } from "../../platform/model";
@@ -100,21 +103,31 @@ describe("a broker restart in the middle of a stream of milestones", () => {
       },
     });
 
-    // What each wrapper reported per invocation; audit-archive's runs split by invocation (it has one poller).
+    // What each wrapper reported per invocation.
     const stats: BatchStats[] = [];
-    const auditInvocations: string[][] = [[]];
     onStats = (message) => {
-      const batch = message as BatchStats;
-      stats.push(batch);
-      if (batch.group === AUDIT && auditInvocations.at(-1)!.length > 0) auditInvocations.push([]);
+      stats.push(message as BatchStats);
     };
+    // audit-archive's runs, per invocation: its three mappings invoke it concurrently (as on AWS,
+    // up to its reserved concurrency), so each invocation's runs are kept in its async context.
+    const auditInvocations: string[][] = [];
+    const invocation = new AsyncLocalStorage<string[]>();
+    type Invoke = (this: { group: string }, ...args: unknown[]) => Promise<unknown>;
+    const mappingPrototype = LocalEventSourceMapping.prototype as unknown as { call: Invoke };
+    const invoke = mappingPrototype.call;
+    jest.spyOn(mappingPrototype, "call").mockImplementation(function (this: { group: string }, ...args: unknown[]) {
+      if (this.group !== AUDIT) return invoke.apply(this, args);
+      const runs: string[] = [];
+      auditInvocations.push(runs);
+      return invocation.run(runs, () => invoke.apply(this, args));
+    });
     subscribe(BATCH_STATS_CHANNEL, onStats);
 
     // Effects, one entry per call: each is what its handler does per run, before any deduplication
     // (archive.has is audit-archive's first act per run, before its own check hides a second one).
     const archiveHas = archive.has.bind(archive);
     const auditRuns = jest.spyOn(archive, "has").mockImplementation((eventId) => {
-      auditInvocations.at(-1)!.push(eventId);
+      invocation.getStore()?.push(eventId);
       return archiveHas(eventId);
     });
     const analytics = jest.spyOn(counts, "record");
@@ -131,7 +144,8 @@ describe("a broker restart in the middle of a stream of milestones", () => {
     const store = InMemoryPersistenceLayer.prototype as unknown as ClaimStore;
     const putRecord = store._putRecord;
     jest.spyOn(store, "_putRecord").mockImplementation(async function (this: ClaimStore, record) {
-      const eventId = armed && auditInvocations.at(-1)!.length >= HELD_AFTER ? auditRecordIds().get(record.idempotencyKey) : undefined;
+      const runs = invocation.getStore();
+      const eventId = armed && runs !== undefined && runs.length >= HELD_AFTER ? auditRecordIds().get(record.idempotencyKey) : undefined;
       if (eventId !== undefined) {
         armed = false;
         held = eventId;
@@ -150,7 +164,6 @@ describe("a broker restart in the middle of a stream of milestones", () => {
     try {
       await signal.until(() => runtime!.published.length >= 30, "a backlog of 30 events", 30_000);
       armed = true;
-      auditInvocations.push([]);
       await runtime.startGroup(AUDIT);
       await signal.until(() => held !== undefined, "an audit-archive invocation to be held", 30_000);
       const heldContext = runtime.published.find((e) => e.eventId === held)!.context;
