@@ -353,14 +353,19 @@ export function inputFunctionName(context: string): string {
   return `${camel(context)}InputFor`;
 }
 
-/** `order-watch` → `orderWatch`; `OrderPlaced` → `orderPlaced`. */
-export function camel(name: string): string {
-  const pascal = name
+/** `loyalty-points` → `LoyaltyPoints`: a kebab-case name as the start of a type or event name. */
+export function pascal(name: string): string {
+  return name
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((part) => part[0]!.toUpperCase() + part.slice(1))
     .join("");
-  return pascal.length === 0 ? "group" : pascal[0]!.toLowerCase() + pascal.slice(1);
+}
+
+/** `order-watch` → `orderWatch`; `OrderPlaced` → `orderPlaced`. */
+export function camel(name: string): string {
+  const upper = pascal(name);
+  return upper.length === 0 ? "group" : upper[0]!.toLowerCase() + upper.slice(1);
 }
 
 /** `OrderPlaced` → `order placed`, for log messages. */

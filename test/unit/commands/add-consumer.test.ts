@@ -7,9 +7,10 @@ import { consumers } from "../../../consumers";
 import * as contextExports from "../../../contexts";
 import { billing, contexts, orders, shipping } from "../../../contexts";
 import { parseArguments, renderCreated, renderRefusal } from "../../../commands/add-consumer";
-import { registerConsumer } from "../../../platform/scaffold/consumers-index";
+import { writePlan } from "../../../platform/scaffold/file-plan";
+import { registerConsumer } from "../../../platform/scaffold/index-files";
 import { sampleFor } from "../../../platform/scaffold/sample-data";
-import { type AddConsumerRequest, type ConsumerPlan, planConsumer, resolveEvent, writePlan } from "../../../platform/scaffold/consumer-plan";
+import { type AddConsumerRequest, type ConsumerPlan, planConsumer, resolveEvent } from "../../../platform/scaffold/consumer-plan";
 import { consumerSource, handlerSource, handlerTestSource, type ScaffoldSpec, valueLiteral } from "../../../platform/scaffold/consumer-code";
 import * as model from "../../../platform/model";
 import { closest, defineConsumer, defineContext, defineEvent } from "../../../platform/model";
@@ -567,7 +568,7 @@ describe("npm run add-consumer", () => {
     });
 
     it("writes nothing when the index changed since it was planned", () => {
-      expect(() => writePlan(plan([{ path: "consumers/g/consumer.ts", text: "c\n" }], "what it was\n"))).toThrow("consumers/index.ts changed while the group was being planned");
+      expect(() => writePlan(plan([{ path: "consumers/g/consumer.ts", text: "c\n" }], "what it was\n"))).toThrow("consumers/index.ts changed while this was being planned");
       expect(fs.readdirSync(path.join(root, "consumers"))).toEqual(["index.ts"]);
     });
   });
