@@ -190,7 +190,7 @@ describe("npm run add-consumer", () => {
 
       // Assess
       expect(problemsOf(result)).toEqual([
-        'consumers/restock/consumer.ts: consumer "restock": starts the workflow of context "inventory", which has no workflow. Fix: start a context that has one (orders, shipping, billing), or leave out --start-workflow.',
+        `consumers/restock/consumer.ts: consumer "restock": starts the workflow of context "inventory", which has no workflow. Fix: start a context that has one (${contexts.map((c) => c.name).join(", ")}), or leave out --start-workflow.`,
         'contexts/index.ts: context "inventory": is not exported by name from contexts/index.ts, so the new consumer.ts cannot import it. Fix: add it to the `export { ... }` list of contexts/index.ts.',
       ]);
     });
