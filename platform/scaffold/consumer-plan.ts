@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import * as z from "zod";
 import type { ConsumerDefinition, ContextDefinition, ContextEvent, Topology, TopologyIssue } from "../model";
 import { KEBAB_NAME } from "../model/limits";
-import type { FilePlan } from "./file-plan";
+import type { FilePlan, PlanOutcome } from "./file-plan";
 import { IndexShapeError, registerConsumer } from "./index-files";
 import { asWorkflowInput, dataFields, entityField, keyFor, milestoneOf, sampleFor } from "./sample-data";
 import { consumerSource, handlerSource, handlerTestSource, type ScaffoldEvent, type ScaffoldSettings, type ScaffoldSpec } from "./consumer-code";
@@ -29,18 +29,10 @@ export interface ConsumerPlan extends FilePlan {
   readonly notes: readonly string[];
 }
 
-export type PlanResult =
-  | { readonly ok: true; readonly plan: ConsumerPlan }
-  | {
-      readonly ok: false;
-      /** Every problem, formatted as the model formats its issues. */
-      readonly problems: readonly string[];
-      /** Those of `problems` the topology had before this group. */
-      readonly existing: ReadonlySet<string>;
-    };
+export type PlanResult = PlanOutcome<ConsumerPlan>;
 
-/** The repository a group is added to, loaded from its own files (not from this CLI's copy). */
-interface Repo {
+/** The repository a group or context is added to, loaded from its own files (not from this CLI's copy). */
+export interface Repo {
   readonly model: typeof import("../model");
   readonly topology: Topology;
   /** The named exports of contexts/index.ts. */

@@ -15,6 +15,17 @@ export interface FilePlan {
   readonly changed: readonly (PlannedFile & { readonly before: string })[];
 }
 
+/** A plan, or why there is none. */
+export type PlanOutcome<Plan> =
+  | { readonly ok: true; readonly plan: Plan }
+  | {
+      readonly ok: false;
+      /** Every problem, formatted as the model formats its issues. */
+      readonly problems: readonly string[];
+      /** Those of `problems` the topology had before. */
+      readonly existing: ReadonlySet<string>;
+    };
+
 /**
  * Writes a plan: new files first (never over an existing one), the changed ones last. `derived`,
  * if given, runs once they are in place and returns more files to write from them (the catalog

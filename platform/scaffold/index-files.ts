@@ -1,4 +1,5 @@
-import { camel, isPlainIdentifier, LINE_WIDTH } from "./consumer-code";
+import { LINE_WIDTH } from "./consumer-code";
+import { camel, isPlainIdentifier } from "./identifiers";
 
 /** consumers/index.ts or contexts/index.ts does not have the shape the scaffolder knows how to edit. */
 export class IndexShapeError extends Error {

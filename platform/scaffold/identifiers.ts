@@ -1,0 +1,29 @@
+/** Names in generated code: from kebab-case names to identifiers, and which identifiers are safe. */
+
+/** `loyalty-points` → `LoyaltyPoints`: a kebab-case name as the start of a type or event name. */
+export function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join("");
+}
+
+/** `order-watch` → `orderWatch`; `OrderPlaced` → `orderPlaced`. */
+export function camel(name: string): string {
+  const upper = pascal(name);
+  return upper.length === 0 ? "group" : upper[0]!.toLowerCase() + upper.slice(1);
+}
+
+/** Words JavaScript reserves (or forbids as bindings in modules). */
+export const RESERVED = new Set(
+  (
+    "arguments await break case catch class const continue debugger default delete do else enum eval export extends false finally for " +
+    "function if implements import in instanceof interface let new null package private protected public return static super switch " +
+    "this throw true try typeof var void while with yield"
+  ).split(" "),
+);
+
+export function isPlainIdentifier(name: string): boolean {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !RESERVED.has(name);
+}
