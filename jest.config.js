@@ -7,6 +7,10 @@ const transform = {
   ],
 };
 
+// A context's task references are `import("./tasks/<task>.js")`: TypeScript (nodenext) names a
+// .ts module by its .js in an ECMAScript import; resolve those to the .ts file, as tsx and esbuild do.
+const moduleNameMapper = { "^(\\.{1,2}/.*)\\.js$": "$1" };
+
 /** @type {import('jest').Config} */
 module.exports = {
   // Global, not per project (jest ignores it there): integration and e2e tests wait on a real
@@ -17,6 +21,7 @@ module.exports = {
       displayName: "unit",
       testEnvironment: "node",
       transform,
+      moduleNameMapper,
       setupFiles: ["<rootDir>/test/support/env.ts"],
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
     },
@@ -24,6 +29,7 @@ module.exports = {
       displayName: "integration",
       testEnvironment: "node",
       transform,
+      moduleNameMapper,
       setupFiles: ["<rootDir>/test/support/env.ts"],
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
@@ -34,6 +40,7 @@ module.exports = {
       displayName: "e2e",
       testEnvironment: "node",
       transform,
+      moduleNameMapper,
       setupFiles: ["<rootDir>/test/support/env.ts"],
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
@@ -45,6 +52,7 @@ module.exports = {
       displayName: "failure",
       testEnvironment: "node",
       transform,
+      moduleNameMapper,
       setupFiles: ["<rootDir>/test/support/env.ts"],
       testMatch: ["<rootDir>/test/failure/**/*.test.ts"],
     },

@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CONSUMER_DEFAULTS, CONSUMER_LIMITS, StartingPosition } from "../platform/model";
-import { type AddConsumerRequest, type ConsumerPlan, type PlanResult, planConsumer, writePlan } from "../platform/scaffold/consumer-plan";
+import { type AddConsumerRequest, type ConsumerPlan, type PlanResult, planConsumer } from "../platform/scaffold/consumer-plan";
+import { previewPlan, writePlan } from "../platform/scaffold/file-plan";
 import { inputFunctionName } from "../platform/scaffold/consumer-code";
 
 /** The repository this CLI belongs to: where groups go unless `--root` says otherwise. */
@@ -155,21 +156,10 @@ export function renderRefusal(name: string, result: Extract<PlanResult, { ok: fa
 
 /** What `--dry-run` prints: every file it would write, and the lines a changed file gains and loses. */
 export function renderDryRun(plan: ConsumerPlan): string[] {
-  const changes = plan.changed.flatMap((file) => {
-    const before = file.before.split("\n");
-    const after = file.text.split("\n");
-    return [
-      `--- would change ${file.path}`,
-      ...before.filter((line) => !after.includes(line)).map((line) => `- ${line}`),
-      ...after.filter((line) => !before.includes(line)).map((line) => `+ ${line}`),
-      "",
-    ];
-  });
   return [
     `Dry run: would add consumer group "${plan.spec.name}" in ${plan.root}; nothing was written.`,
     "",
-    ...plan.created.flatMap((file) => [`--- would create ${file.path}`, file.text]),
-    ...changes,
+    ...previewPlan(plan),
     ...plan.notes.map((note) => `Note: ${note}`),
   ];
 }

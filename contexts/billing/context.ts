@@ -4,13 +4,14 @@ import workflow from "./workflow";
 
 export default defineContext({
   name: "billing",
+  dir: __dirname,
   description: "Invoices each dispatched order: tax and a number from the series, then the invoice.",
   events: [InvoiceIssued],
   tasks: {
-    ComputeTax: "./tasks/compute-tax.ts",
-    ReserveInvoiceNumber: "./tasks/reserve-invoice-number.ts",
-    IssueInvoice: "./tasks/issue-invoice.ts",
-    VoidInvoiceNumber: "./tasks/void-invoice-number.ts",
+    ComputeTax: () => import("./tasks/compute-tax.js"),
+    ReserveInvoiceNumber: () => import("./tasks/reserve-invoice-number.js"),
+    IssueInvoice: () => import("./tasks/issue-invoice.js"),
+    VoidInvoiceNumber: () => import("./tasks/void-invoice-number.js"),
   },
   workflow,
 });

@@ -4,13 +4,14 @@ import workflow from "./workflow";
 
 export default defineContext({
   name: "shipping",
+  dir: __dirname,
   description: "Ships each placed order: books a carrier, packs every line, hands the parcel over.",
   events: [ShipmentScheduled, LinePacked, ShipmentDispatched],
   tasks: {
-    PlanShipment: "./tasks/plan-shipment.ts",
-    PackLine: "./tasks/pack-line.ts",
-    DispatchShipment: "./tasks/dispatch-shipment.ts",
-    RebookCarrier: "./tasks/rebook-carrier.ts",
+    PlanShipment: () => import("./tasks/plan-shipment.js"),
+    PackLine: () => import("./tasks/pack-line.js"),
+    DispatchShipment: () => import("./tasks/dispatch-shipment.js"),
+    RebookCarrier: () => import("./tasks/rebook-carrier.js"),
   },
   workflow,
 });

@@ -38,6 +38,15 @@ export const AWS_SDK_EXTERNALS: readonly string[] = ["@aws-sdk/*", "@smithy/*"];
  */
 const SDK_ALIASES: Readonly<Record<string, string>> = { "@aws-sdk/util-utf8-browser": "@smithy/util-utf8" };
 
+/**
+ * A context refers to its tasks' modules lazily, `() => import("./tasks/<task>.js")` in its
+ * context.ts, so the type checker checks each reference and nothing loads a task until it runs.
+ * Each task is a function of its own, bundled from its module; the bundles that reach a context
+ * (its milestone publisher, the consumer groups importing its events) leave these imports as they
+ * are, never called there, rather than carry every task's code.
+ */
+const TASK_IMPORTS = "./tasks/*.js";
+
 /** The repository root: where entries' relative imports resolve and what map paths are relative to. */
 const REPO_ROOT = path.resolve(__dirname, "../..");
 
@@ -170,7 +179,7 @@ function buildEntry(name: string, { entry, root, external }: { entry: string; ro
     // Stack traces need only positions; leaving the sources out halves the map.
     sourcesContent: false,
     legalComments: "none",
-    external,
+    external: [...external, TASK_IMPORTS],
     alias: { ...SDK_ALIASES },
     metafile: true,
     logLevel: "silent",

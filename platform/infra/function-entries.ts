@@ -1,17 +1,17 @@
 import * as path from "node:path";
-import { type ConsumerDefinition, type ContextDefinition, names, type TaskDefinition, type Topology } from "../model";
+import { type ConsumerDefinition, type ContextDefinition, contextFile, names, type TaskDefinition, taskFile, type Topology } from "../model";
 import { FunctionEntryError } from "./errors";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 
-/** The entry module of a task's bundle: re-exports the task's handler. */
+/** The entry module of a task's bundle: re-exports the handler of the task's module (`tasks/<task>.ts` in the context's `dir`), and nothing else. */
 export function taskEntry(context: ContextDefinition, task: TaskDefinition): string {
-  return `export { handler } from ${JSON.stringify(moduleOf(context.definedIn, task.handler, `task "${context.name}.${task.name}"`))};`;
+  return `export { handler } from ${JSON.stringify(fromRoot(taskFile(context, task.name), context, `task ${task.name}`))};`;
 }
 
-/** The entry module of a context's milestone publisher: the runtime's handler bound to the context. */
+/** The entry module of a context's milestone publisher: the runtime's handler bound to the context (`context.ts` in its `dir`). */
 export function publisherEntry(context: ContextDefinition): string {
-  const module = moduleOf(context.definedIn, path.basename(context.definedIn ?? "context.ts"), `context "${context.name}"`);
+  const module = fromRoot(contextFile(context), context, "milestone publisher");
   return [
     `import context from ${JSON.stringify(module)};`,
     `import { milestoneHandler } from "./platform/runtime/publisher";`,
@@ -38,6 +38,12 @@ export function functionEntries(topology: Topology, stack: string): FunctionEntr
     ]),
     ...topology.consumers.map((consumer) => ({ functionName: names.consumerFunction(stack, consumer.name), entry: consumerEntry(consumer) })),
   ];
+}
+
+/** A context's file, as an import from the repository root. */
+function fromRoot(file: string | undefined, context: ContextDefinition, what: string): string {
+  if (!file) throw new Error(`Cannot bundle the ${what} of context "${context.name}": add \`dir: __dirname\` to its defineContext({ ... }) in its context.ts.`);
+  return `./${path.relative(REPO_ROOT, file).split(path.sep).join("/")}`;
 }
 
 /** A handler path relative to the declaring file, as an import from the repository root. */

@@ -149,6 +149,8 @@ export class LocalRuntime {
         ...(this.options.observer ? { observer: this.options.observer } : {}),
       }));
     }
+    // A task whose module cannot be loaded stops the start here, not as a failed state later.
+    await Promise.all([...this.machines.values()].map((machine) => machine.ready()));
 
     subscribe(BATCH_STATS_CHANNEL, this.countWrapperFilters);
     // Handlers read these when they are loaded: where to dead-letter, how to start workflows.

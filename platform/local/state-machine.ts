@@ -1,10 +1,10 @@
 import * as path from "node:path";
 import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
-import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, MILESTONE_CONTEXT_FIELDS, names, taskOf, type WorkflowSpec } from "../model";
+import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, MILESTONE_CONTEXT_FIELDS, names, taskFile, taskImport, taskOf, type WorkflowSpec } from "../model";
 import { withDeadline } from "../runtime/deadline";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
 import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow-starter";
-import { ExecutionAlreadyExistsError, ExecutionNotRedrivableError, FunctionTimedOutError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
+import { ExecutionAlreadyExistsError, ExecutionNotRedrivableError, FunctionTimedOutError, HandlerNotFoundError, TaskModuleError, WorkflowNotFoundError } from "./errors";
 
 /** Where the local runtime pretends to be: ARNs look like AWS's, in region "local". */
 const LOCAL_ACCOUNT = "arn:aws:states:local:000000000000";
@@ -48,8 +48,8 @@ export interface LocalStateMachineOptions {
   /** The context's milestone publisher. */
   publisher: Publisher;
   observer?: ExecutionObserver;
-  /** Loads a task's handler; the default requires the module the context declares. */
-  loadTask?: (context: ContextDefinition, task: string) => (state: unknown) => Promise<unknown>;
+  /** Loads a task's handler; the default is {@link loadTaskHandler}. */
+  loadTask?: (context: ContextDefinition, task: string) => TaskHandler | Promise<TaskHandler>;
   /**
    * The publisher function's timeout (a task's own `timeoutSeconds` wins for that task): an
    * invocation still running then fails the state with `Lambda.Unknown`, as Step Functions
@@ -58,6 +58,9 @@ export interface LocalStateMachineOptions {
    */
   functionTimeoutSeconds?: number;
 }
+
+/** A task's handler as the local executor calls it: the state in, the new state out. */
+export type TaskHandler = (state: unknown) => Promise<unknown>;
 
 /** What the local executor knows of one execution's current run, to fill the context fields it lacks. */
 interface Run {
@@ -88,6 +91,8 @@ export class LocalStateMachine {
   readonly definition: WorkflowSpec;
   private readonly machine: StateMachine;
   private readonly overrides: Record<string, (input: { FunctionName: string; Payload: unknown }) => Promise<unknown>>;
+  /** Each task's handler, loading from construction on, as a Lambda container would at its cold start. */
+  private readonly handlers: ReadonlyMap<string, Promise<TaskHandler>>;
   private readonly executions = new Map<string, LocalExecution>();
   private readonly runs = new Map<string, Run>();
   /** Aborts of the executions still running. */
@@ -112,7 +117,10 @@ export class LocalStateMachine {
     this.machine = new StateMachine(this.definition as ConstructorParameters<typeof StateMachine>[0]);
 
     const load = options.loadTask ?? loadTaskHandler;
-    const handlers = new Map(context.tasks.map((t) => [t.name, load(context, t.name)]));
+    const handlers = new Map(context.tasks.map((t) => [t.name, Promise.resolve().then(() => load(context, t.name))]));
+    // A load that fails fails `ready()` and every invocation of the task; it is not unhandled meanwhile.
+    for (const handler of handlers.values()) handler.catch(() => {});
+    this.handlers = handlers;
     const defaultTimeout = options.functionTimeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
     const timeouts = new Map(context.tasks.map((t) => [t.name, t.timeoutSeconds ?? defaultTimeout]));
     const invoke = async ({ FunctionName, Payload }: { FunctionName: string; Payload: unknown }) => {
@@ -121,15 +129,25 @@ export class LocalStateMachine {
         return { Payload: await timedOutAfter(defaultTimeout, FunctionName, (remainingMs) => options.publisher.publish(input, { remainingMs })) };
       }
       const task = taskByArn.get(FunctionName);
-      const handler = task ? handlers.get(task) : undefined;
-      if (!handler) {
+      const loading = task ? handlers.get(task) : undefined;
+      if (!loading) {
         throw new HandlerNotFoundError(
           `No local handler for ${FunctionName} in context "${context.name}": the workflow invokes a function that is not one of its tasks; declare it in the context's tasks.`,
         );
       }
+      const handler = await loading;
       return { Payload: await timedOutAfter(timeouts.get(task!)!, FunctionName, () => handler(Payload)) };
     };
     this.overrides = Object.fromEntries(lambdaTaskStates(this.definition).map((state) => [state, invoke]));
+  }
+
+  /**
+   * Resolves once every task's handler is loaded; rejects with the first TaskModuleError
+   * otherwise. Await it before starting executions to fail on a bad task module at once, not as
+   * a failed state (which a workflow's Catch could take for the task's own error).
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.handlers.values());
   }
 
   /**
@@ -312,18 +330,43 @@ function lambdaTaskStates(definition: { States: Record<string, Record<string, un
   return found;
 }
 
-/** The `handler` export of the module a context declares for a task. */
-export function loadTaskHandler(context: ContextDefinition, taskName: string): (state: unknown) => Promise<unknown> {
-  const task = context.tasks.find((t) => t.name === taskName)!;
-  if (!context.definedIn) {
-    throw new HandlerNotFoundError(
-      `Cannot locate context "${context.name}" to load task ${taskName}: its definition records no file; declare it with defineContext() in a module of its own.`,
+/**
+ * The `handler` of a task's module, loaded through the context's own reference to it
+ * (`() => import("./tasks/<task>.js")`). When the context declares its `dir`, the module must be
+ * the file infra deploys for the task, `tasks/<task in kebab-case>.ts` there: otherwise the task
+ * would run one handler here and another on AWS.
+ */
+export async function loadTaskHandler(context: ContextDefinition, taskName: string): Promise<TaskHandler> {
+  const task = context.tasks.find((t) => t.name === taskName);
+  const subject = `Task ${context.name}.${taskName}`;
+  if (!task) throw new TaskModuleError(`${subject} is not declared by the context.`);
+  let module: { handler?: unknown };
+  try {
+    module = await task.module();
+  } catch (error) {
+    throw new TaskModuleError(`${subject}: its module could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (typeof module?.handler !== "function") {
+    throw new TaskModuleError(`${subject}: its module exports no handler function; export one (export async function handler(state) { ... }).`);
+  }
+  const deployed = taskFile(context, taskName);
+  if (deployed !== undefined && !deploysThis(deployed, module.handler)) {
+    const file = path.relative(process.cwd(), deployed);
+    throw new TaskModuleError(
+      `${subject}: its reference loads another module than ${file}, the one deployed for it. ` +
+        `Fix: reference it as ${taskName}: () => import("${taskImport(taskName)}") with its module at ${file}, or rename the task after its module.`,
     );
   }
-  const file = path.resolve(path.dirname(path.resolve(context.definedIn)), task.handler);
-  const module = require(file) as { handler?: (state: unknown) => Promise<unknown> };
-  if (typeof module.handler !== "function") throw new HandlerNotFoundError(`${file} exports no handler function (task ${context.name}.${taskName}); export one named handler.`);
-  return module.handler;
+  return module.handler as TaskHandler;
+}
+
+/** Whether the module at `file` (already loaded, or loaded now) exports `handler`. */
+function deploysThis(file: string, handler: unknown): boolean {
+  try {
+    return (require(file) as { handler?: unknown }).handler === handler;
+  } catch {
+    return false;
+  }
 }
 
 export { taskOf };

@@ -3,10 +3,17 @@ import { names } from "./names";
 import { callerFile } from "./source";
 import { ownEvents, type WorkflowDefinition } from "./workflow";
 
-/** A Lambda task the context's workflow calls. */
+/**
+ * A task's handler module, imported only when the task runs: `() => import("./tasks/reserve-stock.js")`
+ * (the `.js` a TypeScript import names its `.ts` file by). The compiler checks the reference: a
+ * missing module, or one without a `handler` function, does not type-check.
+ */
+export type TaskModule = () => Promise<{ readonly handler: (input: never) => unknown }>;
+
+/** A Lambda task the context's workflow calls, with settings of its own. */
 export interface TaskSpec {
-  /** The module exporting `handler`, relative to the file that calls `defineContext`. */
-  readonly handler: string;
+  /** The task's handler module (see {@link TaskModule}). */
+  readonly module: TaskModule;
   readonly description?: string;
   /** @default the stack's `functions.timeoutSeconds` */
   readonly timeoutSeconds?: number;
@@ -21,16 +28,25 @@ export interface TaskDefinition extends TaskSpec {
 export interface ContextSpec<Name extends string, Events extends readonly EventDefinition[]> {
   /** kebab-case, unique in the topology; names the topic (`<name>.events`) and the state machine. */
   readonly name: Name;
+  /**
+   * The context's folder, `__dirname` in its context.ts: its milestone publisher is bundled from
+   * `context.ts` there, each task from `tasks/<task name in kebab-case>.ts` (see `taskFile`).
+   * @example
+   * dir: __dirname
+   */
+  readonly dir?: string;
   /** The events this context publishes at its milestones. */
   readonly events: Events;
   readonly description?: string;
   /**
-   * The Lambda tasks of the workflow, by the name `task()` uses (PascalCase); a string is the
-   * handler path.
+   * The Lambda tasks of the workflow, by the name `task()` uses (PascalCase): each one's module,
+   * imported lazily, at `tasks/<name in kebab-case>.ts`.
    * @example
-   * tasks: { ReserveStock: "./tasks/reserve-stock.ts" }
+   * tasks: { ReserveStock: () => import("./tasks/reserve-stock.js") }
+   * @example
+   * tasks: { ReserveStock: { module: () => import("./tasks/reserve-stock.js"), timeoutSeconds: 60 } }
    */
-  readonly tasks?: Readonly<Record<string, string | TaskSpec>>;
+  readonly tasks?: Readonly<Record<string, TaskModule | TaskSpec>>;
   /** The state machine that orchestrates the tasks and reaches the milestones. */
   readonly workflow?: WorkflowDefinition;
 }
@@ -52,6 +68,8 @@ export interface ContextDefinition<
   readonly eventList: readonly ContextEvent<Name>[];
   readonly tasks: readonly TaskDefinition[];
   readonly workflow: WorkflowDefinition | undefined;
+  /** The context's folder, where its context.ts and tasks/ are; undefined when not declared. */
+  readonly dir: string | undefined;
   /** The file that declared this context, for error messages. */
   readonly definedIn: string | undefined;
 }
@@ -62,7 +80,10 @@ export interface ContextDefinition<
  * @example
  * export default defineContext({
  *   name: "orders",
+ *   dir: __dirname,
  *   events: [OrderPlaced, OrderRejected],
+ *   tasks: { ValidateOrder: () => import("./tasks/validate-order.js") },
+ *   workflow,
  * });
  */
 export function defineContext<const Name extends string, const Events extends readonly EventDefinition[]>(
@@ -82,8 +103,9 @@ export function defineContext<const Name extends string, const Events extends re
     description: spec.description,
     events,
     eventList,
-    tasks: Object.entries(spec.tasks ?? {}).map(([name, task]) => ({ name, ...(typeof task === "string" ? { handler: task } : task) })),
+    tasks: Object.entries(spec.tasks ?? {}).map(([name, task]) => ({ name, ...(typeof task === "function" ? { module: task } : task) })),
     workflow: spec.workflow && ownEvents(spec.workflow, spec.name),
+    dir: spec.dir,
     definedIn: callerFile(),
   };
 }

@@ -1,5 +1,6 @@
 export { defineEvent, type ContextEvent, type EventData, type EventDefinition, type EventSpec } from "./event";
-export { defineContext, type ContextDefinition, type ContextSpec, type TaskDefinition, type TaskSpec } from "./context";
+export { defineContext, type ContextDefinition, type ContextSpec, type TaskDefinition, type TaskModule, type TaskSpec } from "./context";
+export { contextFile, kebab, taskFile, taskImport } from "./files";
 export {
   CONSUMER_DEFAULTS,
   defineConsumer,

@@ -4,6 +4,7 @@ import type { ConsumerDefinition } from "./consumer";
 import type { ContextDefinition } from "./context";
 import { type TopologyIssue, TopologyError } from "./errors";
 import type { ContextEvent } from "./event";
+import { contextFile, kebab, taskFile, taskImport } from "./files";
 import { CONSUMER_LIMITS, KEBAB_NAME, NAME_LIMITS, type NameKind, PASCAL_NAME, STACK_NAME } from "./limits";
 import { names } from "./names";
 import { closest } from "./suggest";
@@ -20,7 +21,7 @@ export interface ValidateOptions {
    * stack name allowed, so a topology that validates fits every stack.
    */
   readonly stack?: string;
-  /** Whether to check that each consumer's handler file exists. @default true */
+  /** Whether to check that each task's and consumer's module, and each context's context.ts, exists. @default true */
   readonly checkFiles?: boolean;
 }
 
@@ -146,15 +147,42 @@ function checkTasks(context: ContextDefinition, physical: PhysicalNames, report:
     } else if (KEBAB_NAME.test(context.name)) {
       physical.check(file, subject, "lambdaFunction", names.taskFunction(physical.stack, context.name, task.name), "task");
     }
-    if (file && physical.checkFiles && !fs.existsSync(path.resolve(path.dirname(file), task.handler))) {
-      report(
-        file,
-        subject,
-        `its handler "${task.handler}" does not exist (looked for ${path.relative(process.cwd(), path.resolve(path.dirname(file), task.handler))}).`,
-        `create the handler module, or point the task at it relative to ${file}.`,
-      );
-    }
+    if (physical.checkFiles) checkTaskFile(context, task.name, report);
   }
+  const own = contextFile(context);
+  if (physical.checkFiles && own && !fs.existsSync(own)) {
+    report(
+      file,
+      `context "${context.name}"`,
+      `its publisher would be bundled from ${relative(own)}, which does not exist.`,
+      `set \`dir\` to the folder of the context's context.ts (\`dir: __dirname\` there), which default-exports the context.`,
+    );
+  }
+}
+
+/** A task is deployed from one file, found from the context's `dir`: say when there is none, or not there. */
+function checkTaskFile(context: ContextDefinition, task: string, report: Report) {
+  const subject = `task "${context.name}.${task}"`;
+  const module = taskFile(context, task);
+  if (module === undefined) {
+    report(
+      context.definedIn,
+      subject,
+      `cannot be bundled: its context does not say which folder it is in, so the task's module cannot be found.`,
+      `add \`dir: __dirname\` to the defineContext({ ... }) of context "${context.name}" in its context.ts; the task's module is then tasks/${kebab(task)}.ts beside it.`,
+    );
+  } else if (!fs.existsSync(module)) {
+    report(
+      context.definedIn,
+      subject,
+      `its module ${relative(module)} does not exist: a task is deployed from tasks/<its name in kebab-case>.ts in its context's folder.`,
+      `move the task's handler module to ${relative(module)} and reference it as ${task}: () => import("${taskImport(task)}"), or rename the task after its module.`,
+    );
+  }
+}
+
+function relative(file: string): string {
+  return path.relative(process.cwd(), file).split(path.sep).join("/");
 }
 
 function checkWorkflow(context: ContextDefinition, report: Report) {
@@ -175,7 +203,7 @@ function checkWorkflow(context: ContextDefinition, report: Report) {
       file,
       subject,
       `its workflow calls task "${name}", which the context does not declare.`,
-      `add ${name} to the context's tasks with its handler${hint.length > 0 ? `, or call "${hint[0]}"` : ""}.`,
+      `add ${name}: () => import("${taskImport(name)}") to the context's tasks${hint.length > 0 ? `, or call "${hint[0]}"` : ""}.`,
     );
   }
   for (const name of declared) {

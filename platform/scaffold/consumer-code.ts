@@ -5,6 +5,8 @@
  * description of the group, so what it writes can be tested as text.
  */
 
+import { camel, isPlainIdentifier, RESERVED } from "./identifiers";
+
 /** About as long as the repository's lines run before they are broken. */
 export const LINE_WIDTH = 160;
 
@@ -353,32 +355,9 @@ export function inputFunctionName(context: string): string {
   return `${camel(context)}InputFor`;
 }
 
-/** `order-watch` → `orderWatch`; `OrderPlaced` → `orderPlaced`. */
-export function camel(name: string): string {
-  const pascal = name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join("");
-  return pascal.length === 0 ? "group" : pascal[0]!.toLowerCase() + pascal.slice(1);
-}
-
 /** `OrderPlaced` → `order placed`, for log messages. */
 export function words(name: string): string {
   return (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+/g) ?? [name]).map((w) => w.toLowerCase()).join(" ");
-}
-
-/** Words JavaScript reserves (or forbids as bindings in modules). */
-export const RESERVED = new Set(
-  (
-    "arguments await break case catch class const continue debugger default delete do else enum eval export extends false finally for " +
-    "function if implements import in instanceof interface let new null package private protected public return static super switch " +
-    "this throw true try typeof var void while with yield"
-  ).split(" "),
-);
-
-export function isPlainIdentifier(name: string): boolean {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !RESERVED.has(name);
 }
 
 /** Numbers as the repository writes them: `2_000`, `-1`. */

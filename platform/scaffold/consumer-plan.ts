@@ -5,8 +5,8 @@ import { isDeepStrictEqual } from "node:util";
 import * as z from "zod";
 import type { ConsumerDefinition, ContextDefinition, ContextEvent, Topology, TopologyIssue } from "../model";
 import { KEBAB_NAME } from "../model/limits";
-import { ConsumersIndexShapeError, registerConsumer } from "./consumers-index";
-import { StalePlanError } from "./errors";
+import type { FilePlan, PlanOutcome } from "./file-plan";
+import { IndexShapeError, registerConsumer } from "./index-files";
 import { asWorkflowInput, dataFields, entityField, keyFor, milestoneOf, sampleFor } from "./sample-data";
 import { consumerSource, handlerSource, handlerTestSource, type ScaffoldEvent, type ScaffoldSettings, type ScaffoldSpec } from "./consumer-code";
 
@@ -21,36 +21,18 @@ export interface AddConsumerRequest {
   readonly settings: ScaffoldSettings;
 }
 
-/** A file to write, relative to the repository root, `/`-separated. */
-export interface PlannedFile {
-  readonly path: string;
-  readonly text: string;
-}
-
-export interface ConsumerPlan {
-  readonly root: string;
+export interface ConsumerPlan extends FilePlan {
   readonly spec: ScaffoldSpec;
-  readonly created: readonly PlannedFile[];
-  /** Files that exist and change; `before` is their text when planned, checked again before writing. */
-  readonly changed: readonly (PlannedFile & { readonly before: string })[];
   /** The name consumers/index.ts imports the group under. */
   readonly identifier: string;
   /** Worth saying, not worth refusing for. */
   readonly notes: readonly string[];
 }
 
-export type PlanResult =
-  | { readonly ok: true; readonly plan: ConsumerPlan }
-  | {
-      readonly ok: false;
-      /** Every problem, formatted as the model formats its issues. */
-      readonly problems: readonly string[];
-      /** Those of `problems` the topology had before this group. */
-      readonly existing: ReadonlySet<string>;
-    };
+export type PlanResult = PlanOutcome<ConsumerPlan>;
 
-/** The repository a group is added to, loaded from its own files (not from this CLI's copy). */
-interface Repo {
+/** The repository a group or context is added to, loaded from its own files (not from this CLI's copy). */
+export interface Repo {
   readonly model: typeof import("../model");
   readonly topology: Topology;
   /** The named exports of contexts/index.ts. */
@@ -164,7 +146,7 @@ export function planConsumer(root: string, request: AddConsumerRequest, repo: Re
     // A name that is taken or invalid is the model's to report; there is nothing to register.
     if (isNew) registration = registerConsumer(indexBefore, name);
   } catch (error) {
-    if (!(error instanceof ConsumersIndexShapeError)) throw error;
+    if (!(error instanceof IndexShapeError)) throw error;
     report(
       INDEX,
       `the consumers index`,
@@ -230,46 +212,6 @@ export function planConsumer(root: string, request: AddConsumerRequest, repo: Re
       notes,
     },
   };
-}
-
-/**
- * Writes a plan: new files first (never over an existing one), the changed ones last. If
- * anything fails, what was written is taken back: created files and folders removed, changed
- * files restored.
- */
-export function writePlan(plan: ConsumerPlan): void {
-  const createdFiles: string[] = [];
-  const createdDirs: string[] = [];
-  const restored: { file: string; text: string }[] = [];
-  try {
-    for (const file of plan.changed) {
-      if (fs.readFileSync(path.join(plan.root, file.path), "utf8") !== file.before) {
-        throw new StalePlanError(`${file.path} changed while the group was being planned; run the command again.`);
-      }
-    }
-    for (const file of plan.created) {
-      const absolute = path.join(plan.root, file.path);
-      const dir = fs.mkdirSync(path.dirname(absolute), { recursive: true });
-      if (dir) createdDirs.push(dir);
-      fs.writeFileSync(absolute, file.text, { flag: "wx" });
-      createdFiles.push(absolute);
-    }
-    for (const file of plan.changed) {
-      const absolute = path.join(plan.root, file.path);
-      // Renamed into place, so the file is never seen half-written.
-      const temporary = `${absolute}.add-consumer-${process.pid}`;
-      fs.writeFileSync(temporary, file.text, { flag: "wx" });
-      createdFiles.push(temporary);
-      restored.push({ file: absolute, text: file.before });
-      fs.renameSync(temporary, absolute);
-      createdFiles.pop();
-    }
-  } catch (error) {
-    for (const { file, text } of restored.reverse()) fs.writeFileSync(file, text);
-    for (const file of createdFiles.reverse()) fs.rmSync(file, { force: true });
-    for (const dir of createdDirs.reverse()) fs.rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
 }
 
 type Resolved = ContextEvent | { readonly problem: string; readonly fix: string };

@@ -13,3 +13,11 @@ export class StalePlanError extends ScaffoldError {
     this.name = "StalePlanError";
   }
 }
+
+/** A step after the files are written (regenerating the catalog) failed; what was written is taken back. */
+export class ScaffoldFollowUpError extends ScaffoldError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ScaffoldFollowUpError";
+  }
+}

@@ -1,8 +1,7 @@
-import { execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BIN, checksIn, copyRepository, differences, type Resource, RESOURCES_CHECK, ROOT, run, snapshot } from "../support/repository-copy";
 
 /**
  * `npm run add-consumer` for real: the CLI writes into a copy of the repository (its tracked
@@ -10,84 +9,6 @@ import * as path from "node:path";
  * Pulumi's mocks and in the local runtime on the broker of this test run. Every step is a child
  * process bounded in time; none waits on a timer.
  */
-
-const ROOT = path.resolve(__dirname, "../..");
-const BIN = path.join(ROOT, "node_modules/.bin");
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment of every child: handlers silent, no colours in what the tests read. */
-function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", FORCE_COLOR: "0", NO_COLOR: "1", ...extra };
-  delete env.JEST_WORKER_ID; // a jest run in the copy is its own run, not a worker of this one
-  return env;
-}
-
-/** Runs a command to its end; after `timeoutMs` its whole process group is killed and the promise rejects with its output. */
-function run(command: string, args: readonly string[], cwd: string, timeoutMs: number, env = childEnv()): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      reject(new Error(`${path.basename(command)} ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout.slice(-3000)}\nstderr: ${stderr.slice(-3000)}`));
-    }, timeoutMs);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** The repository's tracked files as they are in the working tree, node_modules linked. */
-function copyRepository(to: string): void {
-  const files = execFileSync("git", ["ls-files", "-z", "--cached"], { cwd: ROOT }).toString().split("\0");
-  for (const file of files.filter(Boolean)) {
-    const from = path.join(ROOT, file);
-    if (!fs.existsSync(from)) continue; // deleted in the working tree
-    fs.mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
-    fs.copyFileSync(from, path.join(to, file));
-  }
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(to, "node_modules"), "dir");
-}
-
-/** Every file (by content hash), folder and link under `dir`, node_modules aside. */
-function snapshot(dir: string, prefix = ""): Map<string, string> {
-  const entries = new Map<string, string>();
-  for (const entry of fs.readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
-    const relative = path.posix.join(prefix, entry.name);
-    if (relative === "node_modules") continue;
-    if (entry.isSymbolicLink()) entries.set(relative, `link ${fs.readlinkSync(path.join(dir, relative))}`);
-    else if (entry.isDirectory()) {
-      entries.set(`${relative}/`, "folder");
-      for (const [child, hash] of snapshot(dir, relative)) entries.set(child, hash);
-    } else entries.set(relative, createHash("sha256").update(fs.readFileSync(path.join(dir, relative))).digest("hex"));
-  }
-  return entries;
-}
-
-function differences(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>) {
-  return {
-    added: [...after.keys()].filter((p) => !before.has(p)).sort(),
-    removed: [...before.keys()].filter((p) => !after.has(p)).sort(),
-    changed: [...before.keys()].filter((p) => after.has(p) && after.get(p) !== before.get(p)).sort(),
-  };
-}
 
 // Scripts run in the copy (working directory = the copy), loading its modules; each writes its result as JSON to RESULT_FILE.
 const CHECKS: Record<string, string> = {
@@ -110,45 +31,7 @@ try {
 }
 fs.writeFileSync(process.env.RESULT_FILE!, JSON.stringify(result));
 `,
-  // index.ts under Pulumi's mocks for the dev stack, as test/support/stack.ts runs it; each resource with a hash of its inputs.
-  resources: `
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
-import { createRequire } from "node:module";
-import * as path from "node:path";
-
-const load = createRequire(path.join(process.cwd(), "package.json"));
-const pulumi = load("@pulumi/pulumi");
-const { recordResources } = load("./test/support/pulumi-mocks");
-const { stackFileConfig } = load("./test/support/stack");
-
-/** Inputs as plain data: a Lambda code archive becomes the text of its files. */
-async function comparable(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map(comparable));
-  if (value === null || typeof value !== "object") return value;
-  const archive = value as { __pulumiArchive?: boolean; assets?: Promise<Record<string, { text: Promise<string> }>> };
-  if (archive.__pulumiArchive) {
-    const assets = await archive.assets!;
-    return Object.fromEntries(await Promise.all(Object.entries(assets).map(async ([file, asset]) => [file, await asset.text])));
-  }
-  return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await comparable(child)])));
-}
-
-async function main() {
-  const mocks = recordResources({ stack: "dev" });
-  pulumi.runtime.setAllConfig(stackFileConfig("dev"));
-  load("./index");
-  await mocks.settled();
-  const resources = [];
-  for (const r of mocks.resources) {
-    const inputs = createHash("sha256").update(JSON.stringify(await comparable(r.inputs))).digest("hex");
-    resources.push({ name: r.name, type: r.type, custom: r.custom, inputs });
-  }
-  fs.writeFileSync(process.env.RESULT_FILE!, JSON.stringify(resources));
-}
-
-main().then(() => process.exit(0), (error) => (console.error(error), process.exit(1)));
-`,
+  resources: RESOURCES_CHECK,
   // The whole topology in the local runtime on a stack of its own; 10 demo orders; per group named in argv: published, received, started.
   runtime: `
 import { randomUUID } from "node:crypto";
@@ -207,35 +90,19 @@ main().then(() => process.exit(0), (error) => (console.error(error), process.exi
 `,
 };
 
-interface Resource {
-  readonly name: string;
-  readonly type: string;
-  readonly custom: boolean;
-  readonly inputs: string;
-}
-
 describe("npm run add-consumer, for real in a copy of the repository", () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "ensemble-add-consumer-"));
   const repo = path.join(work, "repo");
-  let runs = 0;
   let pristine: Map<string, string>;
   let resourcesBefore: Resource[];
-
   /** Runs a check script in the copy and returns what it wrote. */
-  async function check<T>(script: keyof typeof CHECKS, args: readonly string[], timeoutMs: number): Promise<T> {
-    const resultFile = path.join(work, "checks", `${script}-${++runs}.json`);
-    const result = await run(path.join(BIN, "tsx"), [path.join(work, "checks", `${script}.ts`), ...args], repo, timeoutMs, childEnv({ RESULT_FILE: resultFile }));
-    if (result.code !== 0 || !fs.existsSync(resultFile)) throw new Error(`check ${script} failed (exit ${result.code}):\n${result.stderr.slice(-4000)}`);
-    return JSON.parse(fs.readFileSync(resultFile, "utf8")) as T;
-  }
+  const check = checksIn(work, repo, CHECKS);
 
   /** This repository's CLI, run in the copy and told to write there. */
   const addConsumer = (args: readonly string[]) => run(path.join(BIN, "tsx"), [path.join(ROOT, "commands/add-consumer.ts"), ...args, "--root", repo], repo, 30_000);
 
   beforeAll(async () => {
     copyRepository(repo);
-    fs.mkdirSync(path.join(work, "checks"));
-    for (const [name, source] of Object.entries(CHECKS)) fs.writeFileSync(path.join(work, "checks", `${name}.ts`), source.trimStart());
     // The program as it is before any group is added, recorded in the copy itself: its bundles'
     // source maps name node_modules through the link, so only a run in the copy compares like with like.
     resourcesBefore = await check<Resource[]>("resources", [], 120_000);

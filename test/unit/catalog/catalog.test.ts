@@ -239,9 +239,11 @@ describe("generateCatalog", () => {
 
   it("draws every subscription and workflow start as an edge of the graph", () => {
     const graph = topologyGraph(catalogFacts(valid, { stack }));
-    expect(graph.nodes).toHaveLength(12);
+    // The example: 3 contexts and their 3 topics, 6 groups; 3 publish edges, 12 subscriptions, 2 starts.
+    const subscriptionCount = groups.reduce((sum, group) => sum + subscriptions(group).size, 0);
+    expect(graph.nodes).toHaveLength(valid.contexts.length * 2 + groups.length);
     expect(graph.edges.map((e) => `${e.from} ${e.kind} ${e.to}`)).toContain("group:start-billing starts context:billing");
-    expect(graph.edges).toHaveLength(3 + 12 + 2);
+    expect(graph.edges).toHaveLength(valid.contexts.length + subscriptionCount + groups.filter((g) => g.startWorkflow).length);
   });
 });
 

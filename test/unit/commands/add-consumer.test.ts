@@ -7,9 +7,10 @@ import { consumers } from "../../../consumers";
 import * as contextExports from "../../../contexts";
 import { billing, contexts, orders, shipping } from "../../../contexts";
 import { parseArguments, renderCreated, renderRefusal } from "../../../commands/add-consumer";
-import { registerConsumer } from "../../../platform/scaffold/consumers-index";
+import { writePlan } from "../../../platform/scaffold/file-plan";
+import { registerConsumer } from "../../../platform/scaffold/index-files";
 import { sampleFor } from "../../../platform/scaffold/sample-data";
-import { type AddConsumerRequest, type ConsumerPlan, planConsumer, resolveEvent, writePlan } from "../../../platform/scaffold/consumer-plan";
+import { type AddConsumerRequest, type ConsumerPlan, planConsumer, resolveEvent } from "../../../platform/scaffold/consumer-plan";
 import { consumerSource, handlerSource, handlerTestSource, type ScaffoldSpec, valueLiteral } from "../../../platform/scaffold/consumer-code";
 import { ScaffoldError, StalePlanError } from "../../../platform/scaffold/errors";
 import * as model from "../../../platform/model";
@@ -190,7 +191,7 @@ describe("npm run add-consumer", () => {
 
       // Assess
       expect(problemsOf(result)).toEqual([
-        'consumers/restock/consumer.ts: consumer "restock": starts the workflow of context "inventory", which has no workflow. Fix: start a context that has one (orders, shipping, billing), or leave out --start-workflow.',
+        `consumers/restock/consumer.ts: consumer "restock": starts the workflow of context "inventory", which has no workflow. Fix: start a context that has one (${contexts.map((c) => c.name).join(", ")}), or leave out --start-workflow.`,
         'contexts/index.ts: context "inventory": is not exported by name from contexts/index.ts, so the new consumer.ts cannot import it. Fix: add it to the `export { ... }` list of contexts/index.ts.',
       ]);
     });
@@ -576,7 +577,7 @@ describe("npm run add-consumer", () => {
       }
       expect(thrown).toBeInstanceOf(StalePlanError);
       expect(thrown).toBeInstanceOf(ScaffoldError);
-      expect(thrown).toMatchObject({ name: "StalePlanError", message: "consumers/index.ts changed while the group was being planned; run the command again." });
+      expect(thrown).toMatchObject({ name: "StalePlanError", message: "consumers/index.ts changed while this was being planned; run the command again." });
       expect(fs.readdirSync(path.join(root, "consumers"))).toEqual(["index.ts"]);
     });
   });

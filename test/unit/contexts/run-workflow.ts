@@ -22,7 +22,7 @@ export interface WorkflowRun {
 
 /**
  * Runs a context's real workflow definition in the local executor (aws-local-stepfunctions):
- * task states call the context's real task handlers (the modules it declares), milestone states
+ * task states call the context's real task handlers (the modules it references), milestone states
  * record what they would publish after checking it against the event's schema. No broker.
  */
 export async function runWorkflow(context: ContextDefinition, input: unknown, executionId = "arn:aws:states:local:000000000000:execution:test:run-1"): Promise<WorkflowRun> {
@@ -30,8 +30,8 @@ export async function runWorkflow(context: ContextDefinition, input: unknown, ex
   const tasks: string[] = [];
   const machine = new LocalStateMachine(context, {
     stack: "test",
-    loadTask: (owner, name) => {
-      const handler = loadTaskHandler(owner, name);
+    loadTask: async (owner, name) => {
+      const handler = await loadTaskHandler(owner, name);
       return (state) => (tasks.push(name), handler(state));
     },
     publisher: {
@@ -50,6 +50,7 @@ export async function runWorkflow(context: ContextDefinition, input: unknown, ex
       },
     },
   });
+  await machine.ready();
   const execution = machine.start(executionId.slice(executionId.lastIndexOf(":") + 1), input);
   await execution.done;
   return execution.status === "SUCCEEDED"

@@ -1,6 +1,8 @@
 import { orders } from "../../../contexts";
 import { stock } from "../../../contexts/orders/domain";
-import { type ExecutionEvent, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/state-machine";
+import { TaskModuleError } from "../../../platform/local/errors";
+import { type ExecutionEvent, loadTaskHandler, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/state-machine";
+import { defineContext, type TaskModule } from "../../../platform/model";
 import { eventId } from "../../../platform/runtime/envelope";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";
 import { WorkflowStartError } from "../../../platform/runtime/workflow-starter";
@@ -124,5 +126,50 @@ describe("LocalStateMachine, on the orders workflow", () => {
       'Could not start execution "x" for event orders.OrderPlaced e-1 of consumer group "start-shipping": no local state machine for context "shiping" (contexts: orders). Not retryable: fix the group\'s startWorkflow.',
     );
     expect(machine.all).toHaveLength(0);
+  });
+});
+
+describe("loading a task's handler", () => {
+  // Declared as if in contexts/orders/context.ts: its tasks are deployed from contexts/orders/tasks/.
+  const ordersDir = orders.dir!;
+  const withTask = (name: string, module: TaskModule) => defineContext({ name: "orders", dir: ordersDir, events: [], tasks: { [name]: module } });
+
+  it("loads the handler through the context's own reference, the module deployed for the task", async () => {
+    const handler = await loadTaskHandler(orders, "ValidateOrder");
+
+    expect(handler).toBe((await import("../../../contexts/orders/tasks/validate-order.js")).handler);
+  });
+
+  it("refuses a reference to another module than the one deployed for the task, before any execution", async () => {
+    // Prepare: ValidateOrder would run reserve-stock's handler here and validate-order's on AWS
+    const context = withTask("ValidateOrder", () => import("../../../contexts/orders/tasks/reserve-stock.js"));
+
+    // Act
+    const loading = loadTaskHandler(context, "ValidateOrder");
+
+    // Assess
+    await expect(loading).rejects.toThrow(TaskModuleError);
+    await expect(loading).rejects.toThrow(
+      `Task orders.ValidateOrder: its reference loads another module than contexts/orders/tasks/validate-order.ts, the one deployed for it. ` +
+        `Fix: reference it as ValidateOrder: () => import("./tasks/validate-order.js") with its module at contexts/orders/tasks/validate-order.ts, or rename the task after its module.`,
+    );
+  });
+
+  it("fails ready(), and every run of the task, when the module has no handler", async () => {
+    // Prepare: what only a reference the type checker did not see can do
+    const context = withTask("ValidateOrder", (async () => ({})) as unknown as TaskModule);
+    const machine = new LocalStateMachine(
+      { ...orders, tasks: context.tasks },
+      { stack: "local", publisher: recordingPublisher() },
+    );
+
+    // Act
+    const execution = machine.start("exec-no-handler", order("o-exec-5", [{ sku: "teapot", quantity: 1 }]));
+    await execution.done;
+
+    // Assess
+    const error = new TaskModuleError("Task orders.ValidateOrder: its module exports no handler function; export one (export async function handler(state) { ... }).");
+    await expect(machine.ready()).rejects.toThrow(error);
+    expect(execution).toMatchObject({ status: "FAILED", error: { name: "TaskModuleError", message: error.message } });
   });
 });

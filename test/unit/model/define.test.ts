@@ -1,5 +1,6 @@
+import * as path from "node:path";
 import * as z from "zod";
-import { CONSUMER_DEFAULTS, type ConsumedEvent, defineConsumer, defineContext, defineEvent } from "../../../platform/model";
+import { CONSUMER_DEFAULTS, type ConsumedEvent, defineConsumer, defineContext, defineEvent, kebab, taskFile, taskImport } from "../../../platform/model";
 
 const Placed = defineEvent({ name: "OrderPlaced", schema: z.object({ orderId: z.string(), totalCents: z.number() }) });
 const Rejected = defineEvent({ name: "OrderRejected", version: 2, schema: z.object({ orderId: z.string(), reason: z.string() }) });
@@ -19,6 +20,52 @@ describe("defineContext", () => {
   it("makes a typo in an event reference a compile error", () => {
     // @ts-expect-error "OrderPlacd" is not an event of orders
     expect(orders.events.OrderPlacd).toBeUndefined();
+  });
+});
+
+describe("defineContext, tasks", () => {
+  const ORDERS_DIR = path.resolve(__dirname, "../../../contexts/orders");
+
+  it("keeps each task's module reference, unloaded, and finds its file from the context's folder", async () => {
+    // Act
+    const context = defineContext({
+      name: "orders",
+      dir: ORDERS_DIR,
+      events: [],
+      tasks: {
+        ValidateOrder: () => import("../../../contexts/orders/tasks/validate-order.js"),
+        ReserveStock: { module: () => import("../../../contexts/orders/tasks/reserve-stock.js"), timeoutSeconds: 60 },
+      },
+    });
+
+    // Assess
+    expect(context.dir).toBe(ORDERS_DIR);
+    expect(context.tasks.map((t) => [t.name, t.timeoutSeconds])).toEqual([
+      ["ValidateOrder", undefined],
+      ["ReserveStock", 60],
+    ]);
+    expect(taskFile(context, "ValidateOrder")).toBe(path.join(ORDERS_DIR, "tasks", "validate-order.ts"));
+    expect(typeof (await context.tasks[0]!.module()).handler).toBe("function");
+  });
+
+  it("makes a missing task module, or one without a handler, a compile error", () => {
+    const references = {
+      // @ts-expect-error there is no such module
+      Missing: () => import("./no-such-task.js"),
+      NoHandler: () => import("../../../contexts/orders/domain.js"),
+    };
+    // @ts-expect-error the domain module exports no handler
+    expect(() => defineContext({ name: "orders", events: [], tasks: references })).not.toThrow();
+  });
+
+  it.each([
+    ["ValidateOrder", "validate-order"],
+    ["SendSMSReceipt", "send-sms-receipt"],
+    ["Step2Done", "step2-done"],
+    ["Ship", "ship"],
+  ])("names task %s's module %s.ts", (task, file) => {
+    expect(kebab(task)).toBe(file);
+    expect(taskImport(task)).toBe(`./tasks/${file}.js`);
   });
 });
 

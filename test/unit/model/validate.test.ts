@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as z from "zod";
 import {
   defineWorkflow,
@@ -12,17 +13,22 @@ import {
   formatIssue,
   type ConsumerSpec,
   type ContextEvent,
+  type TaskModule,
   type Topology,
   TopologyError,
   validate,
 } from "../../../platform/model";
 import { topology } from "../../../topology";
+import { inExample } from "../../support/example";
 
 const THIS_FILE = "test/unit/model/validate.test.ts";
 
 const Placed = defineEvent({ name: "OrderPlaced", schema: z.object({ orderId: z.string() }) });
 const Rejected = defineEvent({ name: "OrderRejected", schema: z.object({ orderId: z.string() }) });
 const orders = defineContext({ name: "orders", events: [Placed, Rejected] });
+
+/** A task module, never loaded: checks of task files use real folders (see "task modules"). */
+const aTask: TaskModule = async () => ({ handler: async (state: unknown) => state });
 
 function consumer(overrides: Partial<ConsumerSpec<string, readonly ContextEvent[]>> = {}) {
   return defineConsumer({ name: "notify", on: [orders.events.OrderPlaced], ...overrides });
@@ -39,7 +45,7 @@ describe("validate", () => {
     const valid = validate(topology, { stack: "dev" });
 
     // Assess
-    expect(valid.topics.map((t) => t.name)).toEqual([
+    expect(valid.topics.filter((t) => inExample(t.owner)).map((t) => t.name)).toEqual([
       "orders.events",
       "shipping.events",
       "billing.events",
@@ -50,7 +56,7 @@ describe("validate", () => {
       "analytics.dlq",
       "audit-archive.dlq",
     ]);
-    expect(valid.events.map((e) => e.type)).toEqual([
+    expect(valid.events.filter((e) => inExample(e.context)).map((e) => e.type)).toEqual([
       "orders.OrderPlaced",
       "orders.OrderRejected",
       "shipping.ShipmentScheduled",
@@ -58,7 +64,7 @@ describe("validate", () => {
       "shipping.ShipmentDispatched",
       "billing.InvoiceIssued",
     ]);
-    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name)).toEqual(["notify-customer", "sales-ledger", "start-shipping", "analytics", "audit-archive"]);
+    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name).filter(inExample)).toEqual(["notify-customer", "sales-ledger", "start-shipping", "analytics", "audit-archive"]);
   });
 
   it("throws one TopologyError that lists every issue with its file and fix", () => {
@@ -111,7 +117,7 @@ describe("validate", () => {
       const withTask = defineContext({
         name: "orders",
         events: [Placed],
-        tasks: { Validate: "./validate.ts" },
+        tasks: { Validate: aTask },
         workflow: defineWorkflow({
           StartAt: "Validate",
           States: { Validate: task("Validate", { next: "Placed" }), Placed: milestone(Placed, { key: "$.orderId", end: true }) },
@@ -128,7 +134,7 @@ describe("validate", () => {
       const withPublisherTask = defineContext({
         name: "orders",
         events: [Placed],
-        tasks: { Publisher: "./publisher.ts" },
+        tasks: { Publisher: aTask },
         workflow: defineWorkflow({
           StartAt: "Publisher",
           States: { Publisher: task("Publisher", { next: "Placed" }), Placed: milestone(Placed, { key: "$.orderId", end: true }) },
@@ -319,6 +325,54 @@ describe("validate", () => {
 
     it("accepts a handler path that exists", () => {
       expect(findIssues({ contexts: [orders], consumers: [consumer({ handler: "./validate.test.ts" })] })).toEqual([]);
+    });
+  });
+
+  describe("task modules", () => {
+    // The orders example's folder: tasks/validate-order.ts is there, tasks/pack-item.ts is not.
+    const ORDERS_DIR = path.resolve(__dirname, "../../../contexts/orders");
+    const withTasks = (dir: string | undefined, ...tasks: string[]) =>
+      defineContext({
+        name: "orders",
+        ...(dir === undefined ? {} : { dir }),
+        events: [Placed],
+        tasks: Object.fromEntries(tasks.map((name) => [name, aTask])),
+        workflow: defineWorkflow({
+          StartAt: tasks[0]!,
+          States: {
+            ...Object.fromEntries(tasks.map((name, i) => [name, task(name, { next: tasks[i + 1] ?? "Placed" })])),
+            Placed: milestone(Placed, { key: "$.orderId", end: true }),
+          },
+        }),
+      });
+
+    it("accepts tasks whose modules are tasks/<task in kebab-case>.ts in the context's folder", () => {
+      expect(findIssues({ contexts: [withTasks(ORDERS_DIR, "ValidateOrder", "ReserveStock")], consumers: [] })).toEqual([]);
+    });
+
+    it("rejects a task whose module is not where it is deployed from, naming the file and the reference to write", () => {
+      expect(findIssues({ contexts: [withTasks(ORDERS_DIR, "ValidateOrder", "PackItem")], consumers: [] }).map(formatIssue)).toEqual([
+        `${THIS_FILE}: task "orders.PackItem": its module contexts/orders/tasks/pack-item.ts does not exist: a task is deployed from tasks/<its name in kebab-case>.ts in its context's folder. ` +
+          `Fix: move the task's handler module to contexts/orders/tasks/pack-item.ts and reference it as PackItem: () => import("./tasks/pack-item.js"), or rename the task after its module.`,
+      ]);
+    });
+
+    it("rejects a task of a context that does not say which folder it is in", () => {
+      expect(findIssues({ contexts: [withTasks(undefined, "ValidateOrder")], consumers: [] }).map(formatIssue)).toEqual([
+        `${THIS_FILE}: task "orders.ValidateOrder": cannot be bundled: its context does not say which folder it is in, so the task's module cannot be found. ` +
+          `Fix: add \`dir: __dirname\` to the defineContext({ ... }) of context "orders" in its context.ts; the task's module is then tasks/validate-order.ts beside it.`,
+      ]);
+    });
+
+    it("rejects a folder without the context.ts its publisher is bundled from", () => {
+      expect(findIssues({ contexts: [defineContext({ name: "orders", dir: __dirname, events: [] })], consumers: [] }).map(formatIssue)).toEqual([
+        `${THIS_FILE}: context "orders": its publisher would be bundled from test/unit/model/context.ts, which does not exist. ` +
+          `Fix: set \`dir\` to the folder of the context's context.ts (\`dir: __dirname\` there), which default-exports the context.`,
+      ]);
+    });
+
+    it("leaves files alone when asked not to check them", () => {
+      expect(findIssues({ contexts: [withTasks(undefined, "PackItem")], consumers: [] }, { checkFiles: false })).toEqual([]);
     });
   });
 });
