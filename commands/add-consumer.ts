@@ -4,6 +4,7 @@ import { CONSUMER_DEFAULTS, CONSUMER_LIMITS, StartingPosition } from "../platfor
 import { type AddConsumerRequest, type ConsumerPlan, type PlanResult, planConsumer } from "../platform/scaffold/consumer-plan";
 import { previewPlan, writePlan } from "../platform/scaffold/file-plan";
 import { inputFunctionName } from "../platform/scaffold/consumer-code";
+import { loadRepo } from "./target-repository";
 
 /** The repository this CLI belongs to: where groups go unless `--root` says otherwise. */
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -170,7 +171,7 @@ export function main(argv: readonly string[] = process.argv): number {
   const { request, root, dryRun } = argumentsOf(command);
   let result: PlanResult;
   try {
-    result = planConsumer(root, request);
+    result = planConsumer(root, request, loadRepo(root));
   } catch (error) {
     console.error(`Could not load the topology of ${root}: ${error instanceof Error ? error.message : String(error)}\nNothing was written.`);
     return 1;

@@ -5,6 +5,7 @@ import { kebab } from "../platform/model";
 import { type AddContextRequest, type ContextPlan, planContext } from "../platform/scaffold/context-plan";
 import { type PlannedFile, type PlanOutcome, previewPlan, writePlan } from "../platform/scaffold/file-plan";
 import { ScaffoldFollowUpError } from "../platform/scaffold/errors";
+import { loadRepo } from "./target-repository";
 
 /** The repository this CLI belongs to: where contexts go unless `--root` says otherwise. */
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -154,7 +155,7 @@ export function main(argv: readonly string[] = process.argv): number {
   const { request, root, dryRun } = argumentsOf(command);
   let result: PlanOutcome<ContextPlan>;
   try {
-    result = planContext(root, request);
+    result = planContext(root, request, loadRepo(root));
   } catch (error) {
     console.error(`Could not load the topology of ${root}: ${error instanceof Error ? error.message : String(error)}\nNothing was written.`);
     return 1;

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { Kafka, logLevel } from "kafkajs";
 import { topology as projectTopology } from "../topology";
-import { closest, formatIssue, names, TopologyError, type Topology, validate } from "../platform/model";
+import { closest, formatIssue, FunctionEnvironment, names, TopologyError, type Topology, validate } from "../platform/model";
 import { type GroupFunction, LambdaGroupFunction, LocalGroupFunction, redrive, type RedriveReport, renderRedriveReport } from "../platform/redrive";
 import { hasHandled, idempotencyStoreFromEnv } from "../platform/runtime/idempotency";
 import { kafkaConfig, kafkaSettingsFromEnv } from "../platform/runtime/kafka";
@@ -101,7 +101,9 @@ export async function redriveCli(argv: readonly string[], io: RedriveCliIo = {})
     const kafka = new Kafka({ ...kafkaConfig(settings), logLevel: logLevel.NOTHING });
     const functionName = names.consumerFunction(options.stack, consumer.name);
     // On AWS the group's own table holds what it handled; the infra names it after the function.
-    const store = idempotencyStoreFromEnv(options.aws && !env.ENSEMBLE_IDEMPOTENCY_TABLE ? { ...env, ENSEMBLE_IDEMPOTENCY_TABLE: `${functionName}-idempotency` } : env);
+    const store = idempotencyStoreFromEnv(
+      options.aws && !env[FunctionEnvironment.IdempotencyTable] ? { ...env, [FunctionEnvironment.IdempotencyTable]: names.idempotencyTable(options.stack, consumer.name) } : env,
+    );
     fn = options.aws ? new LambdaGroupFunction(functionName) : new LocalGroupFunction(consumer);
     const report = await redrive({
       kafka,

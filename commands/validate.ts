@@ -3,12 +3,14 @@ import { Command, Option } from "commander";
 import {
   dedupeWindowSeconds,
   formatIssue,
+  loadTaskHandler,
   names,
   partitionsOf,
   planConsumerGroups,
   replicationFactor,
   type StackConfig,
   StackConfigError,
+  TaskModuleError,
   type Topology,
   TopologyError,
   validate,
@@ -60,7 +62,27 @@ export function summary(valid: ValidTopology, stack: string, config: StackConfig
   return lines;
 }
 
-function main(): void {
+/**
+ * Loads every task through the context's own reference and checks it is the module infra
+ * bundles for it (`tasks/<task in kebab-case>.ts`): the type checker checks the reference, this
+ * checks that both name the same file.
+ */
+export async function taskModuleProblems(topology: Topology): Promise<string[]> {
+  const problems: string[] = [];
+  for (const context of topology.contexts) {
+    for (const task of context.tasks) {
+      try {
+        await loadTaskHandler(context, task.name);
+      } catch (error) {
+        if (!(error instanceof TaskModuleError)) throw error;
+        problems.push(`${context.definedIn ? `${path.relative(process.cwd(), context.definedIn)}: ` : ""}${error.message}`);
+      }
+    }
+  }
+  return problems;
+}
+
+async function main(): Promise<void> {
   const { stack, topology: module } = program.parse().opts<{ stack: string; topology: string }>();
   const { topology } = require(path.resolve(module)) as { topology: Topology };
   const problems: string[] = [];
@@ -72,6 +94,7 @@ function main(): void {
     if (!(error instanceof TopologyError)) throw error;
     problems.push(...error.issues.map(formatIssue));
   }
+  if (valid) problems.push(...(await taskModuleProblems(valid)));
   try {
     config = stackConfigFor(stack, topology.consumers.map((c) => c.name), { required: true });
     if (valid) planConsumerGroups(valid.consumers, stack, config);
@@ -87,4 +110,9 @@ function main(): void {
   console.log(summary(valid, stack, config).join("\n"));
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exitCode = 1;
+  });
+}

@@ -145,7 +145,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
       return new aws.dynamodb.Table(
         `${name}IdempotencyTable`,
         transform(args.transform?.idempotencyTable, `${name}IdempotencyTable`, {
-          name: `${functionName}-idempotency`,
+          name: plan.idempotencyTable,
           billingMode: IDEMPOTENCY_TABLE_SCHEMA.billingMode,
           hashKey: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.name,
           attributes: [{ name: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.name, type: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.type }],

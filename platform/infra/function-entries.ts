@@ -42,7 +42,7 @@ export function functionEntries(topology: Topology, stack: string): FunctionEntr
 
 /** A context's file, as an import from the repository root. */
 function fromRoot(file: string | undefined, context: ContextDefinition, what: string): string {
-  if (!file) throw new Error(`Cannot bundle the ${what} of context "${context.name}": add \`dir: __dirname\` to its defineContext({ ... }) in its context.ts.`);
+  if (!file) throw new FunctionEntryError(`Cannot bundle the ${what} of context "${context.name}": add \`dir: __dirname\` to its defineContext({ ... }) in its context.ts.`);
   return `./${path.relative(REPO_ROOT, file).split(path.sep).join("/")}`;
 }
 

@@ -118,11 +118,3 @@ export class TopicsNotReadyError extends LocalError {
     this.name = "TopicsNotReadyError";
   }
 }
-
-/** A task's module cannot be loaded, exports no handler, or is not the module deployed for the task. */
-export class TaskModuleError extends LocalError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "TaskModuleError";
-  }
-}

@@ -14,6 +14,8 @@ export interface ConsumerGroupPlan {
   readonly consumer: ConsumerDefinition;
   readonly functionName: string;
   readonly deadLetterTopic: string;
+  /** Its DynamoDB table of handled event ids. */
+  readonly idempotencyTable: string;
   /** One per subscribed context, in first-subscription order; keyed by `groupId`, never by position. */
   readonly mappings: readonly MappingPlan[];
   readonly settings: ConsumerSettings;
@@ -81,6 +83,7 @@ export function planConsumerGroup(consumer: ConsumerDefinition, stack: string, c
     consumer,
     functionName: names.consumerFunction(stack, consumer.name),
     deadLetterTopic: names.deadLetterTopic(consumer.name),
+    idempotencyTable: names.idempotencyTable(stack, consumer.name),
     mappings,
     settings: {
       batchSize: override.batchSize ?? consumer.batch.size,

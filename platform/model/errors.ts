@@ -32,3 +32,14 @@ export class TopologyError extends ModelError {
     this.issues = issues;
   }
 }
+
+/**
+ * A task's module cannot be loaded, exports no handler, or is not the module deployed for the
+ * task (its reference and `tasks/<task in kebab-case>.ts` disagree).
+ */
+export class TaskModuleError extends ModelError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TaskModuleError";
+  }
+}

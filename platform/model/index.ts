@@ -10,7 +10,8 @@ export {
   type ConsumerSpec,
 } from "./consumer";
 export { findIssues, validate, type Topic, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
-export { formatIssue, ModelError, TopologyError, type TopologyIssue } from "./errors";
+export { formatIssue, ModelError, TaskModuleError, TopologyError, type TopologyIssue } from "./errors";
+export { loadTaskHandler, type TaskHandler } from "./task-modules";
 export { dedupeWindowSeconds, longestLifeMs, RETENTION_DEFAULTS, topicConfigs } from "./retention";
 export { CONSUMER_LIMITS, DEAD_LETTER_MAX_MESSAGE_BYTES, FUNCTION_DEFAULTS, NAME_LIMITS, STACK_NAME, TOPIC_DEFAULTS, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
 export {

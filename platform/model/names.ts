@@ -16,6 +16,8 @@ export const names = {
    */
   consumerGroupId: (stack: string, group: string, context: string) => `${stack}.${group}.${context}`,
   consumerFunction: (stack: string, group: string) => `${stack}-${group}`,
+  /** A group's DynamoDB table of handled event ids. */
+  idempotencyTable: (stack: string, group: string) => `${stack}-${group}-idempotency`,
   publisherFunction: (stack: string, context: string) => `${stack}-${context}-publisher`,
   /** Consumer groups a retried publish reads its own topic with, `<prefix>.<uuid>`, never committed. */
   publishCheckGroupPrefix: (stack: string, context: string) => `${stack}.${context}.publish-check`,

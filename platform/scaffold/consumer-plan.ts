@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as z from "zod";
@@ -41,18 +40,9 @@ export interface Repo {
   readonly examples: Readonly<Record<string, unknown>> | undefined;
 }
 
-const DELIVERIES = "test/unit/consumers/deliveries.ts";
+/** The tests' example event data, which a generated handler test delivers. */
+export const DELIVERIES = "test/unit/consumers/deliveries.ts";
 const INDEX = "consumers/index.ts";
-
-/** Loads the topology, model and test examples of the repository at `root`. */
-export function loadRepo(root: string): Repo {
-  const load = createRequire(path.join(root, "package.json"));
-  const model = load("./platform/model") as typeof import("../model");
-  const { topology } = load("./topology") as { topology: Topology };
-  const contextExports = load("./contexts") as Record<string, unknown>;
-  const deliveries = fs.existsSync(path.join(root, DELIVERIES)) ? (load(`./${DELIVERIES}`) as { examples?: Record<string, unknown> }) : undefined;
-  return { model, topology, contextExports, examples: deliveries?.examples };
-}
 
 /**
  * Checks a request against the repository's own model and builds every file it would write,
@@ -62,7 +52,7 @@ export function loadRepo(root: string): Repo {
  * does not exist or would start itself in a loop, files already there, a context
  * contexts/index.ts does not export by name, and a consumers/index.ts of unknown shape.
  */
-export function planConsumer(root: string, request: AddConsumerRequest, repo: Repo = loadRepo(root)): PlanResult {
+export function planConsumer(root: string, request: AddConsumerRequest, repo: Repo): PlanResult {
   const { model, topology } = repo;
   const { name } = request;
   const consumerFile = path.join(root, "consumers", name, "consumer.ts");

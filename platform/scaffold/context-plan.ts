@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as z from "zod";
 import type { ContextDefinition, TaskModule, TopologyIssue } from "../model";
 import { KEBAB_NAME } from "../model/limits";
-import { loadRepo, type Repo } from "./consumer-plan";
+import type { Repo } from "./consumer-plan";
 import { contextFiles, type ContextScaffoldSpec, DONE_STATE, KEY_FIELD } from "./context-code";
 import { pascal } from "../model/names";
 import type { FilePlan, PlanOutcome } from "./file-plan";
@@ -33,7 +33,7 @@ const RUN_WORKFLOW = "test/unit/contexts/run-workflow.ts";
  * lengths and duplicates get the model's own messages; on top of that: a task, event and final
  * state that would share a state name, files already there, and a contexts/index.ts of unknown shape.
  */
-export function planContext(root: string, request: AddContextRequest, repo: Repo = loadRepo(root)): PlanOutcome<ContextPlan> {
+export function planContext(root: string, request: AddContextRequest, repo: Repo): PlanOutcome<ContextPlan> {
   const { model, topology } = repo;
   const { name } = request;
   const base = pascal(name) || "Context";

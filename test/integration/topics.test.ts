@@ -29,8 +29,17 @@ describe("ensureTopics", () => {
         { name: `${base}.b.dlq`, purpose: "dead-letter", owner: `${base}.b` },
       ]);
       expect(created).toHaveLength(3);
-      const sends = created.map((topic) => producer.send({ topic, acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: topic })) }));
-      for (const result of await Promise.allSettled(sends)) if (result.status === "rejected") failures.push(String(result.reason));
+      // Every partition each topic has: 3 for the context topic, 2 (half, at least 1) for dead letters.
+      const metadata = await admin.fetchTopicMetadata({ topics: created });
+      expect(Object.fromEntries(metadata.topics.map((topic) => [topic.name, topic.partitions.length]))).toEqual({ [base]: 3, [`${base}.a.dlq`]: 2, [`${base}.b.dlq`]: 2 });
+      const sends = metadata.topics.map(({ name: topic, partitions }) =>
+        producer.send({ topic, acks: -1, messages: partitions.map(({ partitionId: partition }) => ({ partition, value: topic })) }),
+      );
+      const results = await Promise.allSettled(sends);
+      for (const result of results) if (result.status === "rejected") failures.push(String(result.reason));
+      // A send to a partition the topic lacks is dropped without an error: count what landed.
+      const written = results.flatMap((result) => (result.status === "fulfilled" ? result.value : []));
+      expect(written).toHaveLength(7);
     }
 
     // Assert

@@ -35,6 +35,19 @@ describe("npm run validate", () => {
     expect(bad.stderr).toContain("no Pulumi.Prod.EU.yaml");
   });
 
+  it("exits 1 when a task's reference loads another module than the one infra deploys for it, naming both and the fix", () => {
+    // Prepare: WeighParcel's reference type-checks (label-parcel.ts has a handler), but infra bundles weigh-parcel.ts for it
+    const crossed = cli("--topology", "test/fixtures/crossed-tasks/topology.ts");
+
+    // Assess
+    expect(crossed.status).toBe(1);
+    expect(crossed.stdout).toBe("");
+    expect(crossed.stderr.trim()).toBe(
+      "test/fixtures/crossed-tasks/context.ts: Task parcels.WeighParcel: its reference loads another module than test/fixtures/crossed-tasks/tasks/weigh-parcel.ts, the one deployed for it. " +
+        'Fix: reference it as WeighParcel: () => import("./tasks/weigh-parcel.js") with its module at test/fixtures/crossed-tasks/tasks/weigh-parcel.ts, or rename the task after its module.',
+    );
+  });
+
   it("exits 1 with the model's message for an invalid topology, and prints no summary", () => {
     const bad = cli("--topology", "test/fixtures/bad-topology.ts");
 

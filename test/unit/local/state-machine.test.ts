@@ -1,6 +1,6 @@
 import { orders } from "../../../contexts";
 import { stock } from "../../../contexts/orders/domain";
-import { TaskModuleError } from "../../../platform/local/errors";
+import { TaskModuleError } from "../../../platform/model";
 import { type ExecutionEvent, loadTaskHandler, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/state-machine";
 import { defineContext, type TaskModule } from "../../../platform/model";
 import { eventId } from "../../../platform/runtime/envelope";
