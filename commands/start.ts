@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   try {
     await Promise.race([runtime.start(), interrupted]);
     const result = await Promise.race([
-      runDemo(runtime, demo.scenario(options.executions), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot: liveView() }),
+      runDemo(runtime, demo.scenario(options.executions), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot: liveView(process.stdout, demo.executions) }),
       interrupted,
     ]);
     if (result === "interrupted") {
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
 /** Accepts executions over HTTP until Ctrl-C, redrawing the live view. */
 async function keepServing(runtime: LocalRuntime, port: number, host: string, interrupted: Promise<unknown>): Promise<void> {
   const startedAt = Date.now();
-  const view = liveView();
+  const view = liveView(process.stdout, demo.executions);
   const server = await serve(runtime, port, host);
   console.log(`\nAccepting executions: curl -X POST ${host}:${server.port}/executions/${demo.scenario(1).context} -d '{"input": {...}}'  (Ctrl-C stops)`);
   const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);

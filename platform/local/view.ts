@@ -3,10 +3,13 @@ import type { DemoResult, Snapshot } from "./demo";
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 const padEnd = (value: string | number, width: number) => String(value).padEnd(width);
 
-/** The live view: executions by state, milestones published, per-group progress and lag. */
-export function renderSnapshot(snapshot: Snapshot): string[] {
+/**
+ * The live view: executions by state, milestones published, per-group progress and lag.
+ * `executions` names what the demo starts, as the topology's demo declares it ("orders").
+ */
+export function renderSnapshot(snapshot: Snapshot, executions = "executions"): string[] {
   const seconds = (snapshot.elapsedMs / 1000).toFixed(1);
-  const lines = [`Ensemble local runtime — ${seconds} s — started ${snapshot.started}/${snapshot.planned} orders`, ""];
+  const lines = [`Ensemble local runtime — ${seconds} s — started ${snapshot.started}/${snapshot.planned} ${executions}`, ""];
   lines.push(`${padEnd("context", 10)} ${pad("running", 8)} ${pad("succeeded", 10)} ${pad("failed", 7)}  running by state`);
   for (const c of snapshot.contexts) {
     const states = Object.entries(c.byState)
@@ -43,11 +46,11 @@ export function renderSummary(result: DemoResult): string[] {
 }
 
 /** Redraws the view in place on a terminal; prints a line now and then otherwise (CI logs). */
-export function liveView(out: NodeJS.WriteStream = process.stdout): (snapshot: Snapshot) => void {
+export function liveView(out: NodeJS.WriteStream = process.stdout, executions = "executions"): (snapshot: Snapshot) => void {
   let drawn = 0;
   let lastPlain = 0;
   return (snapshot) => {
-    const lines = renderSnapshot(snapshot);
+    const lines = renderSnapshot(snapshot, executions);
     if (out.isTTY) {
       out.write(`${drawn > 0 ? `\x1b[${drawn}F` : ""}${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n`);
       drawn = lines.length;

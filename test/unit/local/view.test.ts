@@ -25,7 +25,7 @@ function stream(isTTY: boolean) {
 
 describe("the live view", () => {
   it("shows executions by state, milestones by type and each group's progress", () => {
-    expect(renderSnapshot(snapshot(3456))).toEqual([
+    expect(renderSnapshot(snapshot(3456), "orders")).toEqual([
       "Ensemble local runtime — 3.5 s — started 12/20 orders",
       "",
       "context     running  succeeded  failed  running by state",
