@@ -328,7 +328,7 @@ function deadLetterHeaders(): JsonSchema {
     properties: Object.fromEntries(
       Object.entries(DEAD_LETTER_HEADERS).map(([name, description]) => [
         name,
-        name === "ensemble-dlq-reason" ? { type: "string", enum: [...POISON_REASONS], description } : { type: "string", description },
+        name === DeadLetterHeaders.Reason ? { type: "string", enum: [...POISON_REASONS], description } : { type: "string", description },
       ]),
     ),
   };

@@ -13,6 +13,7 @@ import {
   type ValidTopology,
 } from "../model";
 import { dataSchemaUrn } from "./contracts";
+import { CatalogOptionsError } from "./errors";
 
 /** A JSON Schema (draft-07) as a plain object. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -125,7 +126,7 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
   const { stack } = options;
   const config = options.config ?? defaultStackConfig();
   const partitions = options.partitions ?? config.kafka.partitions;
-  if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
+  if (!Number.isInteger(partitions) || partitions < 1) throw new CatalogOptionsError(`partitions must be a whole number of at least 1, got ${partitions}; pass --partitions <n> or set ensemble:kafka.partitions.`);
 
   const groups = planConsumerGroups(topology.consumers, stack, config).map(({ consumer, mappings, settings, deadLetterTopic, functionName }): GroupFacts => {
     return {

@@ -30,6 +30,16 @@ export type OnFailureReason = (typeof OnFailureReason)[keyof typeof OnFailureRea
 
 export type DeadLetterReason = PoisonReason | OnFailureReason;
 
+/**
+ * The `requestContext.condition` Lambda writes on an on-failure record, by reason: the Kafka
+ * destination example of kafka-on-failure-destination.html shows `RetriesExhausted`; for an
+ * expired record it is the stream destinations' `RecordAgeExceeded`.
+ */
+export const ON_FAILURE_CONDITIONS: Readonly<Record<OnFailureReason, string>> = {
+  [OnFailureReason.RetriesExhausted]: "RetriesExhausted",
+  [OnFailureReason.RecordTooOld]: "RecordAgeExceeded",
+};
+
 /** Headers every dead-letter record carries besides its own, so it can be understood and redriven. */
 export const DeadLetterHeaders = {
   Reason: "ensemble-dlq-reason",
@@ -47,16 +57,19 @@ export const DeadLetterHeaders = {
   Reference: "ensemble-dlq-reference",
 } as const;
 
+/** The prefix every one of {@link DeadLetterHeaders} starts with. */
+export const DEAD_LETTER_HEADER_PREFIX = "ensemble-dlq-";
+
 /** What each header says, for the catalog. */
 export const DEAD_LETTER_HEADER_DESCRIPTIONS: Record<(typeof DeadLetterHeaders)[keyof typeof DeadLetterHeaders], string> = {
-  "ensemble-dlq-reason": "Why the record was dead-lettered (see the reasons).",
-  "ensemble-dlq-detail": "What exactly was wrong, in a sentence (at most 4000 characters).",
-  "ensemble-dlq-group": "The consumer group that gave up on the record.",
-  "ensemble-dlq-source-topic": "The topic the record was read from.",
-  "ensemble-dlq-source-partition": "Its partition there.",
-  "ensemble-dlq-source-offset": "Its offset there.",
-  "ensemble-dlq-source-timestamp": "Its timestamp there (epoch milliseconds).",
-  "ensemble-dlq-reference":
+  [DeadLetterHeaders.Reason]: "Why the record was dead-lettered (see the reasons).",
+  [DeadLetterHeaders.Detail]: "What exactly was wrong, in a sentence (at most 4000 characters).",
+  [DeadLetterHeaders.Group]: "The consumer group that gave up on the record.",
+  [DeadLetterHeaders.SourceTopic]: "The topic the record was read from.",
+  [DeadLetterHeaders.SourcePartition]: "Its partition there.",
+  [DeadLetterHeaders.SourceOffset]: "Its offset there.",
+  [DeadLetterHeaders.SourceTimestamp]: "Its timestamp there (epoch milliseconds).",
+  [DeadLetterHeaders.Reference]:
     "Only on a reference: `true` when a copy would exceed the topic's max.message.bytes; the value is then a bounded prefix of the original, which stays at the source coordinates until the source topic's retention.",
 };
 

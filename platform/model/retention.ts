@@ -1,4 +1,5 @@
 import { DEAD_LETTER_MAX_MESSAGE_BYTES, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
+import { ModelError } from "./errors";
 
 /**
  * How long topics keep records, and how long a consumer group remembers the event ids it
@@ -56,6 +57,6 @@ export function longestLifeMs(hours: number): number {
  * dedupeWindowSeconds([168, 336]); // 336 h + a day's segment + an hour = 361 h
  */
 export function dedupeWindowSeconds(retentionHoursOfTopicsRead: readonly number[]): number {
-  if (retentionHoursOfTopicsRead.length === 0) throw new RangeError("A consumer group reads at least one topic.");
+  if (retentionHoursOfTopicsRead.length === 0) throw new ModelError("dedupeWindowSeconds needs the retention of at least one topic the group reads; pass the hours of each.");
   return Math.ceil(Math.max(...retentionHoursOfTopicsRead.map(longestLifeMs)) / 1000);
 }

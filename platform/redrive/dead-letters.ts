@@ -3,6 +3,7 @@ import { toMskEvent } from "../local/event-source-mapping";
 import { DeadLetterHeaders, PoisonReason } from "../runtime/dead-letter";
 import type { KafkaEvent, KafkaRecord } from "../runtime/msk";
 import { isObject } from "../runtime/is-object";
+import { DEAD_LETTER_HEADER_PREFIX, ON_FAILURE_CONDITIONS } from "../model";
 
 /** Who wrote a record to a group's dead-letter topic. */
 export const DeadLetterFormat = {
@@ -30,9 +31,8 @@ export interface DeadLetter {
   readonly events: readonly KafkaEvent[];
 }
 
-/** AWS's on-failure `requestContext.condition`, in the words of `ensemble-dlq-reason`. */
-const CONDITION_REASONS: Record<string, string> = { RetriesExhausted: "retries-exhausted", RecordAgeExceeded: "record-too-old" };
-const DLQ_HEADER = /^ensemble-dlq-/;
+/** AWS's on-failure `requestContext.condition`, in the words of the reason header. */
+const CONDITION_REASONS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(ON_FAILURE_CONDITIONS).map(([reason, condition]) => [condition, reason]));
 
 /**
  * Reads a dead-letter record in either format a group's `<group>.dlq` holds:
@@ -59,7 +59,7 @@ export function readDeadLetter(partition: number, message: KafkaMessage): DeadLe
       return unknown(partition, offset, `a ${reason} record without its ${DeadLetterHeaders.SourceTopic}/partition/offset headers`);
     }
     const original: IHeaders = {};
-    for (const [name, value] of Object.entries(message.headers ?? {})) if (!DLQ_HEADER.test(name) && value !== undefined) original[name] = value;
+    for (const [name, value] of Object.entries(message.headers ?? {})) if (!name.startsWith(DEAD_LETTER_HEADER_PREFIX) && value !== undefined) original[name] = value;
     const event = toMskEvent([
       {
         topic,

@@ -1,3 +1,4 @@
+import { MappingSettingsError } from "../errors";
 /**
  * A limit on concurrent invocations shared by a consumer group's mappings, as its reserved
  * concurrency limits its Lambda across all of them. Waiters are served in arrival order.
@@ -11,7 +12,7 @@ export class Limiter {
   private readonly waiting: (() => void)[] = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`A Limiter needs a whole limit of at least 1, got ${limit}.`);
+    if (!Number.isInteger(limit) || limit < 1) throw new MappingSettingsError(`A Limiter needs a whole limit of at least 1, got ${limit}; give the group a concurrency of 1 or more.`);
   }
 
   /** Invocations running now. */

@@ -1,17 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Message } from "kafkajs";
-import { DEAD_LETTER_MAX_MESSAGE_BYTES, OnFailureReason } from "../../model";
+import { DEAD_LETTER_MAX_MESSAGE_BYTES, ON_FAILURE_CONDITIONS, type OnFailureReason } from "../../model";
 import { deadLetterHeaders, deadLetterReference } from "../../runtime/dead-letter";
 import type { KafkaEvent, KafkaRecord } from "../../runtime/msk";
 import { fitsTopic } from "../../runtime/record-size";
 
-/** The `requestContext.condition` AWS writes for each reason. */
-const CONDITIONS: Record<OnFailureReason, string> = {
-  // As in the Kafka destination example of kafka-on-failure-destination.html.
-  [OnFailureReason.RetriesExhausted]: "RetriesExhausted",
-  // Not shown for Kafka; the stream destinations' condition for an expired record.
-  [OnFailureReason.RecordTooOld]: "RecordAgeExceeded",
-};
 
 export interface OnFailureRecordInput {
   readonly group: string;
@@ -57,7 +50,7 @@ export function onFailureRecord(input: OnFailureRecordInput): Message {
     requestContext: {
       requestId: randomUUID(),
       functionArn: `arn:aws:lambda:local:000000000000:function:${input.group}:$LATEST`,
-      condition: CONDITIONS[input.reason],
+      condition: ON_FAILURE_CONDITIONS[input.reason],
       approximateInvokeCount: input.invokeCount,
     },
     ...(input.invokeCount > 0
