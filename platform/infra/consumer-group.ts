@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type ConsumerGroupPlan, FunctionEnvironment, type MappingPlan, pascal } from "../model";
-import { IDEMPOTENCY_TABLE_SCHEMA } from "../runtime/idempotency";
+import { type ConsumerGroupPlan, FunctionEnvironment, IDEMPOTENCY_TABLE_SCHEMA, type MappingPlan, pascal } from "../model";
 import { consumerEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { consumerStatements, type PolicyStatement } from "./kafka-iam";

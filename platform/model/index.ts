@@ -28,6 +28,7 @@ export {
 export { defineDemo, type DemoDefinition, type Scenario } from "./demo";
 export { names, pascal } from "./names";
 export { FunctionEnvironment } from "./function-environment";
+export { IDEMPOTENCY_TABLE_SCHEMA } from "./idempotency-table";
 export { partitionsOf } from "./partitions";
 export {
   defaultStackConfig,

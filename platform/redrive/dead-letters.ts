@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage } from "kafkajs";
-import { toMskEvent } from "../local/event-source-mapping";
+import { toMskEvent } from "../runtime/msk-event";
 import { DeadLetterHeaders, PoisonReason } from "../runtime/dead-letter";
 import type { KafkaEvent, KafkaRecord } from "../runtime/msk";
 import { isObject } from "../runtime/is-object";

@@ -1,4 +1,5 @@
 import { FunctionEnvironment } from "../model/function-environment";
+import { IDEMPOTENCY_TABLE_SCHEMA } from "../model/idempotency-table";
 import { createHash } from "node:crypto";
 import {
   IdempotencyAlreadyInProgressError,
@@ -15,16 +16,8 @@ import type { Context } from "aws-lambda";
 import { dedupeWindowSeconds, RETENTION_DEFAULTS } from "../model";
 import { RuntimeConfigError, RuntimeError } from "./errors";
 
-/**
- * The DynamoDB table the idempotency store needs: Powertools' default layout (partition key
- * `id`, TTL attribute `expiration`). The infra creates the table from this, so the two cannot
- * drift; DynamoDB's TTL deletion is only housekeeping, Powertools ignores expired records itself.
- */
-export const IDEMPOTENCY_TABLE_SCHEMA = {
-  partitionKey: { name: "id", type: "S" },
-  ttlAttribute: "expiration",
-  billingMode: "PAY_PER_REQUEST",
-} as const;
+/** Where the infra (and the tests) read the table's layout too. */
+export { IDEMPOTENCY_TABLE_SCHEMA };
 
 /**
  * Prefix of every idempotency record id. Constant on purpose: Powertools stores the prefix on

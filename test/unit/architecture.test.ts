@@ -36,7 +36,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   model: ["model"],
   runtime: ["runtime", "model"],
   broker: ["broker"],
-  infra: ["infra", "model", "runtime"],
+  infra: ["infra", "model"],
   local: ["local", "model", "runtime"],
   catalog: ["catalog", "model"],
   redrive: ["redrive", "model", "runtime", "local"],

@@ -4,7 +4,7 @@ export { compileFilters } from "./filter";
 export { Limiter } from "./limiter";
 export { LocalEventSourceMapping } from "./mapping";
 export { offsetLag } from "./offsets";
-export { type MskEventOptions, type PartitionMessages, toMskEvent } from "./msk-event";
+export { type MskEventOptions, type PartitionMessages, toMskEvent } from "../../runtime/msk-event";
 export { type BisectReport, type DeliveredRecord, type FailureCause, type InvocationReport, type MappingObserver, type RetryReport } from "./observer";
 export { onFailureRecord, type OnFailureRecordInput } from "./on-failure-record";
 export { type EventSourceMappingOptions } from "./settings";

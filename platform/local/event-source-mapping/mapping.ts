@@ -7,7 +7,7 @@ import { consumerConfig, MAX_PAYLOAD_BYTES, payloadBytes } from "./batching";
 import { type Outcome, readResponse } from "./batch-response";
 import { compileFilters } from "./filter";
 import { lambdaContext } from "./lambda-context";
-import { toMskEvent } from "./msk-event";
+import { toMskEvent } from "../../runtime/msk-event";
 import { describeRecord, type Notify, notifierFor } from "./observer";
 import { offsetLag, uncommittedEnds } from "./offsets";
 import { onFailureRecord } from "./on-failure-record";

@@ -5,7 +5,7 @@ import type { KafkaBatchResponse, KafkaEvent } from "../../runtime/msk";
 import { MappingSettingsError } from "../errors";
 import { PartialBatchReading } from "./batch-response";
 import type { Limiter } from "./limiter";
-import type { MskEventOptions } from "./msk-event";
+import type { MskEventOptions } from "../../runtime/msk-event";
 import type { MappingObserver } from "./observer";
 
 /** AWS applies at most 10 retries when retries are infinite and an on-failure destination is set. */

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from "kafkajs";
-import type { KafkaEvent, KafkaRecord } from "../../runtime/msk";
+import type { KafkaEvent, KafkaRecord } from "./msk";
 
 export interface PartitionMessages {
   readonly topic: string;
