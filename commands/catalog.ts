@@ -1,8 +1,9 @@
 import * as path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { TopologyError } from "../platform/model";
 import { DEFAULT_STACK, PROJECT_ROOT, projectCatalog } from "./project-catalog";
 import { CatalogDiff, compareCatalog, formatStale, writeCatalog } from "../platform/catalog/catalog-files";
+import { positiveInt } from "./options";
 
 const program = new Command("npm run catalog --")
   .description(
@@ -56,10 +57,5 @@ function main(): number {
   return 0;
 }
 
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError("expected a positive integer");
-  return parsed;
-}
 
 process.exitCode = main();

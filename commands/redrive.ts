@@ -5,6 +5,7 @@ import { closest, formatIssue, FunctionEnvironment, names, TopologyError, type T
 import { type GroupFunction, LambdaGroupFunction, LocalGroupFunction, redrive, type RedriveReport, renderRedriveReport } from "../platform/redrive";
 import { hasHandled, idempotencyStoreFromEnv } from "../platform/runtime/idempotency";
 import { kafkaConfig, kafkaSettingsFromEnv } from "../platform/runtime/kafka";
+import { positiveInt } from "./options";
 
 /** Exit codes: 0 every record moved or was already handled, 2 some still fail, 1 the redrive could not run. */
 export const RedriveExit = { Ok: 0, Error: 1, StillFailing: 2 } as const;
@@ -133,11 +134,6 @@ export async function redriveCli(argv: readonly string[], io: RedriveCliIo = {})
   }
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
-  return n;
-}
 
 if (require.main === module) {
   void redriveCli(process.argv.slice(2)).then(({ exitCode }) => process.exit(exitCode));

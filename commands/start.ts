@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { Kafka, logLevel } from "kafkajs";
 import { demo, topology } from "../topology";
 import { formatIssue, StartingPosition, TopologyError, validate } from "../platform/model";
@@ -9,6 +9,7 @@ import { LocalRuntime } from "../platform/local/runtime";
 import { serve } from "../platform/local/serve";
 import { liveView, renderSummary } from "../platform/local/view";
 import { stackConfigFor } from "./stack-file";
+import { positiveInt } from "./options";
 
 const program = new Command("npm start --")
   .description(
@@ -112,11 +113,6 @@ async function keepServing(runtime: LocalRuntime, port: number, host: string, in
   await server.close();
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
-  return n;
-}
 
 main().catch((error: unknown) => {
   console.error(error instanceof TopologyError ? error.issues.map(formatIssue).join("\n") : error instanceof Error ? `${error.name}: ${error.message}` : error);
