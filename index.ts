@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnsemblePlatform } from "./platform/infra/platform";
-import { stackConfigFromPulumi, validate } from "./platform/model";
+import { validate } from "./platform/model";
+import { stackConfigFromPulumi } from "./platform/model/stack-config";
 import { topology } from "./topology";
 
 const stack = pulumi.getStack();

@@ -1,6 +1,6 @@
 import type { Kafka } from "kafkajs";
 import { OrderPlaced } from "../contexts/orders/events";
-import { filterPatterns } from "../platform/model";
+import { filterPatterns } from "../platform/model/consumer-group-plan";
 import { LocalEventSourceMapping } from "../platform/local/event-source-mapping";
 import { type ContextDefinition, defineConsumer, defineContext, names } from "../platform/model";
 import { consume, type RecordContext } from "../platform/runtime/consumer";

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import analytics from "../consumers/analytics/consumer";
 import { contexts } from "../contexts";
 import { bundleCacheStats } from "../platform/infra/bundle";
-import { stackConfigFromPulumi } from "../platform/model";
+import { stackConfigFromPulumi } from "../platform/model/stack-config";
 import { EnsemblePlatform } from "../platform/infra/platform";
 import { type ConsumerDefinition, type ContextEvent, type Topology, validate } from "../platform/model";
 import { recordResources } from "../test/support/pulumi-mocks";

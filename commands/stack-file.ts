@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { defaultStackConfig, type StackConfig, StackConfigError, stackConfigFromPulumi } from "../platform/model";
+import { defaultStackConfig, type StackConfig, StackConfigError, stackConfigFromPulumi } from "../platform/model/stack-config";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 

@@ -1,21 +1,8 @@
 import * as path from "node:path";
 import { Command, Option } from "commander";
-import {
-  dedupeWindowSeconds,
-  formatIssue,
-  loadTaskHandler,
-  names,
-  partitionsOf,
-  planConsumerGroups,
-  replicationFactor,
-  type StackConfig,
-  StackConfigError,
-  TaskModuleError,
-  type Topology,
-  TopologyError,
-  validate,
-  type ValidTopology,
-} from "../platform/model";
+import { dedupeWindowSeconds, formatIssue, loadTaskHandler, names, partitionsOf, TaskModuleError, type Topology, TopologyError, validate, type ValidTopology } from "../platform/model";
+import { planConsumerGroups } from "../platform/model/consumer-group-plan";
+import { replicationFactor, type StackConfig, StackConfigError } from "../platform/model/stack-config";
 import { PROJECT_ROOT as ROOT, stackConfigFor } from "./stack-file";
 
 const program = new Command("npm run validate --")

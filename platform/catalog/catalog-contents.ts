@@ -1,17 +1,8 @@
 import * as path from "node:path";
 import * as z from "zod";
-import {
-  type ContextDefinition,
-  defaultStackConfig,
-  MILESTONE_FUNCTION,
-  names,
-  partitionsOf,
-  planConsumerGroups,
-  type StackConfig,
-  type StartingPosition,
-  type State,
-  type ValidTopology,
-} from "../model";
+import { type ContextDefinition, MILESTONE_FUNCTION, names, partitionsOf, type StartingPosition, type State, type ValidTopology } from "../model";
+import { planConsumerGroups } from "../model/consumer-group-plan";
+import { defaultStackConfig, type StackConfig } from "../model/stack-config";
 import { dataSchemaUrn } from "./contracts";
 import { CatalogOptionsError } from "./errors";
 

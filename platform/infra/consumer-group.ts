@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type ConsumerGroupPlan, FunctionEnvironment, IDEMPOTENCY_TABLE_SCHEMA, type MappingPlan, pascal } from "../model";
+import { FunctionEnvironment, IDEMPOTENCY_TABLE_SCHEMA, pascal } from "../model";
+import { type ConsumerGroupPlan, type MappingPlan } from "../model/consumer-group-plan";
 import { consumerEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 import { consumerStatements, type PolicyStatement } from "./kafka-iam";

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { names, partitionsOf, pascal, planConsumerGroups, replicationFactor, type StackConfig, type ValidTopology } from "../model";
+import { names, partitionsOf, pascal, type ValidTopology } from "../model";
+import { planConsumerGroups } from "../model/consumer-group-plan";
+import { replicationFactor, type StackConfig } from "../model/stack-config";
 import { BoundedContext, type BoundedContextArgs } from "./bounded-context";
 import { ConsumerGroup, type ConsumerGroupArgs } from "./consumer-group";
 import { KafkaCluster, type KafkaClusterArgs } from "./kafka-cluster";

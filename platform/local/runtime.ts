@@ -1,17 +1,9 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import * as path from "node:path";
 import type { Admin, Kafka } from "kafkajs";
-import {
-  type ConsumerDefinition,
-  type ConsumerGroupPlan,
-  type ContextDefinition,
-  defaultStackConfig,
-  names,
-  planConsumerGroups,
-  type StackConfig,
-  type StartingPosition,
-  type ValidTopology,
-} from "../model";
+import { type ConsumerDefinition, type ContextDefinition, names, type StartingPosition, type ValidTopology } from "../model";
+import { type ConsumerGroupPlan, planConsumerGroups } from "../model/consumer-group-plan";
+import { defaultStackConfig, type StackConfig } from "../model/stack-config";
 import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runtime/consumer";
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";

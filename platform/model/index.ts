@@ -10,6 +10,8 @@ export {
   type ConsumerSpec,
 } from "./consumer";
 export { findIssues, validate, type Topic, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
+// The stack's settings and each group's plan on it are imported from ./stack-config and
+// ./consumer-group-plan: zod schemas built at load, which Lambda bundles (through contexts/) need not carry.
 export { formatIssue, ModelError, TaskModuleError, TopologyError, type TopologyIssue } from "./errors";
 export { loadTaskHandler, type TaskHandler } from "./task-modules";
 export { dedupeWindowSeconds, longestLifeMs, RETENTION_DEFAULTS, topicConfigs } from "./retention";
@@ -30,23 +32,6 @@ export { names, pascal } from "./names";
 export { FunctionEnvironment } from "./function-environment";
 export { IDEMPOTENCY_TABLE_SCHEMA } from "./idempotency-table";
 export { partitionsOf } from "./partitions";
-export {
-  defaultStackConfig,
-  parseStackConfig,
-  replicationFactor,
-  STACK_CONFIG_KEYS,
-  StackConfig,
-  StackConfigError,
-  stackConfigFromPulumi,
-} from "./stack-config";
-export {
-  type ConsumerGroupPlan,
-  type ConsumerSettings,
-  filterPatterns,
-  type MappingPlan,
-  planConsumerGroup,
-  planConsumerGroups,
-} from "./consumer-group-plan";
 export { closest } from "./suggest";
 export {
   bindWorkflow,

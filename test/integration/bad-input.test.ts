@@ -6,7 +6,7 @@
  * rows run together, once, in beforeAll; each row's outcome is a test of its own.
  */
 import type { Admin, KafkaMessage, Message, Producer } from "kafkajs";
-import { filterPatterns } from "../../platform/model";
+import { filterPatterns } from "../../platform/model/consumer-group-plan";
 import { type DeliveredRecord, LocalEventSourceMapping, type OnFailureReason } from "../../platform/local/event-source-mapping";
 import { DeadLetterHeaders, defineConsumer, names, TOPIC_MAX_MESSAGE_BYTES } from "../../platform/model";
 import { type BatchStats, consume } from "../../platform/runtime/consumer";

@@ -1,6 +1,6 @@
 import { untilServed } from "../../platform/local/topics";
 import type { Admin, Message, Producer } from "kafkajs";
-import { filterPatterns } from "../../platform/model";
+import { filterPatterns } from "../../platform/model/consumer-group-plan";
 import {
   type BisectReport,
   type DeliveredRecord,

@@ -4,7 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DiagnosticSeverity, Parser } from "@asyncapi/parser";
 import { OnFailureReason } from "../../../platform/local/event-source-mapping";
-import { defaultStackConfig, names, planConsumerGroup, validate } from "../../../platform/model";
+import { names, validate } from "../../../platform/model";
+import { planConsumerGroup } from "../../../platform/model/consumer-group-plan";
+import { defaultStackConfig } from "../../../platform/model/stack-config";
 import { DeadLetterHeaders, PoisonReason } from "../../../platform/runtime/dead-letter";
 import { CLOUDEVENTS_CONTENT_TYPE, dataSchema } from "../../../platform/runtime/envelope";
 import {

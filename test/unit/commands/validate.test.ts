@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { summary } from "../../../commands/validate";
-import { stackConfigFromPulumi } from "../../../platform/model";
+import { stackConfigFromPulumi } from "../../../platform/model/stack-config";
 import { validate } from "../../../platform/model";
 import { stackFileConfig } from "../../support/stack";
 import { topology } from "../../../topology";

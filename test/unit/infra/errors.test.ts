@@ -8,7 +8,8 @@ import {
   InvalidComponentArgsError,
   StateMachineDefinitionError,
 } from "../../../platform/infra/errors";
-import { ModelError, parseStackConfig, StackConfigError } from "../../../platform/model";
+import { ModelError } from "../../../platform/model";
+import { parseStackConfig, StackConfigError } from "../../../platform/model/stack-config";
 import { consumerEntry } from "../../../platform/infra/function-entries";
 import { KafkaCluster } from "../../../platform/infra/kafka-cluster";
 import { consumerStatements } from "../../../platform/infra/kafka-iam";

@@ -1,5 +1,6 @@
 import { EnsemblePlatform } from "../../../platform/infra/platform";
-import { parseStackConfig, validate } from "../../../platform/model";
+import { validate } from "../../../platform/model";
+import { parseStackConfig } from "../../../platform/model/stack-config";
 import { topology } from "../../../topology";
 import { recordResources } from "../../support/pulumi-mocks";
 

@@ -1,4 +1,4 @@
-import { filterPatterns } from "../../../platform/model";
+import { filterPatterns } from "../../../platform/model/consumer-group-plan";
 import { compileFilters } from "../../../platform/local/event-source-mapping";
 
 // The exact patterns the infra gives AWS for a group subscribing to two types of one context.

@@ -1,7 +1,9 @@
 import { Kafka } from "kafkajs";
 import { orders } from "../../../contexts";
 import { LocalRuntime } from "../../../platform/local/runtime";
-import { defineConsumer, parseStackConfig, planConsumerGroup, planConsumerGroups, validate } from "../../../platform/model";
+import { defineConsumer, validate } from "../../../platform/model";
+import { planConsumerGroup, planConsumerGroups } from "../../../platform/model/consumer-group-plan";
+import { parseStackConfig } from "../../../platform/model/stack-config";
 import { topology } from "../../../topology";
 import { runProgram } from "../../support/stack";
 
