@@ -1,13 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { topology } from "../topology";
-import { validate } from "../platform/model";
-import { stackConfigFor } from "./stack-file";
 import { type CatalogFile, generateCatalog } from "../platform/catalog/generate";
-import { PROJECT_ROOT } from "./stack-file";
+import { validate } from "../platform/model";
+import { PROJECT_ROOT, stackConfigFor } from "./stack-file";
 
 /** The project root: where `package.json`, `topology.ts` and `catalog/` live. */
-export { PROJECT_ROOT } from "./stack-file";
+export { PROJECT_ROOT };
 
 /**
  * The stack whose names the committed catalog shows. `dev` because it is the stack every

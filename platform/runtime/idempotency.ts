@@ -33,16 +33,13 @@ export const IDEMPOTENCY_KEY_PREFIX = "ensemble";
  */
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = dedupeWindowSeconds([RETENTION_DEFAULTS.eventsHours, RETENTION_DEFAULTS.deadLettersHours]);
 
-/** The environment variable the infra sets on each consumer function: its deduplication window, seconds. */
-export const IDEMPOTENCY_TTL_ENV = FunctionEnvironment.IdempotencyTtlSeconds;
-
 /** The group's deduplication window from `ENSEMBLE_IDEMPOTENCY_TTL_SECONDS`, else the default's. */
 export function idempotencyTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[IDEMPOTENCY_TTL_ENV]?.trim();
+  const raw = env[FunctionEnvironment.IdempotencyTtlSeconds]?.trim();
   if (!raw) return DEFAULT_IDEMPOTENCY_TTL_SECONDS;
   const seconds = Number(raw);
   if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw new RuntimeConfigError(`${IDEMPOTENCY_TTL_ENV}="${raw}" is not a positive whole number of seconds; the infra sets it from the retention of the topics the group reads.`);
+    throw new RuntimeConfigError(`${FunctionEnvironment.IdempotencyTtlSeconds}="${raw}" is not a positive whole number of seconds; the infra sets it from the retention of the topics the group reads.`);
   }
   return seconds;
 }

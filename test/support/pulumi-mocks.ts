@@ -157,6 +157,18 @@ export function recordResources(options: RecordOptions = {}): PulumiMocks {
   };
 }
 
+/** Inputs as plain data, to compare two runs: a Lambda code archive becomes the text of its files. */
+export async function comparable(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(comparable));
+  if (value === null || typeof value !== "object") return value;
+  const archive = value as { __pulumiArchive?: boolean; assets?: Promise<Record<string, { text: Promise<string> }>> };
+  if (archive.__pulumiArchive) {
+    const assets = await archive.assets!;
+    return Object.fromEntries(await Promise.all(Object.entries(assets).map(async ([file, asset]) => [file, await asset.text])));
+  }
+  return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await comparable(child)])));
+}
+
 /** The value of an Output (or any Input), once known. */
 export function awaitOutput<T>(value: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
   return new Promise((resolve) => {

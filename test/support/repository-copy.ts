@@ -105,20 +105,8 @@ import * as path from "node:path";
 
 const load = createRequire(path.join(process.cwd(), "package.json"));
 const pulumi = load("@pulumi/pulumi");
-const { recordResources } = load("./test/support/pulumi-mocks");
+const { comparable, recordResources } = load("./test/support/pulumi-mocks");
 const { stackFileConfig } = load("./test/support/stack");
-
-/** Inputs as plain data: a Lambda code archive becomes the text of its files. */
-async function comparable(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map(comparable));
-  if (value === null || typeof value !== "object") return value;
-  const archive = value as { __pulumiArchive?: boolean; assets?: Promise<Record<string, { text: Promise<string> }>> };
-  if (archive.__pulumiArchive) {
-    const assets = await archive.assets!;
-    return Object.fromEntries(await Promise.all(Object.entries(assets).map(async ([file, asset]) => [file, await asset.text])));
-  }
-  return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await comparable(child)])));
-}
 
 async function main() {
   const mocks = recordResources({ stack: "dev" });

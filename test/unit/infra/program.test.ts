@@ -4,7 +4,7 @@ import { consumers } from "../../../consumers";
 import { contexts, orders, shipping } from "../../../contexts";
 import { defineConsumer, pascal } from "../../../platform/model";
 import { inExample } from "../../support/example";
-import { awaitOutput, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
+import { awaitOutput, comparable, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
 import { runProgram, stackFileConfig } from "../../support/stack";
 
 const CLUSTER = (stack: string) => `arn:aws:kafka:eu-west-1:123456789012:cluster/${stack}-ensemble/${MOCK_CLUSTER_UUID}`;
@@ -15,18 +15,6 @@ interface Statement {
   Effect: string;
   Action: string[];
   Resource: string[];
-}
-
-/** Inputs as plain data: a Lambda code archive becomes the text of its files. */
-async function comparable(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map(comparable));
-  if (value === null || typeof value !== "object") return value;
-  const archive = value as { __pulumiArchive?: boolean; assets?: Promise<Record<string, { text: Promise<string> }>> };
-  if (archive.__pulumiArchive) {
-    const assets = await archive.assets!;
-    return Object.fromEntries(await Promise.all(Object.entries(assets).map(async ([file, asset]) => [file, await asset.text])));
-  }
-  return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await comparable(child)])));
 }
 
 
