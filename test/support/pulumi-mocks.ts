@@ -30,6 +30,7 @@
  * | `aws:msk/topic:Topic` | `arn` `...:topic/<cluster name>/<uuid>/<topic>` |
  * | `aws:cloudwatch/logGroup:LogGroup` | `name` (the input, else the resource name) |
  * | `aws:ec2/eip:Eip` | `allocationId` `eipalloc-<name>` |
+ * | `aws:lambda/eventSourceMapping:EventSourceMapping` | `uuid` `<name>-uuid` |
  *
  * Invokes answer as AWS would in eu-west-1 / account 123456789012: `getAvailabilityZones`
  * (eu-west-1a, b, c), `getRegion`, `getCallerIdentity`, `getPartition`, and
@@ -38,6 +39,10 @@
  *
  * Components (`custom: false`) are recorded too; {@link PulumiMocks.countsByType} counts
  * only the resources a provider would create.
+ *
+ * {@link PulumiMocks.policyGraph} gives the same resources as the Pulumi engine hands a policy
+ * pack: each with its (mock) URN, parent, dependencies and property dependencies, as the program
+ * registered them; `test/support/policy.ts` evaluates `policy/` over it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
@@ -85,6 +90,45 @@ export interface PulumiMocks {
   physicalNames(): string[];
   /** Resolves once every resource registration and invoke started so far has finished. */
   settled(): Promise<void>;
+  /**
+   * Every registered resource with what a policy pack sees of it (URN, parent, dependencies,
+   * property dependencies, inputs and outputs), in registration order. Call after {@link settled}.
+   */
+  policyGraph(): PolicyGraph;
+}
+
+/** A resource as the engine describes it to a policy pack. URNs are the mock monitor's. */
+export interface PolicyGraphResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** `false` for component resources. */
+  custom: boolean;
+  /** What the program gave: a resource policy's `props`. */
+  inputs: Record<string, any>;
+  /** The resource's state (inputs plus the fake outputs): a stack policy's `props`. */
+  outputs: Record<string, any>;
+  /** The parent's URN; absent at the top. */
+  parent?: string;
+  /** URNs of the resources it depends on (`dependsOn` and every resource its inputs came from). */
+  dependencies: string[];
+  /** Per input property, the URNs of the resources its value came from. */
+  propertyDependencies: Record<string, string[]>;
+  options: {
+    protect: boolean;
+    ignoreChanges: string[];
+    deleteBeforeReplace?: boolean;
+    aliases: string[];
+    additionalSecretOutputs: string[];
+    customTimeouts: { createSeconds: number; updateSeconds: number; deleteSeconds: number };
+  };
+}
+
+/** The resources of one mocked run, with the project and stack their URNs name. */
+export interface PolicyGraph {
+  project: string;
+  stack: string;
+  resources: PolicyGraphResource[];
 }
 
 export interface RecordOptions {
@@ -105,15 +149,17 @@ export interface RecordOptions {
 export function recordResources(options: RecordOptions = {}): PulumiMocks {
   const resources: RecordedResource[] = [];
   const calls: RecordedCall[] = [];
+  // What newResource saw, per `<type>::<name>`, until the monitor answers that registration.
+  const pending = new Map<string, { resource: RecordedResource; state: Record<string, unknown> }[]>();
   void pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         const resource: RecordedResource = { type: args.type, name: args.name, inputs: args.inputs, custom: args.custom !== false };
         resources.push(resource);
-        return {
-          id: `${args.name}-id`,
-          state: { ...args.inputs, ...fakeOutputs(resource), ...options.outputs?.(resource) },
-        };
+        const state = { ...args.inputs, ...fakeOutputs(resource), ...options.outputs?.(resource) };
+        const key = `${args.type}::${args.name}`;
+        pending.set(key, [...(pending.get(key) ?? []), { resource, state }]);
+        return { id: `${args.name}-id`, state };
       },
       call: (args) => {
         calls.push({ token: args.token, inputs: args.inputs });
@@ -125,7 +171,10 @@ export function recordResources(options: RecordOptions = {}): PulumiMocks {
     options.stack ?? "test",
     false,
   );
-  const registrations = recordRegistrations();
+  const registrations = recordRegistrations((type, name) => {
+    const queue = pending.get(`${type}::${name}`);
+    return queue?.shift();
+  });
   return {
     resources,
     calls,
@@ -154,6 +203,11 @@ export function recordResources(options: RecordOptions = {}): PulumiMocks {
         .sort();
     },
     settled: waitForRegistrations,
+    policyGraph: () => ({
+      project: options.project ?? "ensemble",
+      stack: options.stack ?? "test",
+      resources: registrations.map(({ graph }) => graph),
+    }),
   };
 }
 
@@ -186,21 +240,77 @@ interface Registration {
   parent: string;
   type: string;
   name: string;
+  graph: PolicyGraphResource;
 }
 
-/** Wraps the mock monitor's registerResource to keep each resource's parent. */
-function recordRegistrations(): Registration[] {
+/** The parts of the mock monitor's RegisterResourceRequest read here. */
+interface RegisterRequest {
+  getParent(): string;
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
+  getProtect(): boolean | undefined;
+  getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getDeletebeforereplacedefined(): boolean;
+  getAliasurnsList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+
+/**
+ * Wraps the mock monitor's registerResource to keep each resource's parent, dependencies and
+ * property dependencies; `seen` gives what newResource recorded for that registration.
+ */
+function recordRegistrations(seen: (type: string, name: string) => { resource: RecordedResource; state: Record<string, unknown> } | undefined): Registration[] {
   const registrations: Registration[] = [];
-  type Request = { getParent(): string; getType(): string; getName(): string };
   type Callback = (error: unknown, response?: { getUrn(): string }) => void;
-  const monitor = pulumiSettings.getMonitor() as unknown as { registerResource(request: Request, callback: Callback): void };
+  const monitor = pulumiSettings.getMonitor() as unknown as { registerResource(request: RegisterRequest, callback: Callback): void };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) =>
     register(request, (error, response) => {
-      if (response) registrations.push({ urn: response.getUrn(), parent: request.getParent(), type: request.getType(), name: request.getName() });
+      if (response) {
+        const urn = response.getUrn();
+        const recorded = seen(request.getType(), request.getName());
+        registrations.push({ urn, parent: request.getParent(), type: request.getType(), name: request.getName(), graph: graphResource(urn, request, recorded) });
+      }
       callback(error, response);
     });
   return registrations;
+}
+
+function graphResource(urn: string, request: RegisterRequest, recorded: { resource: RecordedResource; state: Record<string, unknown> } | undefined): PolicyGraphResource {
+  const propertyDependencies: Record<string, string[]> = {};
+  for (const [property, dependencies] of request.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[property] = dependencies.getUrnsList();
+  const timeouts = request.getCustomtimeouts();
+  const options: PolicyGraphResource["options"] = {
+    protect: request.getProtect() ?? false,
+    ignoreChanges: request.getIgnorechangesList(),
+    aliases: request.getAliasurnsList(),
+    additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+    customTimeouts: { createSeconds: seconds(timeouts?.getCreate()), updateSeconds: seconds(timeouts?.getUpdate()), deleteSeconds: seconds(timeouts?.getDelete()) },
+  };
+  if (request.getDeletebeforereplacedefined()) options.deleteBeforeReplace = request.getDeletebeforereplace();
+  return {
+    urn,
+    type: request.getType(),
+    name: request.getName(),
+    custom: request.getCustom(),
+    inputs: recorded?.resource.inputs ?? {},
+    outputs: recorded?.state ?? {},
+    ...(request.getParent() ? { parent: request.getParent() } : {}),
+    dependencies: request.getDependenciesList(),
+    propertyDependencies,
+    options,
+  };
+}
+
+/** A custom timeout as Pulumi writes it (`"10m"`, `"1h30m"`, `"45s"`), in seconds; 0 when unset. */
+function seconds(duration: string | undefined): number {
+  const unit: Record<string, number> = { h: 3600, m: 60, s: 1 };
+  return [...(duration ?? "").matchAll(/(\d+(?:\.\d+)?)([hms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u!]!, 0);
 }
 
 // urn:pulumi:<stack>::<project>::<ancestor types and own type, joined by $>::<name>
@@ -253,6 +363,8 @@ function fakeOutputs(resource: RecordedResource): Record<string, unknown> {
       return { ...base, name: inputs.name ?? name };
     case "aws:ec2/eip:Eip":
       return { ...base, allocationId: `eipalloc-${name}` };
+    case "aws:lambda/eventSourceMapping:EventSourceMapping":
+      return { ...base, uuid: `${name}-uuid` };
     default:
       return resource.custom ? base : {};
   }

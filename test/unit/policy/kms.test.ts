@@ -1,0 +1,14 @@
+import { kmsCases } from "./cases/kms";
+import { expectedMessages, messagesOf, rows } from "./run-case";
+
+describe("the KMS policies", () => {
+  it.each(rows(kmsCases))("%s %s", async (_policy, _title, policyCase) => {
+    // Prepare: the case's resources, under its stack's policy config (prod unless it says dev)
+
+    // Act
+    const messages = await messagesOf(policyCase);
+
+    // Assess
+    expect(messages).toEqual(expectedMessages(policyCase));
+  });
+});
