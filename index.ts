@@ -1,12 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnsemblePlatform } from "./platform/infra/platform";
+import { checkDefaultTags } from "./platform/infra/tags";
 import { validate } from "./platform/model";
+import { checkConcurrencyBudget, concurrencyBudget } from "./platform/model/concurrency-budget";
+import { planConsumerGroups } from "./platform/model/consumer-group-plan";
 import { stackConfigFromPulumi } from "./platform/model/stack-config";
 import { topology } from "./topology";
 
 const stack = pulumi.getStack();
+// Checked before any resource is declared: a bad stack file stops the program with one message.
 const config = stackConfigFromPulumi(stack, pulumi.runtime.allConfig(), topology.consumers.map((c) => c.name));
+checkDefaultTags(pulumi.getProject(), stack, pulumi.runtime.allConfig());
 const system = validate(topology, { stack });
+const budget = concurrencyBudget(planConsumerGroups(system.consumers, stack, config), config);
+checkConcurrencyBudget(stack, budget);
 const platform = new EnsemblePlatform("Ensemble", { topology: system, stack, config });
 
 export const clusterArn = platform.cluster.arn;
@@ -20,3 +27,7 @@ export const eventSourceMappingUuids = Object.fromEntries(
 );
 export const consumerGroupIds = Object.fromEntries(Object.entries(platform.groups).map(([name, g]) => [name, g.groupIds]));
 export const dashboardUrl = platform.observability.dashboardUrl;
+/** Where every alarm of the stack notifies; `pulumi stack output alarmTopicArn` to subscribe more. */
+export const alarmTopicArn = platform.alarmTopic.arn;
+/** What the stack reserves of the account's Lambda concurrency, in total and per group. */
+export const reservedConcurrency = budget;

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { Command, Option } from "commander";
 import { dedupeWindowSeconds, formatIssue, loadTaskHandler, names, partitionsOf, TaskModuleError, type Topology, TopologyError, validate, type ValidTopology } from "../platform/model";
+import { checkConcurrencyBudget, concurrencyBudget, LAMBDA_UNRESERVED_MINIMUM } from "../platform/model/concurrency-budget";
 import { planConsumerGroups } from "../platform/model/consumer-group-plan";
 import { replicationFactor, type StackConfig, StackConfigError } from "../platform/model/stack-config";
 import { PROJECT_ROOT as ROOT, stackConfigFor } from "./stack-file";
@@ -18,7 +19,7 @@ export function summary(valid: ValidTopology, stack: string, config: StackConfig
   const kafka = config.kafka.existingClusterArn
     ? `existing cluster ${config.kafka.existingClusterArn}`
     : `${config.kafka.brokers} × ${config.kafka.instanceType}, ${config.kafka.version}`;
-  lines.push(`Stack "${stack}": valid. MSK ${kafka}; replication ${replicationFactor(config)}; logs kept ${config.logRetentionDays} days.`, "");
+  lines.push(`Stack "${stack}": valid. MSK ${kafka}; replication ${replicationFactor(config)}; logs kept ${config.logs.retentionDays} days.`, "");
 
   lines.push(row(["context", "events", "tasks", "states", "state machine"], [10, 52, 6, 7, 0]));
   for (const context of valid.contexts) {
@@ -44,6 +45,14 @@ export function summary(valid: ValidTopology, stack: string, config: StackConfig
   lines.push(
     "",
     `Every group remembers handled event ids for ${windowHours} h: the longest a record it can read lives (topics kept ${config.kafka.retentionHours} h, dead letters ${config.kafka.deadLetterRetentionHours} h, plus a day's segment and an hour).`,
+  );
+  const budget = concurrencyBudget(planConsumerGroups(valid.consumers, stack, config), config);
+  lines.push(
+    "",
+    `Reserved concurrency: ${budget.reserved}` +
+      (budget.reservable === undefined
+        ? ` (set ensemble:functions.accountConcurrencyLimit to check it against the account's quota; Lambda keeps ${LAMBDA_UNRESERVED_MINIMUM} unreserved).`
+        : ` of ${budget.reservable} reservable (account limit ${budget.accountLimit}, ${LAMBDA_UNRESERVED_MINIMUM} kept unreserved).`),
   );
   lines.push("", `${valid.contexts.length} contexts, ${valid.events.length} events, ${valid.topics.length} topics, ${valid.consumers.length} consumer groups.`);
   return lines;
@@ -84,7 +93,7 @@ async function main(): Promise<void> {
   if (valid) problems.push(...(await taskModuleProblems(valid)));
   try {
     config = stackConfigFor(stack, topology.consumers.map((c) => c.name), { required: true });
-    if (valid) planConsumerGroups(valid.consumers, stack, config);
+    if (valid) checkConcurrencyBudget(stack, concurrencyBudget(planConsumerGroups(valid.consumers, stack, config), config));
   } catch (error) {
     if (!(error instanceof StackConfigError)) throw error;
     problems.push(error.message);

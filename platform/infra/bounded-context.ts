@@ -4,7 +4,8 @@ import validateAsl from "asl-validator";
 import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, FunctionEnvironment, names } from "../model";
 import { InvalidComponentArgsError, StateMachineDefinitionError } from "./errors";
 import { publisherEntry, taskEntry } from "./function-entries";
-import { LambdaFunction, type LambdaFunctionArgs } from "./function";
+import { type AlarmSettings, metricAlarm } from "./alarm";
+import { DEFAULT_LOG_RETENTION_DAYS, LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
 import { publisherStatements } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";
 import type { Network } from "./network";
@@ -44,12 +45,36 @@ export interface BoundedContextArgs {
    */
   functions?: { memoryMb?: number; timeoutSeconds?: number };
   /**
-   * Retention of the state machine's and the functions' log groups, days.
-   * @default 7
+   * Retention and encryption of the state machine's and the functions' log groups.
+   * @default kept 365 days, encrypted with CloudWatch Logs' own key
    * @example
-   * logRetentionDays: 30
+   * logs: { retentionDays: 365, kmsKeyArn: key.arn }
    */
-  logRetentionDays?: number;
+  logs?: LogSettings;
+  /**
+   * What the state machine logs. Execution data (each state's input and output) carries the
+   * business payload, customer data included; leave it out where logs are read more widely.
+   * @default `{ level: "ERROR", includeExecutionData: false }`
+   * @example
+   * stateMachineLogs: { level: "ALL", includeExecutionData: true }
+   */
+  stateMachineLogs?: { level: "ALL" | "ERROR" | "FATAL" | "OFF"; includeExecutionData: boolean };
+  /**
+   * Run the task functions in the network's private subnets (the publisher always is). They then
+   * reach AWS APIs only through the network's endpoints or NAT gateway.
+   * @default true
+   * @example
+   * tasksInVpc: false
+   */
+  tasksInVpc?: boolean;
+  /**
+   * Alarms on the state machine's failed and timed-out executions and the publisher's errors,
+   * notifying `actions` when they fire and when they clear.
+   * @default no alarms
+   * @example
+   * alarms: { executionsFailed: 1, executionsTimedOut: 1, publisherErrors: 1, periodMinutes: 5, evaluationPeriods: 1, actions: [alarmTopic.arn] }
+   */
+  alarms?: Pick<AlarmSettings, "executionsFailed" | "executionsTimedOut" | "publisherErrors" | "periodMinutes" | "evaluationPeriods" | "actions">;
   /**
    * Edits the args of each resource the component creates, before it is created. `task` applies
    * to every task function (the resource name tells them apart), `publisher` to the publisher.
@@ -68,14 +93,18 @@ export interface BoundedContextArgs {
     task?: LambdaFunctionArgs["transform"];
     /** The milestone publisher's function, role, policy and log group. */
     publisher?: LambdaFunctionArgs["transform"];
+    /** Each alarm (the resource name tells them apart). */
+    alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
   };
 }
 
 /**
- * One bounded context on AWS: a STANDARD state machine (execution data logged to its own log
- * group, X-Ray tracing) running the context's workflow, one Lambda per task, and the milestone
- * publisher Lambda inside the VPC. The state machine may invoke only these functions; the
- * publisher may only connect to the cluster and write, idempotently, the context's topic.
+ * One bounded context on AWS: a STANDARD state machine (logging to its own log group at the
+ * configured level, X-Ray tracing) running the context's workflow, one Lambda per task (in the
+ * VPC unless told otherwise), the milestone publisher Lambda inside the VPC, and alarms on failed
+ * and timed-out executions and publisher errors. The state machine may invoke only these
+ * functions; the publisher may only connect to the cluster and write, idempotently, the
+ * context's topic.
  *
  * @example
  * const ordersContext = new BoundedContext("Orders", { context: orders, stack: "dev", cluster, network });
@@ -95,6 +124,7 @@ export class BoundedContext extends pulumi.ComponentResource {
     role: aws.iam.Role;
     policy: aws.iam.RolePolicy;
     logGroup: aws.cloudwatch.LogGroup;
+    alarms: aws.cloudwatch.MetricAlarm[];
   };
 
   constructor(name: string, args: BoundedContextArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -105,7 +135,7 @@ export class BoundedContext extends pulumi.ComponentResource {
       throw new InvalidComponentArgsError(`BoundedContext "${name}": context "${context.name}" has no workflow: give it one (defineWorkflow) so there is a state machine to deploy.`);
     }
     const workflow = context.workflow;
-    const retention = args.logRetentionDays ?? 7;
+    const vpc = { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] };
     const functionTimeout = args.functions?.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
     this.topic = names.contextTopic(context.name);
     this.stateMachineName = names.stateMachine(stack, context.name);
@@ -116,10 +146,11 @@ export class BoundedContext extends pulumi.ComponentResource {
     const role = createRole();
     const policy = createPolicy();
     const stateMachine = createStateMachine();
+    const alarms = args.alarms ? createAlarms(args.alarms) : [];
 
     this.stateMachineArn = stateMachine.arn;
     this.functions = [...Object.values(tasks), publisher];
-    this.nodes = { tasks, publisher, stateMachine, role, policy, logGroup };
+    this.nodes = { tasks, publisher, stateMachine, role, policy, logGroup, alarms };
     this.registerOutputs({ stateMachineArn: this.stateMachineArn });
 
     function createTasks() {
@@ -135,8 +166,9 @@ export class BoundedContext extends pulumi.ComponentResource {
                 description: task.description ?? `${context.name}: task ${task.name}`,
                 memoryMb: task.memoryMb ?? args.functions?.memoryMb,
                 timeoutSeconds: task.timeoutSeconds ?? args.functions?.timeoutSeconds,
-                logRetentionDays: retention,
+                logs: args.logs,
                 environment: { POWERTOOLS_SERVICE_NAME: context.name },
+                vpc: args.tasksInVpc === false ? undefined : vpc,
                 transform: args.transform?.task,
               },
               { parent },
@@ -154,14 +186,14 @@ export class BoundedContext extends pulumi.ComponentResource {
           entry: publisherEntry(context),
           description: `${context.name}: publishes milestones to ${names.contextTopic(context.name)}`,
           timeoutSeconds: functionTimeout,
-          logRetentionDays: retention,
+          logs: args.logs,
           environment: {
             [FunctionEnvironment.KafkaBrokers]: args.cluster.bootstrapBrokersIam,
             [FunctionEnvironment.KafkaAuth]: "iam",
             POWERTOOLS_SERVICE_NAME: `${context.name}-publisher`,
             [FunctionEnvironment.PublishCheckGroupPrefix]: names.publishCheckGroupPrefix(stack, context.name),
           },
-          vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
+          vpc,
           statements: args.cluster.arn.apply((arn) => publisherStatements(arn, names.contextTopic(context.name), names.publishCheckGroupPrefix(stack, context.name))),
           transform: args.transform?.publisher,
         },
@@ -175,7 +207,8 @@ export class BoundedContext extends pulumi.ComponentResource {
         transform(args.transform?.stateMachineLogGroup, `${name}StateMachineLogGroup`, {
           // The vendedlogs prefix keeps CloudWatch's resource policy small for many machines.
           name: `/aws/vendedlogs/states/${names.stateMachine(stack, context.name)}`,
-          retentionInDays: retention,
+          retentionInDays: args.logs?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+          kmsKeyId: args.logs?.kmsKeyArn,
         }),
         { parent },
       );
@@ -251,14 +284,54 @@ export class BoundedContext extends pulumi.ComponentResource {
           roleArn: role.arn,
           definition,
           loggingConfiguration: {
-            level: "ALL",
-            includeExecutionData: true,
+            level: args.stateMachineLogs?.level ?? "ERROR",
+            includeExecutionData: args.stateMachineLogs?.includeExecutionData ?? false,
             logDestination: pulumi.interpolate`${logGroup.arn}:*`,
           },
           tracingConfiguration: { enabled: true },
         }),
         { parent, dependsOn: [policy] },
       );
+    }
+
+    function createAlarms(alarms: NonNullable<BoundedContextArgs["alarms"]>) {
+      const machine = names.stateMachine(stack, context.name);
+      const publisherName = names.publisherFunction(stack, context.name);
+      const executions = (metricName: "ExecutionsFailed" | "ExecutionsTimedOut", threshold: number, what: string) =>
+        metricAlarm(
+          `${name}${metricName}Alarm`,
+          {
+            name: `${machine}-executions-${what.replace(" ", "-")}`,
+            alarmDescription: `${threshold} or more executions of ${machine} ${what} in ${alarms.periodMinutes} minutes: find them in the Step Functions console, and redrive them once the cause is fixed.`,
+            namespace: "AWS/States",
+            metricName,
+            dimensions: { StateMachineArn: stateMachine.arn },
+            statistic: "Sum",
+            threshold,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+          },
+          alarms,
+          { parent, transform: args.transform?.alarm },
+        );
+      return [
+        executions("ExecutionsFailed", alarms.executionsFailed, "failed"),
+        executions("ExecutionsTimedOut", alarms.executionsTimedOut, "timed out"),
+        metricAlarm(
+          `${name}PublisherErrorsAlarm`,
+          {
+            name: `${publisherName}-errors`,
+            alarmDescription: `The ${context.name} milestone publisher failed ${alarms.publisherErrors} or more times in ${alarms.periodMinutes} minutes: the state machine retries, then fails the execution with a named error.`,
+            namespace: "AWS/Lambda",
+            metricName: "Errors",
+            dimensions: { FunctionName: publisherName },
+            statistic: "Sum",
+            threshold: alarms.publisherErrors,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+          },
+          alarms,
+          { parent, dependsOn: [publisher], transform: args.transform?.alarm },
+        ),
+      ];
     }
   }
 }

@@ -2,26 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FunctionEnvironment, IDEMPOTENCY_TABLE_SCHEMA, pascal } from "../model";
 import { type ConsumerGroupPlan, type MappingPlan } from "../model/consumer-group-plan";
+import { type AlarmSettings, metricAlarm, metricQuery } from "./alarm";
 import { consumerEntry } from "./function-entries";
-import { LambdaFunction, type LambdaFunctionArgs } from "./function";
+import { LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
+import { metricNamespace } from "./metric-namespace";
 import { consumerStatements, type PolicyStatement } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";
 import type { Network } from "./network";
 import { type Transform, transform } from "./transform";
-
-/** The alarms of a group, from `ensemble:alarms`. */
-export interface AlarmSettings {
-  /** Records behind that raise the lag alarm. */
-  offsetLag: number;
-  /** Function errors per period that raise the error alarm. */
-  errors: number;
-  /** Length of one evaluation period, minutes. */
-  periodMinutes: number;
-  /** Consecutive breaching periods before an alarm fires. */
-  evaluationPeriods: number;
-  /** SNS topic notified when an alarm fires; none when unset. */
-  notifyTopicArn?: string;
-}
 
 export interface ConsumerGroupArgs {
   /**
@@ -44,11 +32,19 @@ export interface ConsumerGroupArgs {
    */
   network: Network;
   /**
-   * Thresholds of the lag and error alarms.
+   * Thresholds of the group's alarms (offset lag of the function and of each Kafka group id,
+   * errors, dead-lettered records) and the topics they notify.
    * @example
-   * alarms: { offsetLag: 10_000, errors: 5, periodMinutes: 5, evaluationPeriods: 3 }
+   * alarms: { offsetLag: 10_000, errors: 5, deadLettered: 1, periodMinutes: 5, evaluationPeriods: 3, actions: [alarmTopic.arn] }
    */
-  alarms: AlarmSettings;
+  alarms: Pick<AlarmSettings, "offsetLag" | "errors" | "deadLettered" | "periodMinutes" | "evaluationPeriods" | "actions">;
+  /**
+   * Refuse deletion of the idempotency table (a `pulumi destroy` fails until it is turned off).
+   * @default true
+   * @example
+   * deletionProtection: false
+   */
+  deletionProtection?: boolean;
   /**
    * The state machine a workflow-starting group starts; the only one its role may start.
    * @default none: the group starts no workflow
@@ -64,12 +60,12 @@ export interface ConsumerGroupArgs {
    */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
-   * Retention of the function's log group, days.
-   * @default 7
+   * Retention and encryption of the function's log group.
+   * @default kept 365 days, encrypted with CloudWatch Logs' own key
    * @example
-   * logRetentionDays: 30
+   * logs: { retentionDays: 365, kmsKeyArn: key.arn }
    */
-  logRetentionDays?: number;
+  logs?: LogSettings;
   /**
    * Edits the args of each resource the component creates, before it is created.
    * `eventSourceMapping` applies to each mapping (the resource name ends in the context's name).
@@ -85,7 +81,10 @@ export interface ConsumerGroupArgs {
     eventSourceMapping?: Transform<aws.lambda.EventSourceMappingArgs>;
     idempotencyTable?: Transform<aws.dynamodb.TableArgs>;
     lagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+    /** Each Kafka group id's lag alarm (the resource name ends in the context's name). */
+    mappingLagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
     errorAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+    deadLetterAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
   };
 }
 
@@ -118,7 +117,10 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     /** By Kafka group id (one mapping per subscribed context). */
     eventSourceMappings: Record<string, aws.lambda.EventSourceMapping>;
     lagAlarm: aws.cloudwatch.MetricAlarm;
+    /** By Kafka group id. */
+    mappingLagAlarms: Record<string, aws.cloudwatch.MetricAlarm>;
     errorAlarm: aws.cloudwatch.MetricAlarm;
+    deadLetterAlarm: aws.cloudwatch.MetricAlarm;
   };
 
   constructor(name: string, args: ConsumerGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -134,11 +136,13 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     const fn = createFunction();
     const eventSourceMappings = Object.fromEntries(plan.mappings.map((mapping) => [mapping.groupId, createEventSourceMapping(mapping)]));
     const lagAlarm = createLagAlarm();
+    const mappingLagAlarms = Object.fromEntries(plan.mappings.map((mapping) => [mapping.groupId, createMappingLagAlarm(mapping)]));
     const errorAlarm = createErrorAlarm();
+    const deadLetterAlarm = createDeadLetterAlarm();
 
     this.fn = fn;
     this.functionName = fn.name;
-    this.nodes = { function: fn, table, eventSourceMappings, lagAlarm, errorAlarm };
+    this.nodes = { function: fn, table, eventSourceMappings, lagAlarm, mappingLagAlarms, errorAlarm, deadLetterAlarm };
     this.registerOutputs({ functionName: this.functionName });
 
     function createTable() {
@@ -150,7 +154,10 @@ export class ConsumerGroup extends pulumi.ComponentResource {
           hashKey: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.name,
           attributes: [{ name: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.name, type: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.type }],
           ttl: { attributeName: IDEMPOTENCY_TABLE_SCHEMA.ttlAttribute, enabled: true },
+          // The AWS-managed KMS key (Control Tower CT.DYNAMODB.PR.2).
           serverSideEncryption: { enabled: true },
+          pointInTimeRecovery: { enabled: true },
+          deletionProtectionEnabled: args.deletionProtection ?? true,
         }),
         { parent },
       );
@@ -179,7 +186,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
           memoryMb: settings.memoryMb,
           timeoutSeconds: settings.timeoutSeconds,
           reservedConcurrency: settings.reservedConcurrency,
-          logRetentionDays: args.logRetentionDays,
+          logs: args.logs,
           environment: {
             [FunctionEnvironment.KafkaBrokers]: args.cluster.bootstrapBrokersIam,
             [FunctionEnvironment.KafkaAuth]: "iam",
@@ -223,44 +230,83 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     }
 
     function createLagAlarm() {
-      return new aws.cloudwatch.MetricAlarm(
+      return metricAlarm(
         `${name}LagAlarm`,
-        transform(args.transform?.lagAlarm, `${name}LagAlarm`, {
+        {
           name: `${functionName}-offset-lag`,
-          alarmDescription: `Consumer group ${consumer.name} is more than ${args.alarms.offsetLag} records behind.`,
+          alarmDescription: `Consumer group ${consumer.name} is more than ${args.alarms.offsetLag} records behind on a topic.`,
           namespace: "AWS/Lambda",
           metricName: "OffsetLag",
           dimensions: { FunctionName: functionName },
           statistic: "Maximum",
-          period: args.alarms.periodMinutes * 60,
-          evaluationPeriods: args.alarms.evaluationPeriods,
           threshold: args.alarms.offsetLag,
           comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: args.alarms.notifyTopicArn ? [args.alarms.notifyTopicArn] : [],
-        }),
-        { parent, dependsOn: [fn] },
+        },
+        args.alarms,
+        { parent, dependsOn: [fn], transform: args.transform?.lagAlarm },
+      );
+    }
+
+    // Per Kafka group id: the mapping's own SumOffsetLag (its `KafkaMetrics`, dimension
+    // EventSourceMappingUUID, https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics).
+    function createMappingLagAlarm(mapping: MappingPlan) {
+      const id = `${name}LagAlarm${pascal(mapping.context)}`;
+      return metricAlarm(
+        id,
+        {
+          name: `${functionName}-offset-lag-${mapping.context}`,
+          alarmDescription: `Kafka group ${mapping.groupId} is more than ${args.alarms.offsetLag} records behind on ${mapping.topic}.`,
+          namespace: "AWS/Lambda",
+          metricName: "SumOffsetLag",
+          dimensions: { EventSourceMappingUUID: eventSourceMappings[mapping.groupId]!.uuid },
+          statistic: "Maximum",
+          threshold: args.alarms.offsetLag,
+          comparisonOperator: "GreaterThanThreshold",
+        },
+        args.alarms,
+        { parent, transform: args.transform?.mappingLagAlarm },
       );
     }
 
     function createErrorAlarm() {
-      return new aws.cloudwatch.MetricAlarm(
+      return metricAlarm(
         `${name}ErrorAlarm`,
-        transform(args.transform?.errorAlarm, `${name}ErrorAlarm`, {
+        {
           name: `${functionName}-errors`,
           alarmDescription: `Consumer group ${consumer.name} failed ${args.alarms.errors} or more invocations in ${args.alarms.periodMinutes} minutes.`,
           namespace: "AWS/Lambda",
           metricName: "Errors",
           dimensions: { FunctionName: functionName },
           statistic: "Sum",
-          period: args.alarms.periodMinutes * 60,
-          evaluationPeriods: args.alarms.evaluationPeriods,
           threshold: args.alarms.errors,
           comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: args.alarms.notifyTopicArn ? [args.alarms.notifyTopicArn] : [],
-        }),
-        { parent, dependsOn: [fn] },
+        },
+        args.alarms,
+        { parent, dependsOn: [fn], transform: args.transform?.errorAlarm },
+      );
+    }
+
+    // Both writers of the group's dead-letter topic: the wrapper (its "record dead-lettered" log
+    // lines, counted by the stack's metric filter) and each mapping's on-failure destination.
+    function createDeadLetterAlarm() {
+      const period = args.alarms.periodMinutes;
+      const queries = [
+        metricQuery("wrapper", metricNamespace(plan.stack), "DeadLettered", { Group: consumer.name }, "Sum", period),
+        ...plan.mappings.map((mapping, index) =>
+          metricQuery(`mapping${index}`, "AWS/Lambda", "OnFailureDestinationDeliveredEventCount", { EventSourceMappingUUID: eventSourceMappings[mapping.groupId]!.uuid }, "Sum", period),
+        ),
+      ];
+      return metricAlarm(
+        `${name}DeadLetterAlarm`,
+        {
+          name: `${functionName}-dead-lettered`,
+          alarmDescription: `Consumer group ${consumer.name} wrote ${args.alarms.deadLettered} or more records to ${deadLetterTopic} in ${period} minutes: list them with npm run redrive -- ${consumer.name} --dry-run --aws --stack ${plan.stack} (docs/redrive.md).`,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          threshold: args.alarms.deadLettered,
+          metricQueries: [...queries, { id: "deadLettered", expression: queries.map((query) => `FILL(${query.id}, 0)`).join(" + "), label: `Records written to ${deadLetterTopic}`, returnData: true }],
+        },
+        args.alarms,
+        { parent, transform: args.transform?.deadLetterAlarm },
       );
     }
   }

@@ -3,8 +3,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { FUNCTION_DEFAULTS } from "../model";
 import { bundle, type Bundle, LAMBDA_ENVIRONMENT, LAMBDA_HANDLER, LAMBDA_RUNTIME, lambdaCode } from "./bundle";
 import type { PolicyStatement } from "./kafka-iam";
+import { LAMBDA_VPC_ACTIONS } from "./lambda-iam";
 import { roleName } from "./role-name";
 import { type Transform, transform } from "./transform";
+
+/** How a component's log groups are kept. */
+export interface LogSettings {
+  /** Retention, days (a value CloudWatch Logs accepts). */
+  retentionDays?: number;
+  /** KMS key the log group is encrypted with; its policy must let CloudWatch Logs use it ({@link StackKey}'s does). */
+  kmsKeyArn?: pulumi.Input<string>;
+}
+
+/** Retention of a log group when its component is given none: Security Hub's CloudWatch.16 minimum. */
+export const DEFAULT_LOG_RETENTION_DAYS = 365;
+
 
 /** An IAM statement whose ARNs may not be known until deployment. */
 export type StatementInput = pulumi.Input<PolicyStatement>;
@@ -74,12 +87,12 @@ export interface LambdaFunctionArgs {
    */
   statements?: pulumi.Input<StatementInput[]>;
   /**
-   * Retention of the function's log group, days (a value CloudWatch Logs accepts).
-   * @default 7
+   * The function's log group: retention and encryption.
+   * @default kept 365 days, encrypted with CloudWatch Logs' own key
    * @example
-   * logRetentionDays: 30
+   * logs: { retentionDays: 365, kmsKeyArn: key.arn }
    */
-  logRetentionDays?: number;
+  logs?: LogSettings;
   /**
    * Edits the args of each resource the component creates, before it is created.
    * @default no change
@@ -142,7 +155,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
         `${name}LogGroup`,
         transform(args.transform?.logGroup, `${name}LogGroup`, {
           name: `/aws/lambda/${args.functionName}`,
-          retentionInDays: args.logRetentionDays ?? 7,
+          retentionInDays: args.logs?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+          kmsKeyId: args.logs?.kmsKeyArn,
         }),
         { parent },
       );
@@ -172,24 +186,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
         },
         // X-Ray accepts no resource narrower than "*" for these two actions.
         { Sid: "Traces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: ["*"] },
-        ...(args.vpc
-          ? [
-              // Lambda creates the function's network interfaces with the role's rights; these
-              // EC2 actions cannot be scoped to resources.
-              {
-                Sid: "VpcNetworkInterfaces",
-                Effect: "Allow" as const,
-                Action: [
-                  "ec2:CreateNetworkInterface",
-                  "ec2:DescribeNetworkInterfaces",
-                  "ec2:DeleteNetworkInterface",
-                  "ec2:AssignPrivateIpAddresses",
-                  "ec2:UnassignPrivateIpAddresses",
-                ],
-                Resource: ["*"],
-              },
-            ]
-          : []),
+        ...(args.vpc ? [{ Sid: "VpcNetworkInterfaces", Effect: "Allow" as const, Action: [...LAMBDA_VPC_ACTIONS], Resource: ["*"] }] : []),
       ];
       return new aws.iam.RolePolicy(
         `${name}Policy`,

@@ -2,6 +2,7 @@
 import { InvalidComponentArgsError } from "./errors";
 import * as pulumi from "@pulumi/pulumi";
 import { TOPIC_DEFAULTS } from "../model";
+import { DEFAULT_LOG_RETENTION_DAYS } from "./function";
 import type { KafkaClusterArgs } from "./kafka-cluster";
 import { clusterParts } from "./kafka-iam";
 
@@ -14,8 +15,10 @@ const CREATED_ONLY = [
   "volumeGb",
   "replicationFactor",
   "partitions",
-  "logRetentionDays",
+  "logs",
   "encryptionAtRestKmsKeyArn",
+  "enhancedMonitoring",
+  "alarms",
 ] as const;
 
 export interface CreatedSettings {
@@ -27,6 +30,7 @@ export interface CreatedSettings {
   replicationFactor: number;
   partitions: number;
   logRetentionDays: number;
+  enhancedMonitoring: NonNullable<KafkaClusterArgs["enhancedMonitoring"]>;
 }
 
 /** One replica may be down and writes with `acks=all` still succeed, once there are 3. */
@@ -72,7 +76,8 @@ export function checkCreatedArgs(name: string, args: KafkaClusterArgs): CreatedS
     volumeGb: args.volumeGb ?? 20,
     replicationFactor: args.replicationFactor ?? Math.min(3, brokers),
     partitions: args.partitions ?? TOPIC_DEFAULTS.partitions,
-    logRetentionDays: args.logRetentionDays ?? 7,
+    logRetentionDays: args.logs?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    enhancedMonitoring: args.enhancedMonitoring ?? "PER_TOPIC_PER_BROKER",
   };
   const problems: string[] = [];
   if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(settings.clusterName)) {

@@ -5,6 +5,8 @@ import { InvalidComponentArgsError } from "./errors";
 import { checkCreatedArgs, checkExistingArgs, minInsyncReplicas, serverProperties } from "./kafka-cluster-settings";
 import { clusterParts } from "./kafka-iam";
 import type { Network } from "./network";
+import { type AlarmSettings, metricAlarm, metricQuery } from "./alarm";
+import type { LogSettings } from "./function";
 import { type Transform, transform } from "./transform";
 
 export interface KafkaClusterArgs {
@@ -87,20 +89,36 @@ export interface KafkaClusterArgs {
    */
   partitions?: number;
   /**
-   * Retention of the broker log group, days (a value CloudWatch Logs accepts).
-   * @default 7
+   * Retention and encryption of the broker log group.
+   * @default kept 365 days, encrypted with CloudWatch Logs' own key
    * @example
-   * logRetentionDays: 30
+   * logs: { retentionDays: 365, kmsKeyArn: key.arn }
    */
-  logRetentionDays?: number;
+  logs?: LogSettings;
   /**
    * KMS key for encryption at rest. MSK always encrypts at rest; without a key it uses the
-   * AWS-managed `aws/kafka` key.
+   * AWS-managed `aws/kafka` key. MSK cannot change the key of a cluster: setting or changing it
+   * replaces the cluster (and loses its topics' records).
    * @default the AWS-managed key
    * @example
    * encryptionAtRestKmsKeyArn: key.arn
    */
   encryptionAtRestKmsKeyArn?: pulumi.Input<string>;
+  /**
+   * MSK's enhanced monitoring level (Security Hub MSK.2 asks for `PER_TOPIC_PER_BROKER` or more).
+   * @default "PER_TOPIC_PER_BROKER"
+   * @example
+   * enhancedMonitoring: "PER_TOPIC_PER_PARTITION"
+   */
+  enhancedMonitoring?: "DEFAULT" | "PER_BROKER" | "PER_TOPIC_PER_BROKER" | "PER_TOPIC_PER_PARTITION";
+  /**
+   * An alarm when any broker's data volume is fuller than `diskPercent` (`KafkaDataLogsDiskUsed`,
+   * published at every monitoring level), notifying `actions`.
+   * @default no alarm
+   * @example
+   * alarms: { diskPercent: 80, actions: [alarmTopic.arn], periodMinutes: 5, evaluationPeriods: 3 }
+   */
+  alarms?: Pick<AlarmSettings, "actions" | "periodMinutes" | "evaluationPeriods"> & { diskPercent: number };
   /**
    * Edits the args of each resource the component creates, before it is created.
    * @default no change
@@ -114,6 +132,7 @@ export interface KafkaClusterArgs {
     configuration?: Transform<aws.msk.ConfigurationArgs>;
     logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
     topic?: Transform<aws.msk.TopicArgs>;
+    diskAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
   };
 }
 
@@ -157,6 +176,7 @@ export interface KafkaClusterNodes {
   cluster?: aws.msk.Cluster;
   configuration?: aws.msk.Configuration;
   logGroup?: aws.cloudwatch.LogGroup;
+  diskAlarm?: aws.cloudwatch.MetricAlarm;
   /** By Kafka topic name. */
   topics: Record<string, aws.msk.Topic>;
 }
@@ -167,8 +187,9 @@ export interface KafkaClusterNodes {
  * Created: a broker log group, a configuration (`auto.create.topics.enable=false`, replication
  * defaults, no unclean leader election) and the cluster itself — SASL/IAM only (no TLS client
  * certificates, no SCRAM, no unauthenticated access), TLS between clients and brokers and
- * inside the cluster, encryption at rest (always on in MSK), brokers in the network's private
- * subnets behind its broker security group. Topics are added with {@link KafkaCluster.addTopic}.
+ * inside the cluster, encryption at rest (always on in MSK; with the given key), enhanced
+ * monitoring, brokers in the network's private subnets behind its broker security group, and an
+ * alarm on broker disk use when asked. Topics are added with {@link KafkaCluster.addTopic}.
  *
  * @example
  * const kafka = new KafkaCluster("Kafka", { network, clusterName: `${stack}-ensemble`, brokers: 2 });
@@ -211,10 +232,11 @@ export class KafkaCluster extends pulumi.ComponentResource {
       const logGroup = createLogGroup();
       const configuration = createConfiguration();
       const cluster = createCluster();
+      const diskAlarm = args.alarms ? createDiskAlarm(args.alarms) : undefined;
       this.arn = cluster.arn;
       this.name = cluster.clusterName;
       this.bootstrapBrokersIam = cluster.bootstrapBrokersSaslIam;
-      this.nodes = { cluster, configuration, logGroup, topics: {} };
+      this.nodes = { cluster, configuration, logGroup, diskAlarm, topics: {} };
 
       function createLogGroup() {
         const logGroupName = `${name}LogGroup`;
@@ -223,6 +245,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
           transform(args.transform?.logGroup, logGroupName, {
             name: `/aws/msk/${settings.clusterName}`,
             retentionInDays: settings.logRetentionDays,
+            kmsKeyId: args.logs?.kmsKeyArn,
           }),
           { parent },
         );
@@ -271,8 +294,31 @@ export class KafkaCluster extends pulumi.ComponentResource {
             },
             configurationInfo: { arn: configuration.arn, revision: configuration.latestRevision },
             loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: logGroup.name } } },
+            enhancedMonitoring: settings.enhancedMonitoring,
           }),
           { parent },
+        );
+      }
+
+      // The fullest broker: MSK publishes the metric per broker (ids 1..n), and an alarm takes no SEARCH.
+      function createDiskAlarm(alarms: NonNullable<KafkaClusterArgs["alarms"]>) {
+        const brokerIds = Array.from({ length: settings.brokers }, (_, index) => String(index + 1));
+        return metricAlarm(
+          `${name}DiskAlarm`,
+          {
+            name: `${settings.clusterName}-broker-disk`,
+            alarmDescription: `A broker of ${settings.clusterName} has used more than ${alarms.diskPercent}% of its data volume: add storage (ensemble:kafka.volumeGb) or lower retention.`,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: alarms.diskPercent,
+            metricQueries: [
+              ...brokerIds.map((id) =>
+                metricQuery(`broker${id}`, "AWS/Kafka", "KafkaDataLogsDiskUsed", { "Cluster Name": settings.clusterName, "Broker ID": id }, "Maximum", alarms.periodMinutes),
+              ),
+              { id: "fullest", expression: `MAX([${brokerIds.map((id) => `broker${id}`).join(", ")}])`, label: "Fullest broker, % of data volume", returnData: true },
+            ],
+          },
+          alarms,
+          { parent, dependsOn: [cluster], transform: args.transform?.diskAlarm },
         );
       }
     }

@@ -15,6 +15,7 @@
  */
 
 import { InvalidComponentArgsError } from "./errors";
+import { MSK_EVENT_SOURCE_EXTRA_EC2_ACTIONS } from "./lambda-iam";
 
 /** The parts of an MSK cluster ARN. */
 export interface ClusterParts {
@@ -75,8 +76,10 @@ export function groupArn(clusterArn: string, groupId: string): string {
 }
 
 /**
- * What a milestone publisher (an idempotent producer) needs: connect and describe the cluster,
- * write idempotently (a cluster-level action), and describe and write its context topic only.
+ * What a milestone publisher (an idempotent producer) needs: connect to the cluster, write
+ * idempotently (a cluster-level action), and describe and write its context topic only. Not
+ * `DescribeCluster`: that authorizes Kafka's DescribeCluster API, which a producer never sends
+ * (kafkajs learns the brokers from Metadata, authorized per topic by `DescribeTopic`).
  * A retried publish first reads that topic for an earlier attempt's record, with consumer groups
  * named `<checkGroupPrefix>.<uuid>` that never commit: read on the topic, and group access on
  * that prefix only (a trailing `*`, the one wildcard granted on purpose).
@@ -86,7 +89,7 @@ export function publisherStatements(clusterArn: string, topic: string, checkGrou
     {
       Sid: "KafkaCluster",
       Effect: "Allow",
-      Action: ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"],
+      Action: ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"],
       Resource: [clusterArn],
     },
     {
@@ -124,8 +127,9 @@ export function publisherStatements(clusterArn: string, topic: string, checkGrou
  *   permission a `kafka://` on-failure destination needs, "Capturing discarded batches"
  *   (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), also what the wrapper's
  *   dead-letter producer needs; it is idempotent, hence `WriteDataIdempotently` on the cluster.
- * - EC2 `Describe*` cannot be scoped to a resource, and the network interfaces Lambda creates
- *   have ids no one knows in advance: `Resource: "*"` for those six actions only.
+ * - the EC2 actions of AWSLambdaMSKExecutionRole that a VPC function's role lacks
+ *   (`DescribeVpcs`, `DescribeSecurityGroups`; the function's own VPC statement grants the
+ *   rest): describe actions accept no narrower resource than `*`.
  */
 export function consumerStatements(clusterArn: string, access: ConsumerAccess): PolicyStatement[] {
   const topics = [...new Set(access.topics)];
@@ -153,9 +157,16 @@ export function consumerStatements(clusterArn: string, access: ConsumerAccess): 
       Resource: [clusterArn],
     },
     {
+      // Each action once: DescribeTopic serves both reading the topics and writing the dead-letter topic.
+      Sid: "KafkaDescribeTopics",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeTopic"],
+      Resource: [...topics, access.deadLetterTopic].map((topic) => topicArn(clusterArn, topic)),
+    },
+    {
       Sid: "KafkaReadTopics",
       Effect: "Allow",
-      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+      Action: ["kafka-cluster:ReadData"],
       Resource: topics.map((topic) => topicArn(clusterArn, topic)),
     },
     {
@@ -167,7 +178,7 @@ export function consumerStatements(clusterArn: string, access: ConsumerAccess): 
     {
       Sid: "KafkaWriteDeadLetterTopic",
       Effect: "Allow",
-      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      Action: ["kafka-cluster:WriteData"],
       Resource: [topicArn(clusterArn, access.deadLetterTopic)],
     },
     {
@@ -177,16 +188,9 @@ export function consumerStatements(clusterArn: string, access: ConsumerAccess): 
       Resource: [clusterArn],
     },
     {
-      Sid: "Ec2NetworkInterfaces",
+      Sid: "MskEventSourceNetwork",
       Effect: "Allow",
-      Action: [
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeVpcs",
-        "ec2:DeleteNetworkInterface",
-        "ec2:DescribeSubnets",
-        "ec2:DescribeSecurityGroups",
-      ],
+      Action: [...MSK_EVENT_SOURCE_EXTRA_EC2_ACTIONS],
       Resource: ["*"],
     },
   ];

@@ -1,5 +1,7 @@
 import { InvalidComponentArgsError } from "./errors";
 import { parseCidr } from "./cidr";
+import type { VpcFlowLogArgs } from "./flow-log";
+import type { LogSettings } from "./function";
 import type { Transform } from "./transform";
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
@@ -10,7 +12,8 @@ export interface NetworkArgs {
    * must already give the private subnets a way to AWS APIs (a NAT gateway, or endpoints for
    * Lambda, STS, Step Functions and DynamoDB).
    *
-   * Cannot be combined with `azCount`, `cidr` or `egress`, which shape a VPC this component creates.
+   * Cannot be combined with `azCount`, `cidr`, `egress`, `endpoints` or `flowLogs`, which shape a
+   * VPC this component creates (an existing VPC's flow logs and default security group are its owner's).
    * @default a VPC is created
    * @example
    * existing: { vpcId: "vpc-0abc1234", privateSubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"] }
@@ -52,6 +55,21 @@ export interface NetworkArgs {
    */
   egress?: "endpoints" | "nat";
   /**
+   * More interface endpoints in a created VPC, by service name (`com.amazonaws.<region>.<service>`),
+   * for the AWS APIs task functions in the VPC call; created whatever the `egress`.
+   * @default none beyond what `egress: endpoints` creates
+   * @example
+   * endpoints: ["secretsmanager", "sqs"]
+   */
+  endpoints?: readonly string[];
+  /**
+   * The flow log of a created VPC: retention and encryption of its log group.
+   * @default kept 365 days, encrypted with CloudWatch Logs' own key
+   * @example
+   * flowLogs: { retentionDays: 365, kmsKeyArn: key.arn }
+   */
+  flowLogs?: LogSettings;
+  /**
    * Edits the args of each resource the component creates, before it is created.
    * @default no change
    * @example
@@ -74,6 +92,9 @@ export interface NetworkArgs {
     internetGateway?: Transform<aws.ec2.InternetGatewayArgs>;
     elasticIp?: Transform<aws.ec2.EipArgs>;
     natGateway?: Transform<aws.ec2.NatGatewayArgs>;
+    /** The VPC's default security group, which the component empties of rules. */
+    defaultSecurityGroup?: Transform<aws.ec2.DefaultSecurityGroupArgs>;
+    flowLog?: VpcFlowLogArgs["transform"];
   };
 }
 
@@ -82,11 +103,12 @@ export interface CreatedSettings {
   azCount: 2 | 3;
   cidr: string;
   egress: "endpoints" | "nat";
+  endpoints: readonly string[];
 }
 
 /** Checks the args of a created VPC and fills in its defaults. */
 export function checkCreatedArgs(name: string, args: NetworkArgs): CreatedSettings {
-  const settings: CreatedSettings = { azCount: args.azCount ?? 2, cidr: args.cidr ?? "10.40.0.0/16", egress: args.egress ?? "endpoints" };
+  const settings: CreatedSettings = { azCount: args.azCount ?? 2, cidr: args.cidr ?? "10.40.0.0/16", egress: args.egress ?? "endpoints", endpoints: args.endpoints ?? [] };
   if (settings.azCount !== 2 && settings.azCount !== 3) {
     throw new InvalidComponentArgsError(`Network "${name}": azCount must be 2 or 3 (MSK spreads brokers over 2 or 3 AZs), not ${String(settings.azCount)}.`);
   }
@@ -102,7 +124,7 @@ export function checkCreatedArgs(name: string, args: NetworkArgs): CreatedSettin
 
 /** Checks the args of an existing VPC: nothing that shapes a created one, enough subnets. */
 export function checkExistingArgs(name: string, args: NetworkArgs, existing: NonNullable<NetworkArgs["existing"]>) {
-  const conflicting = (["azCount", "cidr", "egress"] as const).filter((key) => args[key] !== undefined);
+  const conflicting = (["azCount", "cidr", "egress", "endpoints", "flowLogs"] as const).filter((key) => args[key] !== undefined);
   if (conflicting.length > 0) {
     throw new InvalidComponentArgsError(
       `Network "${name}": \`existing\` cannot be combined with ${conflicting.map((key) => `\`${key}\``).join(", ")}, which shape a VPC this component creates. ` +

@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidComponentArgsError } from "./errors";
 import { cidrSubnet } from "./cidr";
+import { pascal } from "../model";
+import { VpcFlowLog } from "./flow-log";
 import { checkCreatedArgs, checkExistingArgs, type CreatedSettings, type NetworkArgs } from "./network-args";
 
 export type { NetworkArgs };
@@ -21,7 +23,11 @@ export interface NetworkNodes {
   functionSecurityGroup: aws.ec2.SecurityGroup;
   brokerSecurityGroup: aws.ec2.SecurityGroup;
   endpointSecurityGroup?: aws.ec2.SecurityGroup;
-  endpoints: Partial<Record<(typeof INTERFACE_ENDPOINT_SERVICES)[number] | "dynamodb", aws.ec2.VpcEndpoint>>;
+  /** By service name: `lambda`, `sts`, `states`, `dynamodb`, and any of `endpoints`. */
+  endpoints: Record<string, aws.ec2.VpcEndpoint>;
+  /** The created VPC's default security group, without rules. */
+  defaultSecurityGroup?: aws.ec2.DefaultSecurityGroup;
+  flowLog?: VpcFlowLog;
   publicSubnet?: aws.ec2.Subnet;
   internetGateway?: aws.ec2.InternetGateway;
   natGateway?: aws.ec2.NatGateway;
@@ -75,11 +81,14 @@ export class Network extends pulumi.ComponentResource {
     const created = layout.created;
     const functionSecurityGroup = createFunctionSecurityGroup();
     const brokerSecurityGroup = createBrokerSecurityGroup();
-    const endpointSecurityGroup = created?.settings.egress === "endpoints" ? createEndpointSecurityGroup() : undefined;
+    const interfaceServices = created ? [...(created.settings.egress === "endpoints" ? INTERFACE_ENDPOINT_SERVICES : []), ...created.settings.endpoints] : [];
+    const endpointSecurityGroup = interfaceServices.length > 0 ? createEndpointSecurityGroup() : undefined;
     const endpoints: NetworkNodes["endpoints"] = {};
-    if (created && endpointSecurityGroup) createInterfaceEndpoints(created, endpointSecurityGroup);
+    if (created && endpointSecurityGroup) createInterfaceEndpoints(created, interfaceServices, endpointSecurityGroup);
     if (created) endpoints.dynamodb = createDynamodbEndpoint(created);
     const nat = created?.settings.egress === "nat" ? createNat(created) : undefined;
+    const defaultSecurityGroup = created ? createDefaultSecurityGroup(created) : undefined;
+    const flowLog = created ? createFlowLog(created) : undefined;
 
     this.vpcId = layout.vpcId;
     this.privateSubnetIds = layout.privateSubnetIds;
@@ -93,6 +102,8 @@ export class Network extends pulumi.ComponentResource {
       brokerSecurityGroup,
       endpointSecurityGroup,
       endpoints,
+      defaultSecurityGroup,
+      flowLog,
       ...nat,
     };
     this.registerOutputs({
@@ -264,9 +275,9 @@ export class Network extends pulumi.ComponentResource {
       );
     }
 
-    function createInterfaceEndpoints({ vpc, region }: CreatedLayout, securityGroup: aws.ec2.SecurityGroup) {
-      for (const service of INTERFACE_ENDPOINT_SERVICES) {
-        const endpointName = `${name}${ENDPOINT_NAMES[service]}Endpoint`;
+    function createInterfaceEndpoints({ vpc, region }: CreatedLayout, services: readonly string[], securityGroup: aws.ec2.SecurityGroup) {
+      for (const service of new Set(services)) {
+        const endpointName = `${name}${pascal(service)}Endpoint`;
         endpoints[service] = new aws.ec2.VpcEndpoint(
           endpointName,
           transform(args.transform?.endpoint, endpointName, {
@@ -349,13 +360,25 @@ export class Network extends pulumi.ComponentResource {
       return { publicSubnet, internetGateway, natGateway };
     }
 
+    // Security Hub EC2.2: the default group of a VPC allows nothing, so nothing lands in it by accident.
+    function createDefaultSecurityGroup({ vpc }: CreatedLayout) {
+      const groupName = `${name}DefaultSecurityGroup`;
+      return new aws.ec2.DefaultSecurityGroup(
+        groupName,
+        transform(args.transform?.defaultSecurityGroup, groupName, { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${label}-default-closed` } }),
+        { parent },
+      );
+    }
+
+    function createFlowLog({ vpc }: CreatedLayout) {
+      return new VpcFlowLog(`${name}FlowLog`, { vpcId: vpc.id, physicalName: label, logs: args.flowLogs, transform: args.transform?.flowLog }, { parent });
+    }
+
     function route(routeName: string, routeArgs: aws.ec2.RouteArgs) {
       return new aws.ec2.Route(routeName, transform(args.transform?.route, routeName, routeArgs), { parent });
     }
   }
 }
-
-const ENDPOINT_NAMES = { lambda: "Lambda", sts: "Sts", states: "States" } as const;
 
 interface CreatedLayout {
   vpc: aws.ec2.Vpc;

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { pascal } from "../model";
+import { metricNamespace } from "./metric-namespace";
 import { type Transform, transform } from "./transform";
 
-/** Namespace of the metrics a stack derives from its consumer groups' logs. */
-export const metricNamespace = (stack: string) => `Ensemble/${stack}`;
+export { metricNamespace };
 
 /** A consumer group as the dashboard and its dead-letter metric see it. */
 export interface ObservedGroup {
@@ -37,6 +37,13 @@ export interface ObservabilityArgs {
    */
   groups: readonly ObservedGroup[];
   /**
+   * The stack's alarms, shown with their state at the top of the dashboard.
+   * @default none
+   * @example
+   * alarmArns: [group.nodes.lagAlarm.arn, context.nodes.alarms[0].arn]
+   */
+  alarmArns?: pulumi.Input<string>[];
+  /**
    * Edits the args of each resource the component creates, before it is created.
    * @default no change
    * @example
@@ -54,12 +61,14 @@ export interface ObservabilityArgs {
 }
 
 /**
- * One CloudWatch dashboard per stack: executions per context; invocations, errors and duration
- * per function and offset lag per consumer group; dead-letter activity per group, counted from
+ * One CloudWatch dashboard per stack: the state of every alarm of the stack; executions started,
+ * failed and timed out per context; invocations, errors and duration per function, publisher
+ * errors; offset lag per consumer group and per Kafka group id; broker disk use; dead-letter
+ * activity per group, counted from
  * the wrapper's "record dead-lettered" log lines by a metric filter per group, and what each
  * event source mapping itself sent to its dead-letter topic, failed to invoke or dropped. The widgets find
- * the stack's metrics with SEARCH expressions, so the dashboard does not change when a context
- * or a group is added: adding a group only adds its own resources.
+ * the stack's metrics with SEARCH expressions, so a new context or group shows up in them by
+ * itself; only the alarm widget lists its alarms by ARN.
  *
  * @example
  * const observability = new Observability("Observability", {
@@ -123,7 +132,7 @@ export class Observability extends pulumi.ComponentResource {
         `${name}Dashboard`,
         transform(args.transform?.dashboard, `${name}Dashboard`, {
           dashboardName: args.dashboardName,
-          dashboardBody: region.apply((awsRegion) => JSON.stringify(dashboardBody(awsRegion, args.stack))),
+          dashboardBody: pulumi.all([region, pulumi.all(args.alarmArns ?? [])]).apply(([awsRegion, alarmArns]) => JSON.stringify(dashboardBody(awsRegion, args.stack, alarmArns))),
         }),
         { parent },
       );
@@ -142,11 +151,13 @@ export class Observability extends pulumi.ComponentResource {
  * every mapping in the account and region; listing this stack's UUIDs instead would change the
  * dashboard whenever a group is added.
  */
-export function dashboardBody(region: string, stack: string) {
-  const widget = (title: string, stat: string, queries: readonly string[], x: number, y: number) => ({
+export function dashboardBody(region: string, stack: string, alarmArns: readonly string[] = []) {
+  // The alarm widget lists its alarms by ARN; rows of 4 alarms, 2 units high each.
+  const alarmsHeight = alarmArns.length === 0 ? 0 : Math.min(2 + 2 * Math.ceil(alarmArns.length / 4), 12);
+  const widget = (title: string, stat: string, queries: readonly string[], x: number, row: number) => ({
     type: "metric",
     x,
-    y,
+    y: alarmsHeight + row,
     width: 12,
     height: 6,
     properties: {
@@ -160,8 +171,10 @@ export function dashboardBody(region: string, stack: string) {
   });
   const perMapping = (metric: string) => `{AWS/Lambda,EventSourceMappingUUID} MetricName="${metric}"`;
   // Dimension values are searched by token: "dev" matches dev-orders but not dev2-orders.
+  const alarms = { type: "alarm", x: 0, y: 0, width: 24, height: alarmsHeight, properties: { title: "Alarms of this stack", region, alarms: [...alarmArns].sort(), sortBy: "stateUpdatedTimestamp" } };
   return {
     widgets: [
+      ...(alarmArns.length > 0 ? [alarms] : []),
       widget("Executions started per context", "Sum", [`{AWS/States,StateMachineArn} MetricName="ExecutionsStarted" ${stack}`], 0, 0),
       widget("Executions failed per context", "Sum", [`{AWS/States,StateMachineArn} MetricName="ExecutionsFailed" ${stack}`], 12, 0),
       widget("Invocations per function", "Sum", [`{AWS/Lambda,FunctionName} MetricName="Invocations" ${stack}`], 0, 6),
@@ -184,6 +197,10 @@ export function dashboardBody(region: string, stack: string) {
         12,
         24,
       ),
+      widget("Executions timed out per context", "Sum", [`{AWS/States,StateMachineArn} MetricName="ExecutionsTimedOut" ${stack}`], 0, 30),
+      widget("Milestone publisher errors per context", "Sum", [`{AWS/Lambda,FunctionName} MetricName="Errors" ${stack} publisher`], 12, 30),
+      widget("Offset lag per Kafka group id (each event source mapping, region-wide)", "Maximum", [perMapping("SumOffsetLag")], 0, 36),
+      widget("Broker data volume used, %", "Maximum", [`{AWS/Kafka,"Broker ID","Cluster Name"} MetricName="KafkaDataLogsDiskUsed" ${stack}`], 12, 36),
     ],
   };
 }

@@ -7,7 +7,12 @@ import { BoundedContext, type BoundedContextArgs } from "./bounded-context";
 import { ConsumerGroup, type ConsumerGroupArgs } from "./consumer-group";
 import { KafkaCluster, type KafkaClusterArgs } from "./kafka-cluster";
 import { Network, type NetworkArgs } from "./network";
+import type { AlarmSettings } from "./alarm";
+import { AlarmTopic, type AlarmTopicArgs } from "./alarm-topic";
+import type { LogSettings } from "./function";
 import { Observability, type ObservabilityArgs } from "./observability";
+import { StackKey, type StackKeyArgs } from "./stack-key";
+import { ownerTag, PLATFORM_OWNER } from "./tags";
 
 export interface EnsemblePlatformArgs {
   /**
@@ -46,13 +51,17 @@ export interface EnsemblePlatformArgs {
     /** Every {@link ConsumerGroup}. */
     group?: ConsumerGroupArgs["transform"];
     observability?: ObservabilityArgs["transform"];
+    key?: StackKeyArgs["transform"];
+    alarmTopic?: AlarmTopicArgs["transform"];
   };
 }
 
 /**
- * Everything one stack deploys: the network, the MSK cluster and its topics (one per context,
- * one dead-letter topic per group), a bounded context per context, a consumer group per group,
- * and the dashboard. Each piece is its own component; this one only wires them.
+ * Everything one stack deploys: the stack's KMS key and alarm topic, the network, the MSK cluster
+ * and its topics (one per context, one dead-letter topic per group), a bounded context per
+ * context, a consumer group per group, and the dashboard. Each piece is its own component; this
+ * one only wires them, and tags what each serves with its owner (the context, the group, or
+ * `platform`).
  *
  * @example
  * const stack = pulumi.getStack();
@@ -68,12 +77,18 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
   readonly groups: Record<string, ConsumerGroup>;
   readonly observability: Observability;
   readonly topics: readonly aws.msk.Topic[];
+  readonly key: StackKey;
+  readonly alarmTopic: AlarmTopic;
 
   constructor(name: string, args: EnsemblePlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ensemble:infra:Platform", name, {}, opts);
+    super("ensemble:infra:Platform", name, {}, { ...opts, transformations: [...(opts.transformations ?? []), ownerTag(PLATFORM_OWNER)] });
     const parent = this;
     const { topology, stack, config, transform } = args;
 
+    const key = new StackKey(`${name}Key`, { aliasName: `${stack}-ensemble`, transform: transform?.key }, { parent });
+    const logs: LogSettings = { retentionDays: config.logs.retentionDays, kmsKeyArn: key.arn };
+    const alarmTopic = createAlarmTopic();
+    const alarms: AlarmSettings = { ...config.alarms, actions: [alarmTopic.arn, ...config.alarms.notify.topicArns] };
     const network = createNetwork();
     const cluster = createCluster();
     const topics = createTopics();
@@ -87,15 +102,22 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
     this.contexts = contexts;
     this.groups = groups;
     this.observability = observability;
+    this.key = key;
+    this.alarmTopic = alarmTopic;
     this.registerOutputs({});
 
+    function createAlarmTopic() {
+      const { emails, https } = config.alarms.notify;
+      return new AlarmTopic(`${name}Alarms`, { topicName: `${stack}-ensemble-alarms`, kmsKeyArn: key.arn, emails, https, transform: transform?.alarmTopic }, { parent });
+    }
+
     function createNetwork() {
-      const { vpcId, privateSubnetIds, azCount, cidr, egress } = config.network;
+      const { vpcId, privateSubnetIds, azCount, cidr, egress, endpoints } = config.network;
       return new Network(
         `${name}Network`,
         vpcId && privateSubnetIds
           ? { existing: { vpcId, privateSubnetIds }, transform: transform?.network }
-          : { azCount: azCount as 2 | 3, cidr, egress, transform: transform?.network },
+          : { azCount: azCount as 2 | 3, cidr, egress, endpoints, flowLogs: logs, transform: transform?.network },
         { parent },
       );
     }
@@ -115,7 +137,10 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               volumeGb: kafka.volumeGb,
               replicationFactor: replicationFactor(config),
               partitions: kafka.partitions,
-              logRetentionDays: config.logRetentionDays,
+              logs,
+              encryptionAtRestKmsKeyArn: key.arn,
+              enhancedMonitoring: kafka.enhancedMonitoring,
+              alarms: { ...alarms, diskPercent: alarms.brokerDiskPercent },
               transform: transform?.kafka,
             },
         { parent },
@@ -146,10 +171,13 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               cluster,
               network,
               functions: { memoryMb: config.functions.memoryMb, timeoutSeconds: config.functions.timeoutSeconds },
-              logRetentionDays: config.logRetentionDays,
+              logs,
+              stateMachineLogs: { level: config.logs.stateMachineLevel, includeExecutionData: config.logs.stateMachineExecutionData },
+              tasksInVpc: config.functions.tasksInVpc,
+              alarms,
               transform: transform?.context,
             },
-            { parent },
+            { parent, transformations: [ownerTag(context.name)] },
           ),
         ]),
       );
@@ -165,13 +193,14 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               plan,
               cluster,
               network,
-              alarms: config.alarms,
+              alarms,
+              deletionProtection: config.tables.deletionProtection,
               startStateMachineArn: plan.consumer.startWorkflow ? contexts[plan.consumer.startWorkflow.name]?.stateMachineArn : undefined,
               dependsOn: topics,
-              logRetentionDays: config.logRetentionDays,
+              logs,
               transform: transform?.group,
             },
-            { parent },
+            { parent, transformations: [ownerTag(plan.name)] },
           ),
         ]),
       );
@@ -188,10 +217,19 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
             functionName: names.consumerFunction(stack, c.name),
             logGroupName: groups[c.name]!.fn.nodes.logGroup.name,
           })),
+          alarmArns: allAlarms().map((alarm) => alarm.arn),
           transform: transform?.observability,
         },
         { parent },
       );
+    }
+
+    function allAlarms(): aws.cloudwatch.MetricAlarm[] {
+      return [
+        ...(cluster.nodes.diskAlarm ? [cluster.nodes.diskAlarm] : []),
+        ...Object.values(contexts).flatMap((context) => context.nodes.alarms),
+        ...Object.values(groups).flatMap((group) => [group.nodes.lagAlarm, ...Object.values(group.nodes.mappingLagAlarms), group.nodes.errorAlarm, group.nodes.deadLetterAlarm]),
+      ];
     }
   }
 }

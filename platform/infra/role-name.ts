@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 export const ROLE_NAME_MAX_LENGTH = 64;
 
 /** What assumes the role. The suffix keeps a function's role apart from a state machine's. */
-export type RoleKind = "lambda" | "sfn";
+export type RoleKind = "lambda" | "sfn" | "flow-logs";
 
 /**
  * The IAM role of a function or state machine, named from its physical name (unique among its

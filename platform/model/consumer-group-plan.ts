@@ -11,6 +11,8 @@ import { dedupeWindowSeconds } from "./retention";
  */
 export interface ConsumerGroupPlan {
   readonly name: string;
+  /** The stack it is planned on. */
+  readonly stack: string;
   readonly consumer: ConsumerDefinition;
   readonly functionName: string;
   readonly deadLetterTopic: string;
@@ -80,6 +82,7 @@ export function planConsumerGroup(consumer: ConsumerDefinition, stack: string, c
   const reservedConcurrency = reserve ? Math.max(override.reservedConcurrency ?? config.functions.consumerConcurrency, pollerDemand) : undefined;
   return {
     name: consumer.name,
+    stack,
     consumer,
     functionName: names.consumerFunction(stack, consumer.name),
     deadLetterTopic: names.deadLetterTopic(consumer.name),

@@ -6,6 +6,11 @@ import { ModelError } from "./errors";
 
 const positiveInt = z.number().int().positive();
 
+/** MSK's enhanced monitoring levels, least to most. */
+export const ENHANCED_MONITORING_LEVELS = ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] as const;
+/** Step Functions' log levels. */
+export const STATE_MACHINE_LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
+
 /** Bring an existing VPC, or let the stack create a minimal one. */
 const NetworkKeys = z
   .object({
@@ -22,6 +27,11 @@ const NetworkKeys = z
      * STS and Step Functions, a gateway endpoint for DynamoDB) or `nat` (one NAT gateway).
      */
     egress: z.enum(["endpoints", "nat"]).default("endpoints"),
+    /**
+     * More interface endpoints for a created VPC with `egress: endpoints`, by service name (as in
+     * `com.amazonaws.<region>.<service>`), for AWS APIs that task functions in the VPC call.
+     */
+    endpoints: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "expected a service name such as secretsmanager")).default([]),
   })
   .strict();
 const Network = NetworkKeys.refine((n) => (n.vpcId === undefined) === (n.privateSubnetIds === undefined), {
@@ -53,6 +63,11 @@ const Kafka = z
     retentionHours: positiveInt.default(RETENTION_DEFAULTS.eventsHours),
     /** Retention of dead-letter topics, hours: how long a group's dead letters can be redriven. */
     deadLetterRetentionHours: positiveInt.default(RETENTION_DEFAULTS.deadLettersHours),
+    /**
+     * MSK's enhanced monitoring level; Security Hub's MSK.2 asks for `PER_TOPIC_PER_BROKER` or
+     * more. Each level adds CloudWatch metrics (and their cost).
+     */
+    enhancedMonitoring: z.enum(ENHANCED_MONITORING_LEVELS).default("PER_TOPIC_PER_BROKER"),
   })
   .strict();
 
@@ -69,18 +84,42 @@ const ConsumerOverride = z
   })
   .strict();
 
+/** Who hears of an alarm: the stack's alarm topic's subscribers, and other topics told directly. */
+const Notify = z
+  .object({
+    /** Email addresses subscribed to the stack's alarm topic (each confirms by mail once). */
+    emails: z.array(z.email("expected an email address")).default([]),
+    /** HTTPS endpoints subscribed to the stack's alarm topic (a chat or paging webhook). */
+    https: z.array(z.url({ protocol: /^https$/, error: "expected an https:// URL" })).default([]),
+    /**
+     * Existing SNS topics every alarm also notifies (an on-call team's topic). If one is
+     * KMS-encrypted, its key must let CloudWatch use it (see docs/operations.md).
+     */
+    topicArns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "expected an SNS topic ARN")).default([]),
+  })
+  .strict();
+
 const Alarms = z
   .object({
-    /** Offset lag (records behind) that raises a group's lag alarm. */
+    /** Offset lag (records behind) that raises a group's lag alarms (per function and per group id). */
     offsetLag: positiveInt.default(10_000),
     /** Function errors per period that raise a group's error alarm. */
     errors: positiveInt.default(5),
+    /** Records a group dead-letters per period that raise its dead-letter alarm. */
+    deadLettered: positiveInt.default(1),
+    /** Failed executions of a context's state machine per period that raise its alarm. */
+    executionsFailed: positiveInt.default(1),
+    /** Timed-out executions of a context's state machine per period that raise its alarm. */
+    executionsTimedOut: positiveInt.default(1),
+    /** Errors of a context's milestone publisher per period that raise its alarm. */
+    publisherErrors: positiveInt.default(1),
+    /** Percent of a broker's data volume in use that raises the cluster's disk alarm. */
+    brokerDiskPercent: z.number().min(1).max(100).default(80),
     /** Minutes over which each alarm is evaluated. */
     periodMinutes: positiveInt.default(5),
     /** Consecutive periods before an alarm fires. */
     evaluationPeriods: positiveInt.default(3),
-    /** SNS topic ARN notified by every alarm. */
-    notifyTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, "expected an SNS topic ARN").optional(),
+    notify: Notify.prefault({}),
   })
   .strict();
 
@@ -100,6 +139,43 @@ const Functions = z
      * concurrency quota is low: AWS keeps 100 of it unreserved, so reservations can fail there.
      */
     reserveConcurrency: z.boolean().default(true),
+    /**
+     * The account's Lambda concurrency quota in this region. When set, the stack's reserved
+     * concurrency must leave the 100 that Lambda keeps unreserved, or the program stops before
+     * creating anything.
+     */
+    accountConcurrencyLimit: positiveInt.optional(),
+    /**
+     * Run task functions in the VPC's private subnets (the publisher and consumer groups always
+     * are). They then reach AWS APIs only through the VPC's endpoints (`network.endpoints`) or NAT.
+     */
+    tasksInVpc: z.boolean().default(true),
+  })
+  .strict();
+
+/** CloudWatch Logs' accepted retentions, days. */
+const Retention = z.union(
+  [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653].map((days) => z.literal(days)) as unknown as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]],
+  { error: "expected a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288 or 3653" },
+);
+
+/** The stack's log groups (all encrypted with the stack's KMS key) and what state machines log. */
+const Logs = z
+  .object({
+    /** Retention of every log group the stack creates, days. */
+    retentionDays: Retention.default(365),
+    /** What state machines log: `ALL` events, `ERROR` (failures only), `FATAL`, or `OFF`. */
+    stateMachineLevel: z.enum(STATE_MACHINE_LOG_LEVELS).default("ERROR"),
+    /** Include execution input and output in state machine logs (payloads can hold customer data). */
+    stateMachineExecutionData: z.boolean().default(false),
+  })
+  .strict();
+
+/** The stack's DynamoDB tables (each consumer group's idempotency table). */
+const Tables = z
+  .object({
+    /** Refuse deletion of a table until this is turned off (`pulumi destroy` fails on it). */
+    deletionProtection: z.boolean().default(true),
   })
   .strict();
 
@@ -111,12 +187,8 @@ export const StackConfig = z.object({
   alarms: Alarms.prefault({}),
   /** Per consumer group (by name): scaling overrides. */
   consumers: z.record(z.string(), ConsumerOverride).default({}),
-  /** Retention of the CloudWatch log groups the stack creates, days. */
-  logRetentionDays: z
-    .union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(120), z.literal(150), z.literal(180), z.literal(365), z.literal(400), z.literal(545), z.literal(731), z.literal(1827), z.literal(3653)], {
-      error: "expected a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827 or 3653",
-    })
-    .default(7),
+  logs: Logs.prefault({}),
+  tables: Tables.prefault({}),
 });
 export type StackConfig = z.output<typeof StackConfig>;
 
@@ -130,6 +202,14 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   functions: Object.keys(Functions.shape),
   alarms: Object.keys(Alarms.shape),
   consumers: Object.keys(ConsumerOverride.shape),
+  logs: Object.keys(Logs.shape),
+  tables: Object.keys(Tables.shape),
+};
+
+/** Keys that moved, so a stack file written for an earlier Ensemble gets the new place. */
+const MOVED_KEYS: Record<string, string> = {
+  logRetentionDays: "logs.retentionDays",
+  "alarms.notifyTopicArn": "alarms.notify.topicArns (a list)",
 };
 
 /** Raised when `Pulumi.<stack>.yaml` holds a value the schema refuses; names each key. */
@@ -189,6 +269,8 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, gr
 
 /** `ensemble:kafka.broker: not a setting of ensemble:kafka; did you mean ensemble:kafka.brokers? (known: ...)` */
 function unknownKey(path: string[]): string {
+  const moved = MOVED_KEYS[path.join(".")];
+  if (moved) return `ensemble:${path.join(".")}: moved to ensemble:${moved}; set it there.`;
   const parent = path.slice(0, -1).join(".");
   const known = NESTED_KEYS[path[0]!] ?? [];
   const hint = closest(path.at(-1)!, known)[0];
@@ -211,6 +293,10 @@ export function stackConfigFromPulumi(stack: string, all: Record<string, string>
   for (const [fullKey, text] of Object.entries(all)) {
     if (!fullKey.startsWith("ensemble:")) continue;
     const key = fullKey.slice("ensemble:".length);
+    if (MOVED_KEYS[key]) {
+      unknown.push(unknownKey([key]));
+      continue;
+    }
     if (!(STACK_CONFIG_KEYS as string[]).includes(key)) {
       const hint = closest(key, STACK_CONFIG_KEYS);
       unknown.push(`ensemble:${key}: not a setting of Ensemble${hint.length > 0 ? `; did you mean ensemble:${hint[0]}?` : ""} (known: ${STACK_CONFIG_KEYS.join(", ")}).`);

@@ -14,6 +14,14 @@ export function stackFileConfig(stack: string): Record<string, string> {
   );
 }
 
+/**
+ * A stack's config with none of its file's `ensemble:*` keys: only the provider's default tags
+ * the program insists on, and `extra`.
+ */
+export function bareStackConfig(stack: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { "aws:defaultTags": JSON.stringify({ tags: { project: "ensemble", stack } }), ...extra };
+}
+
 export interface ProgramRun {
   readonly mocks: PulumiMocks;
   readonly program: typeof import("../../index");

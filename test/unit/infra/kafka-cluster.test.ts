@@ -32,7 +32,7 @@ describe("KafkaCluster, created", () => {
       instanceType: "kafka.t3.small",
       volumeGb: 20,
       partitions: 3,
-      logRetentionDays: 14,
+      logs: { retentionDays: 14 },
     });
     await mocks.settled();
 
@@ -97,7 +97,8 @@ describe("KafkaCluster, created", () => {
     expect(cluster.brokerNodeGroupInfo.instanceType).toBe("kafka.t3.small");
     expect(cluster.encryptionInfo.encryptionAtRestKmsKeyArn).toBe("arn:aws:kms:eu-west-1:123456789012:key/k");
     expect(mocks.named("KafkaConfiguration").inputs.serverProperties).toContain("default.replication.factor=2\nmin.insync.replicas=1\n");
-    expect(mocks.named("KafkaLogGroup").inputs.retentionInDays).toBe(7);
+    expect(mocks.named("KafkaLogGroup").inputs.retentionInDays).toBe(365);
+    expect(cluster.enhancedMonitoring).toBe("PER_TOPIC_PER_BROKER");
   });
 
   it("passes each child's args through its transform", async () => {

@@ -66,7 +66,8 @@ describe("publisherStatements", () => {
       {
         Sid: "KafkaCluster",
         Effect: "Allow",
-        Action: ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"],
+        // No DescribeCluster: a producer never sends Kafka's DescribeCluster request.
+        Action: ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"],
         Resource: [CLUSTER],
       },
       {
@@ -107,9 +108,15 @@ describe("consumerStatements", () => {
         Resource: [CLUSTER],
       },
       {
+        Sid: "KafkaDescribeTopics",
+        Effect: "Allow",
+        Action: ["kafka-cluster:DescribeTopic"],
+        Resource: [`${PREFIX}:topic/${IDS}/orders.events`, `${PREFIX}:topic/${IDS}/payments.events`, `${PREFIX}:topic/${IDS}/notify-customer.dlq`],
+      },
+      {
         Sid: "KafkaReadTopics",
         Effect: "Allow",
-        Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+        Action: ["kafka-cluster:ReadData"],
         Resource: [`${PREFIX}:topic/${IDS}/orders.events`, `${PREFIX}:topic/${IDS}/payments.events`],
       },
       {
@@ -121,7 +128,7 @@ describe("consumerStatements", () => {
       {
         Sid: "KafkaWriteDeadLetterTopic",
         Effect: "Allow",
-        Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+        Action: ["kafka-cluster:WriteData"],
         Resource: [`${PREFIX}:topic/${IDS}/notify-customer.dlq`],
       },
       {
@@ -130,19 +137,8 @@ describe("consumerStatements", () => {
         Action: ["kafka-cluster:WriteDataIdempotently"],
         Resource: [CLUSTER],
       },
-      {
-        Sid: "Ec2NetworkInterfaces",
-        Effect: "Allow",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeVpcs",
-          "ec2:DeleteNetworkInterface",
-          "ec2:DescribeSubnets",
-          "ec2:DescribeSecurityGroups",
-        ],
-        Resource: ["*"],
-      },
+      // The rest of AWSLambdaMSKExecutionRole's EC2 actions come with the function's VPC statement.
+      { Sid: "MskEventSourceNetwork", Effect: "Allow", Action: ["ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"], Resource: ["*"] },
     ]);
   });
 

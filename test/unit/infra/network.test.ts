@@ -13,7 +13,18 @@ const T = {
   internetGateway: "aws:ec2/internetGateway:InternetGateway",
   eip: "aws:ec2/eip:Eip",
   natGateway: "aws:ec2/natGateway:NatGateway",
+  defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  flowLog: "aws:ec2/flowLog:FlowLog",
 } as const;
+
+/** What every created VPC gets besides its layout: the default security group emptied, and flow logs with their log group and delivery role. */
+const BASELINE = {
+  [T.defaultSecurityGroup]: 1,
+  [T.flowLog]: 1,
+  "aws:cloudwatch/logGroup:LogGroup": 1,
+  "aws:iam/role:Role": 1,
+  "aws:iam/rolePolicy:RolePolicy": 1,
+};
 
 describe("Network with a created VPC and endpoints", () => {
   it("creates a VPC, 2 private subnets, 3 interface endpoints and a DynamoDB gateway endpoint", async () => {
@@ -26,6 +37,7 @@ describe("Network with a created VPC and endpoints", () => {
 
     // Assess
     expect(mocks.countsByType()).toEqual({
+      ...BASELINE,
       [T.vpc]: 1,
       [T.subnet]: 2,
       [T.routeTable]: 2,
@@ -124,6 +136,7 @@ describe("Network with a created VPC and endpoints", () => {
 
     // Assess
     expect(mocks.countsByType()).toEqual({
+      ...BASELINE,
       [T.vpc]: 1,
       [T.subnet]: 3,
       [T.routeTable]: 3,
@@ -153,6 +166,7 @@ describe("Network with a created VPC and a NAT gateway", () => {
 
     // Assess
     expect(mocks.countsByType()).toEqual({
+      ...BASELINE,
       [T.vpc]: 1,
       [T.subnet]: 3,
       [T.routeTable]: 3,

@@ -20,7 +20,7 @@ describe("EnsemblePlatform transforms", () => {
         network: { vpc: { tags: { CostCenter: "events" } } },
         kafka: {
           cluster: (args) => {
-            args.enhancedMonitoring = "PER_TOPIC_PER_BROKER";
+            args.enhancedMonitoring = "PER_TOPIC_PER_PARTITION";
           },
         },
         context: {
@@ -46,9 +46,10 @@ describe("EnsemblePlatform transforms", () => {
 
     // Assess
     const fn = (name: string) => mocks.named(`${name}Function`).inputs;
-    expect(mocks.byType("aws:ec2/vpc:Vpc")[0]!.inputs.tags).toEqual({ CostCenter: "events" });
-    expect(mocks.byType("aws:msk/cluster:Cluster")[0]!.inputs.enhancedMonitoring).toBe("PER_TOPIC_PER_BROKER");
-    for (const machine of mocks.byType("aws:sfn/stateMachine:StateMachine")) expect(machine.inputs.tags).toEqual({ team: "workflows" });
+    // A transform's tags sit beside the owner tag every taggable resource gets.
+    expect(mocks.byType("aws:ec2/vpc:Vpc")[0]!.inputs.tags).toEqual({ CostCenter: "events", owner: "platform" });
+    expect(mocks.byType("aws:msk/cluster:Cluster")[0]!.inputs.enhancedMonitoring).toBe("PER_TOPIC_PER_PARTITION");
+    for (const machine of mocks.byType("aws:sfn/stateMachine:StateMachine")) expect(machine.inputs.tags).toEqual({ team: "workflows", owner: machine.inputs.name.replace(/^dev-/, "") });
     expect(mocks.named("EnsembleOrdersStateMachinePolicy").inputs.name).toBe("EnsembleOrdersStateMachinePolicy-custom");
     expect(fn("EnsembleOrdersValidateOrder").memorySize).toBe(1024);
     expect(fn("EnsembleOrdersReserveStock").memorySize).toBe(256);

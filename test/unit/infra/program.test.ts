@@ -5,7 +5,7 @@ import { contexts, orders, shipping } from "../../../contexts";
 import { defineConsumer, pascal } from "../../../platform/model";
 import { inExample } from "../../support/example";
 import { awaitOutput, comparable, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
-import { runProgram, stackFileConfig } from "../../support/stack";
+import { bareStackConfig, runProgram, stackFileConfig } from "../../support/stack";
 
 const CLUSTER = (stack: string) => `arn:aws:kafka:eu-west-1:123456789012:cluster/${stack}-ensemble/${MOCK_CLUSTER_UUID}`;
 const TOPIC = (stack: string, topic: string) => `arn:aws:kafka:eu-west-1:123456789012:topic/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${topic}`;
@@ -18,6 +18,11 @@ interface Statement {
 }
 
 
+/** A dashboard's inputs without its first widget, the alarm list. */
+const withoutAlarmWidget = (inputs: Record<string, any>) => {
+  const body = JSON.parse(inputs.dashboardBody as string) as { widgets: { type: string }[] };
+  return { ...inputs, dashboardBody: JSON.stringify({ widgets: body.widgets.filter((widget) => widget.type !== "alarm") }) };
+};
 const policyOf = (resource: RecordedResource): Statement[] => JSON.parse(resource.inputs.policy as string).Statement;
 const statementsWith = (statements: Statement[], action: string) => statements.filter((s) => s.Action.includes(action));
 
@@ -34,6 +39,8 @@ describe("the Pulumi program under mocks", () => {
         replication: 2,
         minIsr: 1,
         retention: 7,
+        stateMachineLogs: { level: "ALL", includeExecutionData: true },
+        subscriptions: 1,
         lag: 50_000,
         errors: 10,
         periodSeconds: 300,
@@ -51,7 +58,9 @@ describe("the Pulumi program under mocks", () => {
         dlqPartitions: 6,
         replication: 3,
         minIsr: 2,
-        retention: 90,
+        retention: 365,
+        stateMachineLogs: { level: "ERROR", includeExecutionData: false },
+        subscriptions: 2,
         lag: 5_000,
         errors: 1,
         periodSeconds: 60,
@@ -71,13 +80,22 @@ describe("the Pulumi program under mocks", () => {
       const machines = contexts.filter((c) => c.workflow).length;
       const mappings = consumers.reduce((sum, c) => sum + new Set(c.on.map((event) => event.context)).size, 0);
       expect(run.mocks.countsByType()).toEqual({
-        // network: a VPC, private subnets and route tables per AZ, interface + gateway endpoints
+        // the stack's KMS key and alarm topic, with one subscription per notify address
+        "aws:kms/key:Key": 1,
+        "aws:kms/alias:Alias": 1,
+        "aws:sns/topic:Topic": 1,
+        "aws:sns/topicPolicy:TopicPolicy": 1,
+        "aws:sns/topicSubscription:TopicSubscription": expected.subscriptions,
+        // network: a VPC, private subnets and route tables per AZ, interface + gateway endpoints,
+        // the default security group emptied, and flow logs
         "aws:ec2/vpc:Vpc": 1,
         "aws:ec2/subnet:Subnet": expected.subnets,
         "aws:ec2/routeTable:RouteTable": expected.subnets,
         "aws:ec2/routeTableAssociation:RouteTableAssociation": expected.subnets,
         "aws:ec2/securityGroup:SecurityGroup": 3,
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
         "aws:ec2/vpcEndpoint:VpcEndpoint": 4,
+        "aws:ec2/flowLog:FlowLog": 1,
         // kafka: cluster, configuration, broker logs, a topic per context and a dead-letter topic
         // per group (the example: 3 + 6)
         "aws:msk/cluster:Cluster": 1,
@@ -85,17 +103,19 @@ describe("the Pulumi program under mocks", () => {
         "aws:msk/topic:Topic": contexts.length + consumers.length,
         // a function per task, per context's publisher and per consumer group (the example:
         // 3 x (4 tasks + publisher) + 6 = 21), each with role, policy and log group; plus a role,
-        // policy and log group per state machine, and broker logs
+        // policy and log group per state machine, broker logs, and the flow log's role, policy
+        // and log group
         "aws:lambda/function:Function": functions,
-        "aws:iam/role:Role": functions + machines,
-        "aws:iam/rolePolicy:RolePolicy": functions + machines,
-        "aws:cloudwatch/logGroup:LogGroup": functions + machines + 1,
+        "aws:iam/role:Role": functions + machines + 1,
+        "aws:iam/rolePolicy:RolePolicy": functions + machines + 1,
+        "aws:cloudwatch/logGroup:LogGroup": functions + machines + 2,
         "aws:sfn/stateMachine:StateMachine": machines,
         // consumer groups: one mapping per subscribed context (the example: 3 + 1 + 1 + 1 + 3 + 3),
-        // a table, two alarms and a dead-letter metric each
+        // a table and two metric filters each; alarms: lag, errors and dead letters per group, lag
+        // per mapping, failed and timed-out executions and publisher errors per context, broker disk
         "aws:lambda/eventSourceMapping:EventSourceMapping": mappings,
         "aws:dynamodb/table:Table": consumers.length,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 2 * consumers.length,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 3 * consumers.length + mappings + 3 * machines + 1,
         "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2 * consumers.length,
         "aws:cloudwatch/dashboard:Dashboard": 1,
       });
@@ -235,7 +255,7 @@ describe("the Pulumi program under mocks", () => {
       expect(machine!.inputs).toMatchObject({
         name: `${stack}-orders`,
         type: "STANDARD",
-        loggingConfiguration: { level: "ALL", includeExecutionData: true },
+        loggingConfiguration: expected.stateMachineLogs,
         tracingConfiguration: { enabled: true },
       });
       const definition = JSON.parse(machine!.inputs.definition as string);
@@ -264,8 +284,9 @@ describe("the Pulumi program under mocks", () => {
     });
 
     it("alarms on each group's function errors with the stack's threshold and period", () => {
-      const alarms = run.mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricName === "Errors");
-      expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual(consumers.map((c) => `${stack}-${c.name}`).sort());
+      const groupFunctions = consumers.map((c) => `${stack}-${c.name}`);
+      const alarms = run.mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricName === "Errors" && groupFunctions.includes(a.inputs.dimensions.FunctionName));
+      expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual(groupFunctions.sort());
       for (const alarm of alarms) {
         expect(alarm.inputs).toMatchObject({
           namespace: "AWS/Lambda",
@@ -288,8 +309,8 @@ describe("the Pulumi program under mocks", () => {
 
     it("shows on the dashboard what the event source mappings send to their dead-letter topics, fail, drop or filter", () => {
       const [dashboard] = run.mocks.byType("aws:cloudwatch/dashboard:Dashboard");
-      const expressions = JSON.parse(dashboard!.inputs.dashboardBody as string).widgets.flatMap((w: { properties: { metrics: { expression: string }[][] } }) =>
-        w.properties.metrics.flat().map((m) => m.expression),
+      const expressions = JSON.parse(dashboard!.inputs.dashboardBody as string).widgets.flatMap((w: { properties: { metrics?: { expression: string }[][] } }) =>
+        (w.properties.metrics ?? []).flat().map((m) => m.expression),
       );
       for (const metric of ["OnFailureDestinationDeliveredEventCount", "FailedInvokeEventCount", "DroppedEventCount", "OnFailureDestinationDeliveryErrorCount", "FilteredOutEventCount"]) {
         expect(expressions).toContain(`SEARCH('{AWS/Lambda,EventSourceMappingUUID} MetricName="${metric}"', 'Sum', 300)`);
@@ -366,7 +387,6 @@ describe("the Pulumi program under mocks", () => {
           expect(kafka.sort()).toEqual(
             [
               `kafka-cluster:Connect ${CLUSTER(stack)}`,
-              `kafka-cluster:DescribeCluster ${CLUSTER(stack)}`,
               `kafka-cluster:WriteDataIdempotently ${CLUSTER(stack)}`,
               `kafka-cluster:DescribeTopic ${TOPIC(stack, `${context.name}.events`)}`,
               `kafka-cluster:WriteData ${TOPIC(stack, `${context.name}.events`)}`,
@@ -436,14 +456,22 @@ describe("the Pulumi program under mocks", () => {
     const old = byName(before.mocks.resources);
     const now = byName(after.mocks.resources);
     for (const [name, resource] of old) {
-      expect({ name, inputs: await comparable(now.get(name)?.inputs) }).toEqual({ name, inputs: await comparable(resource.inputs) });
+      // The dashboard's alarm widget lists every alarm, so it gains the new group's; nothing else changes.
+      const inputs = (r: RecordedResource | undefined) => (r?.type === "aws:cloudwatch/dashboard:Dashboard" ? withoutAlarmWidget(r.inputs) : r?.inputs);
+      expect({ name, inputs: await comparable(inputs(now.get(name))) }).toEqual({ name, inputs: await comparable(inputs(resource)) });
     }
+    const alarmsShown = (run: typeof before) => JSON.parse(run.mocks.byType("aws:cloudwatch/dashboard:Dashboard")[0]!.inputs.dashboardBody).widgets[0].properties.alarms as string[];
+    expect(alarmsShown(after).filter((arn) => !alarmsShown(before).includes(arn))).toEqual(
+      ["DeadLetterAlarm", "ErrorAlarm", "LagAlarm", "LagAlarmOrders"].map((alarm) => `arn:aws:cloudwatch:eu-west-1:123456789012:metricAlarm/EnsembleAuditTrail${alarm}`),
+    );
     const added = [...now.entries()].filter(([key, r]) => !old.has(key) && r.custom).map(([, r]) => r);
     expect(added.map((r) => r.type).sort()).toEqual(
       [
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:cloudwatch/logMetricFilter:LogMetricFilter",
         "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         "aws:dynamodb/table:Table",
@@ -498,14 +526,18 @@ describe("the Pulumi program under mocks", () => {
     it.each([
       [{ "ensemble:kafka": JSON.stringify({ brokers: 0 }) }, "ensemble:kafka.brokers: Too small: expected number to be >0"],
       [{ "ensemble:kafka": JSON.stringify({ brokers: 3 }) }, "ensemble:kafka.brokers: 3 brokers cannot spread evenly over 2 subnets; MSK needs a multiple of 2."],
-      [{ "ensemble:logRetentionDays": "10" }, "ensemble:logRetentionDays: expected a retention CloudWatch Logs accepts"],
+      [{ "ensemble:logs": JSON.stringify({ retentionDays: 10 }) }, "ensemble:logs.retentionDays: expected a retention CloudWatch Logs accepts"],
+      [{ "ensemble:logRetentionDays": "7" }, "ensemble:logRetentionDays: moved to ensemble:logs.retentionDays; set it there."],
+      [{ "ensemble:alarms": JSON.stringify({ notifyTopicArn: "arn:aws:sns:eu-west-1:123456789012:x" }) }, "ensemble:alarms.notifyTopicArn: moved to ensemble:alarms.notify.topicArns (a list); set it there."],
+      [{ "ensemble:alarms": JSON.stringify({ notify: { emails: ["not-an-address"] } }) }, "ensemble:alarms.notify.emails.0: expected an email address"],
+      [{ "ensemble:alarms": JSON.stringify({ notify: { https: ["http://hooks.example.com/x"] } }) }, "ensemble:alarms.notify.https.0: expected an https:// URL"],
       [{ "ensemble:kafak": JSON.stringify({ brokers: 2 }) }, "ensemble:kafak: not a setting of Ensemble; did you mean ensemble:kafka?"],
       [{ "ensemble:consumers": JSON.stringify({ "notify-custmer": { maxPollers: 3 } }) }, 'ensemble:consumers.notify-custmer: no consumer group "notify-custmer" in consumers/'],
       [{ "ensemble:consumers": JSON.stringify({ "notify-customer": { maxPollers: 0 } }) }, "ensemble:consumers.notify-customer.maxPollers: Too small"],
       [{ "ensemble:network": JSON.stringify({ vpcId: "vpc-0abc" }) }, "ensemble:network: give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one"],
       [{ "ensemble:functions": JSON.stringify({ reserveConcurrency: "no" }) }, "ensemble:functions.reserveConcurrency: Invalid input: expected boolean"],
     ])("fails on %j with a message naming the key", async (config, message) => {
-      await expect(runProgram("dev", config)).rejects.toThrow(message);
+      await expect(runProgram("dev", bareStackConfig("dev", config))).rejects.toThrow(message);
     });
 
     it.each([
@@ -520,11 +552,11 @@ describe("the Pulumi program under mocks", () => {
       ],
       ["kafka", { zookeeper: true }, "ensemble:kafka.zookeeper: not a setting of ensemble:kafka; remove it (known: existingClusterArn, "],
     ])("rejects an unknown key inside ensemble:%s, naming its full key and the fix", async (section, value, message) => {
-      await expect(runProgram("dev", { [`ensemble:${section}`]: JSON.stringify(value) })).rejects.toThrow(message);
+      await expect(runProgram("dev", bareStackConfig("dev", { [`ensemble:${section}`]: JSON.stringify(value) }))).rejects.toThrow(message);
     });
 
     it("names the key when the stack's overrides contradict the group's own scaling", async () => {
-      await expect(runProgram("dev", { "ensemble:consumers": JSON.stringify({ "notify-customer": { minPollers: 5 } }) })).rejects.toThrow(
+      await expect(runProgram("dev", bareStackConfig("dev", { "ensemble:consumers": JSON.stringify({ "notify-customer": { minPollers: 5 } }) }))).rejects.toThrow(
         "Pulumi.dev.yaml has invalid config:\n  - ensemble:consumers.notify-customer: minPollers 5 is greater than maxPollers 4",
       );
     });

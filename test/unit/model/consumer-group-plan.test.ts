@@ -5,7 +5,7 @@ import { defineConsumer, validate } from "../../../platform/model";
 import { planConsumerGroup, planConsumerGroups } from "../../../platform/model/consumer-group-plan";
 import { parseStackConfig } from "../../../platform/model/stack-config";
 import { topology } from "../../../topology";
-import { runProgram } from "../../support/stack";
+import { bareStackConfig, runProgram } from "../../support/stack";
 
 const notifyCustomer = topology.consumers.find((c) => c.name === "notify-customer")!;
 
@@ -73,7 +73,7 @@ describe("the plan is what every interpreter reads", () => {
   });
 
   it("the Pulumi program deploys each mapping of the plan under its group id, with its filters and the overridden settings", async () => {
-    const { mocks } = await runProgram("prod", { "ensemble:consumers": JSON.stringify({ "notify-customer": { batchSize: 9, maxPollers: 5 } }) });
+    const { mocks } = await runProgram("prod", bareStackConfig("prod", { "ensemble:consumers": JSON.stringify({ "notify-customer": { batchSize: 9, maxPollers: 5 } }) }));
     const deployed = mocks.byType("aws:lambda/eventSourceMapping:EventSourceMapping").map((m) => ({
       groupId: m.inputs.amazonManagedKafkaEventSourceConfig.consumerGroupId,
       topics: m.inputs.topics,
