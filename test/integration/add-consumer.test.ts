@@ -283,6 +283,11 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
     const old = new Set(resourcesBefore.map(id));
     const added = after.filter((r) => !old.has(id(r)));
     expect(added.filter((r) => !/OrderWatch|ExpressShipping/.test(r.name)).map((r) => r.name)).toEqual([]);
+    // The dashboard's alarm list gains the new groups' alarms, and only those.
+    const alarmsShown = (resources: Resource[]) => resources.find((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")!.alarms!;
+    const newAlarms = alarmsShown(after).filter((arn) => !alarmsShown(resourcesBefore).includes(arn));
+    expect(newAlarms.length).toBe(added.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").length);
+    expect(newAlarms.filter((arn) => !/OrderWatch|ExpressShipping/.test(arn))).toEqual([]);
     const typesOf = (group: string) =>
       added
         .filter((r) => r.custom && r.name.includes(group))
@@ -292,8 +297,10 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
       "aws:cloudwatch/logGroup:LogGroup",
       "aws:cloudwatch/logMetricFilter:LogMetricFilter",
       "aws:cloudwatch/logMetricFilter:LogMetricFilter",
-      "aws:cloudwatch/metricAlarm:MetricAlarm",
-      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "aws:cloudwatch/metricAlarm:MetricAlarm", // offset lag
+      "aws:cloudwatch/metricAlarm:MetricAlarm", // errors
+      "aws:cloudwatch/metricAlarm:MetricAlarm", // dead-lettered
+      "aws:cloudwatch/metricAlarm:MetricAlarm", // offset lag of the mapping's Kafka group id
       "aws:dynamodb/table:Table",
       "aws:iam/role:Role",
       "aws:iam/rolePolicy:RolePolicy",
@@ -302,8 +309,8 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
       "aws:msk/topic:Topic",
     ];
     expect(typesOf("ExpressShipping")).toEqual(perGroup);
-    // order-watch reads two contexts' topics: one event source mapping each
-    expect(typesOf("OrderWatch")).toEqual([...perGroup, "aws:lambda/eventSourceMapping:EventSourceMapping"].sort());
+    // order-watch reads two contexts' topics: one event source mapping each, and a lag alarm each
+    expect(typesOf("OrderWatch")).toEqual([...perGroup, "aws:lambda/eventSourceMapping:EventSourceMapping", "aws:cloudwatch/metricAlarm:MetricAlarm"].sort());
   }, 150_000);
 
   it("runs the new groups in the local runtime: each gets every event it subscribes to, and the starter starts its workflow", async () => {

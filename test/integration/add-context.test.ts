@@ -90,6 +90,9 @@ const CONTEXT_RESOURCES = [
   "aws:lambda/function:Function",
   "aws:lambda/function:Function",
   "aws:sfn/stateMachine:StateMachine",
+  "aws:cloudwatch/metricAlarm:MetricAlarm", // failed executions
+  "aws:cloudwatch/metricAlarm:MetricAlarm", // timed-out executions
+  "aws:cloudwatch/metricAlarm:MetricAlarm", // publisher errors
 ].sort();
 
 describe("npm run add-context, for real in a copy of the repository", () => {
@@ -243,7 +246,8 @@ describe("npm run add-context, for real in a copy of the repository", () => {
     expect(resourcesBefore.filter((r) => !now.has(id(r))).map(id)).toEqual([]);
     // What changed: every consumer function's code (each bundles contexts/index.ts, now with the
     // new contexts' events), and, for the two groups that take every context's events, their
-    // policy (read the new topics) and reserved concurrency (pollers x mappings); nothing else.
+    // policy (read the new topics), reserved concurrency (pollers x mappings) and dead-letter
+    // alarm (one more mapping to count); nothing else. The dashboard's alarm list gains the new alarms.
     const changed = resourcesBefore.filter((r) => now.get(id(r))!.inputs !== r.inputs).map(id);
     const groups = ["NotifyCustomer", "SalesLedger", "StartShipping", "StartBilling", "Analytics", "AuditArchive"];
     expect(changed.sort()).toEqual(
@@ -251,6 +255,8 @@ describe("npm run add-context, for real in a copy of the repository", () => {
         ...groups.map((group) => `aws:lambda/function:Function Ensemble${group}Function`),
         "aws:iam/rolePolicy:RolePolicy EnsembleAnalyticsPolicy",
         "aws:iam/rolePolicy:RolePolicy EnsembleAuditArchivePolicy",
+        "aws:cloudwatch/metricAlarm:MetricAlarm EnsembleAnalyticsDeadLetterAlarm",
+        "aws:cloudwatch/metricAlarm:MetricAlarm EnsembleAuditArchiveDeadLetterAlarm",
       ].sort(),
     );
 
@@ -267,7 +273,18 @@ describe("npm run add-context, for real in a copy of the repository", () => {
         .map(id)
         .sort(),
     ).toEqual(
-      ["Analytics", "AuditArchive"].flatMap((group) => ["LoyaltyPoints", "Returns"].map((context) => `aws:lambda/eventSourceMapping:EventSourceMapping Ensemble${group}EventSourceMapping${context}`)).sort(),
+      ["Analytics", "AuditArchive"]
+        .flatMap((group) =>
+          ["LoyaltyPoints", "Returns"].flatMap((context) => [
+            `aws:lambda/eventSourceMapping:EventSourceMapping Ensemble${group}EventSourceMapping${context}`,
+            `aws:cloudwatch/metricAlarm:MetricAlarm Ensemble${group}LagAlarm${context}`,
+          ]),
+        )
+        .sort(),
+    );
+    const alarmsShown = (resources: Resource[]) => resources.find((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")!.alarms!;
+    expect(alarmsShown(after).filter((arn) => !alarmsShown(resourcesBefore).includes(arn)).sort()).toEqual(
+      added.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => `arn:aws:cloudwatch:eu-west-1:123456789012:metricAlarm/${r.name}`).sort(),
     );
   }, 150_000);
 

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { summary } from "../../../commands/validate";
 import { stackConfigFromPulumi } from "../../../platform/model/stack-config";
 import { validate } from "../../../platform/model";
-import { inExample } from "../../support/example";
+import { planConsumerGroups } from "../../../platform/model/consumer-group-plan";
 import { stackFileConfig } from "../../support/stack";
 import { topology } from "../../../topology";
 
@@ -15,7 +15,6 @@ describe("npm run validate", () => {
     const config = stackConfigFromPulumi("prod", stackFileConfig("prod"), topology.consumers.map((c) => c.name));
     const valid = validate(topology, { stack: "prod" });
     const lines = summary(valid, "prod", config);
-    const addedReservations = valid.consumers.filter((c) => !inExample(c.name)).length * 20;
 
     expect(lines[0]).toBe('Stack "prod": valid. MSK 3 × kafka.m7g.large, 4.1.x.kraft; replication 3; logs kept 365 days.');
     expect(lines.find((l) => l.startsWith("orders.events"))).toMatch(/^orders\.events\s+12\s+events of orders$/);
@@ -25,7 +24,8 @@ describe("npm run validate", () => {
     // the deduplication window follows from the retentions (prod keeps context topics 168 h)
     expect(lines).toContain("Every group remembers handled event ids for 361 h: the longest a record it can read lives (topics kept 168 h, dead letters 336 h, plus a day's segment and an hour).");
     // the reservations against the account limit prod states
-    expect(lines).toContain(`Reserved concurrency: ${140 + addedReservations} of 900 reservable (account limit 1000, 100 kept unreserved).`);
+    const reserved = planConsumerGroups(valid.consumers, "prod", config).reduce((sum, plan) => sum + (plan.settings.reservedConcurrency ?? 0), 0);
+    expect(lines).toContain(`Reserved concurrency: ${reserved} of 900 reservable (account limit 1000, 100 kept unreserved).`);
     // 3 contexts, 6 events, 9 topics, 6 consumer groups in the example, and whatever was added since
     const { contexts, events, topics, consumers } = valid;
     expect(lines.at(-1)).toBe(`${contexts.length} contexts, ${events.length} events, ${topics.length} topics, ${consumers.length} consumer groups.`);
