@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnsemblePlatform } from "./platform/infra/platform";
-import { checkDefaultTags } from "./platform/infra/tags";
 import { validate } from "./platform/model";
 import { checkConcurrencyBudget, concurrencyBudget } from "./platform/model/concurrency-budget";
 import { planConsumerGroups } from "./platform/model/consumer-group-plan";
 import { stackConfigFromPulumi } from "./platform/model/stack-config";
+import { checkDefaultTags } from "./platform/model/tags";
 import { topology } from "./topology";
 
 const stack = pulumi.getStack();

@@ -13,6 +13,11 @@ export function readStackFile(stack: string, root = PROJECT_ROOT): Record<string
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
 }
 
+/** The Pulumi project's name, from `Pulumi.yaml`: what the `project` tag must say. */
+export function projectName(root = PROJECT_ROOT): string {
+  return (parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+}
+
 /**
  * The stack's parsed settings. A stack with a `Pulumi.<stack>.yaml` gets its overrides (the same
  * the Pulumi program applies); `required: false` lets a local-only stack (`npm start`'s `local`)

@@ -4,7 +4,8 @@ import { dedupeWindowSeconds, formatIssue, loadTaskHandler, names, partitionsOf,
 import { checkConcurrencyBudget, concurrencyBudget, LAMBDA_UNRESERVED_MINIMUM } from "../platform/model/concurrency-budget";
 import { planConsumerGroups } from "../platform/model/consumer-group-plan";
 import { replicationFactor, type StackConfig, StackConfigError } from "../platform/model/stack-config";
-import { PROJECT_ROOT as ROOT, stackConfigFor } from "./stack-file";
+import { checkDefaultTags } from "../platform/model/tags";
+import { PROJECT_ROOT as ROOT, projectName, readStackFile, stackConfigFor } from "./stack-file";
 
 const program = new Command("npm run validate --")
   .description("Validates the topology and a stack's config, and prints what the stack would run: contexts, events, topics, groups, scaling.")
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
   try {
     config = stackConfigFor(stack, topology.consumers.map((c) => c.name), { required: true });
     if (valid) checkConcurrencyBudget(stack, concurrencyBudget(planConsumerGroups(valid.consumers, stack, config), config));
+    // What the Pulumi program checks before anything else, so that "valid" here means it runs.
+    checkDefaultTags(projectName(), stack, readStackFile(stack) ?? {});
   } catch (error) {
     if (!(error instanceof StackConfigError)) throw error;
     problems.push(error.message);

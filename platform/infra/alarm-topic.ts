@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { pascal } from "../model";
@@ -120,8 +121,9 @@ export class AlarmTopic extends pulumi.ComponentResource {
       );
     }
 
+    // Named by a hash of the address as well: "a.b@x.com" and "a-b@x.com" read the same in PascalCase.
     function subscribe(protocol: "email" | "https", endpoint: string) {
-      const id = `${name}Subscription${pascal(protocol)}${pascal(endpoint)}`;
+      const id = `${name}Subscription${pascal(protocol)}${pascal(endpoint)}${createHash("sha256").update(endpoint).digest("hex").slice(0, 8)}`;
       return new aws.sns.TopicSubscription(id, transform(args.transform?.subscription, id, { topic: topic.arn, protocol, endpoint }), { parent });
     }
   }

@@ -5,7 +5,8 @@ import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, FunctionEnviro
 import { InvalidComponentArgsError, StateMachineDefinitionError } from "./errors";
 import { publisherEntry, taskEntry } from "./function-entries";
 import { type AlarmSettings, metricAlarm } from "./alarm";
-import { DEFAULT_LOG_RETENTION_DAYS, LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
+import { LOG_RETENTION_DEFAULT_DAYS, STATE_MACHINE_LOGS_DEFAULT, type StateMachineLogLevel } from "../model/security-baseline";
+import { LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
 import { publisherStatements } from "./kafka-iam";
 import type { KafkaCluster } from "./kafka-cluster";
 import type { Network } from "./network";
@@ -58,7 +59,7 @@ export interface BoundedContextArgs {
    * @example
    * stateMachineLogs: { level: "ALL", includeExecutionData: true }
    */
-  stateMachineLogs?: { level: "ALL" | "ERROR" | "FATAL" | "OFF"; includeExecutionData: boolean };
+  stateMachineLogs?: { level: StateMachineLogLevel; includeExecutionData: boolean };
   /**
    * Run the task functions in the network's private subnets (the publisher always is). They then
    * reach AWS APIs only through the network's endpoints or NAT gateway.
@@ -110,7 +111,7 @@ export interface BoundedContextArgs {
  * const ordersContext = new BoundedContext("Orders", { context: orders, stack: "dev", cluster, network });
  * ordersContext.stateMachineArn; // what a workflow-starting consumer group starts
  * @example
- * new BoundedContext("Orders", { context: orders, stack: "prod", cluster, network, functions: { memoryMb: 512 }, logRetentionDays: 90 });
+ * new BoundedContext("Orders", { context: orders, stack: "prod", cluster, network, functions: { memoryMb: 512 }, logs: { retentionDays: 365, kmsKeyArn: key.arn }, alarms });
  */
 export class BoundedContext extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
@@ -207,7 +208,7 @@ export class BoundedContext extends pulumi.ComponentResource {
         transform(args.transform?.stateMachineLogGroup, `${name}StateMachineLogGroup`, {
           // The vendedlogs prefix keeps CloudWatch's resource policy small for many machines.
           name: `/aws/vendedlogs/states/${names.stateMachine(stack, context.name)}`,
-          retentionInDays: args.logs?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+          retentionInDays: args.logs?.retentionDays ?? LOG_RETENTION_DEFAULT_DAYS,
           kmsKeyId: args.logs?.kmsKeyArn,
         }),
         { parent },
@@ -284,8 +285,8 @@ export class BoundedContext extends pulumi.ComponentResource {
           roleArn: role.arn,
           definition,
           loggingConfiguration: {
-            level: args.stateMachineLogs?.level ?? "ERROR",
-            includeExecutionData: args.stateMachineLogs?.includeExecutionData ?? false,
+            ...STATE_MACHINE_LOGS_DEFAULT,
+            ...args.stateMachineLogs,
             logDestination: pulumi.interpolate`${logGroup.arn}:*`,
           },
           tracingConfiguration: { enabled: true },
@@ -311,7 +312,7 @@ export class BoundedContext extends pulumi.ComponentResource {
             comparisonOperator: "GreaterThanOrEqualToThreshold",
           },
           alarms,
-          { parent, transform: args.transform?.alarm },
+          { parent, transform: args.transform?.alarm, counts: true },
         );
       return [
         executions("ExecutionsFailed", alarms.executionsFailed, "failed"),
@@ -329,7 +330,7 @@ export class BoundedContext extends pulumi.ComponentResource {
             comparisonOperator: "GreaterThanOrEqualToThreshold",
           },
           alarms,
-          { parent, dependsOn: [publisher], transform: args.transform?.alarm },
+          { parent, dependsOn: [publisher], transform: args.transform?.alarm, counts: true },
         ),
       ];
     }

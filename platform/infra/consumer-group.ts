@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FunctionEnvironment, IDEMPOTENCY_TABLE_SCHEMA, pascal } from "../model";
 import { type ConsumerGroupPlan, type MappingPlan } from "../model/consumer-group-plan";
-import { type AlarmSettings, metricAlarm, metricQuery } from "./alarm";
+import { ALARM_METRICS_MAX, type AlarmSettings, inRunsOf, metricAlarm, metricQuery } from "./alarm";
 import { consumerEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
 import { metricNamespace } from "./metric-namespace";
@@ -84,6 +84,7 @@ export interface ConsumerGroupArgs {
     /** Each Kafka group id's lag alarm (the resource name ends in the context's name). */
     mappingLagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
     errorAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+    /** Each dead-letter alarm (one per 10 metrics it reads). */
     deadLetterAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
   };
 }
@@ -120,7 +121,8 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     /** By Kafka group id. */
     mappingLagAlarms: Record<string, aws.cloudwatch.MetricAlarm>;
     errorAlarm: aws.cloudwatch.MetricAlarm;
-    deadLetterAlarm: aws.cloudwatch.MetricAlarm;
+    /** One alarm reads at most 10 metrics: the wrapper's and 9 mappings', then 10 mappings' more per alarm. */
+    deadLetterAlarms: aws.cloudwatch.MetricAlarm[];
   };
 
   constructor(name: string, args: ConsumerGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -138,11 +140,11 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     const lagAlarm = createLagAlarm();
     const mappingLagAlarms = Object.fromEntries(plan.mappings.map((mapping) => [mapping.groupId, createMappingLagAlarm(mapping)]));
     const errorAlarm = createErrorAlarm();
-    const deadLetterAlarm = createDeadLetterAlarm();
+    const deadLetterAlarms = createDeadLetterAlarms();
 
     this.fn = fn;
     this.functionName = fn.name;
-    this.nodes = { function: fn, table, eventSourceMappings, lagAlarm, mappingLagAlarms, errorAlarm, deadLetterAlarm };
+    this.nodes = { function: fn, table, eventSourceMappings, lagAlarm, mappingLagAlarms, errorAlarm, deadLetterAlarms };
     this.registerOutputs({ functionName: this.functionName });
 
     function createTable() {
@@ -288,7 +290,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
 
     // Both writers of the group's dead-letter topic: the wrapper (its "record dead-lettered" log
     // lines, counted by the stack's metric filter) and each mapping's on-failure destination.
-    function createDeadLetterAlarm() {
+    function createDeadLetterAlarms() {
       const period = args.alarms.periodMinutes;
       const queries = [
         metricQuery("wrapper", metricNamespace(plan.stack), "DeadLettered", { Group: consumer.name }, "Sum", period),
@@ -296,17 +298,19 @@ export class ConsumerGroup extends pulumi.ComponentResource {
           metricQuery(`mapping${index}`, "AWS/Lambda", "OnFailureDestinationDeliveredEventCount", { EventSourceMappingUUID: eventSourceMappings[mapping.groupId]!.uuid }, "Sum", period),
         ),
       ];
-      return metricAlarm(
-        `${name}DeadLetterAlarm`,
-        {
-          name: `${functionName}-dead-lettered`,
-          alarmDescription: `Consumer group ${consumer.name} wrote ${args.alarms.deadLettered} or more records to ${deadLetterTopic} in ${period} minutes: list them with npm run redrive -- ${consumer.name} --dry-run --aws --stack ${plan.stack} (docs/redrive.md).`,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          threshold: args.alarms.deadLettered,
-          metricQueries: [...queries, { id: "deadLettered", expression: queries.map((query) => `FILL(${query.id}, 0)`).join(" + "), label: `Records written to ${deadLetterTopic}`, returnData: true }],
-        },
-        args.alarms,
-        { parent, transform: args.transform?.deadLetterAlarm },
+      return inRunsOf(queries, ALARM_METRICS_MAX).map((run, index) =>
+        metricAlarm(
+          `${name}DeadLetterAlarm${index === 0 ? "" : index + 1}`,
+          {
+            name: `${functionName}-dead-lettered${index === 0 ? "" : `-${index + 1}`}`,
+            alarmDescription: `Consumer group ${consumer.name} wrote ${args.alarms.deadLettered} or more records to ${deadLetterTopic} in ${period} minutes: list them with npm run redrive -- ${consumer.name} --dry-run --aws --stack ${plan.stack} (docs/redrive.md).`,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+            threshold: args.alarms.deadLettered,
+            metricQueries: [...run, { id: "deadLettered", expression: run.map((query) => `FILL(${query.id}, 0)`).join(" + "), label: `Records written to ${deadLetterTopic}`, returnData: true }],
+          },
+          args.alarms,
+          { parent, transform: args.transform?.deadLetterAlarm, counts: true },
+        ),
       );
     }
   }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_LOG_RETENTION_DAYS, type LogSettings } from "./function";
+import { LOG_RETENTION_DEFAULT_DAYS } from "../model/security-baseline";
+import type { LogSettings } from "./function";
 import { roleName } from "./role-name";
 import { type Transform, transform } from "./transform";
 
@@ -70,7 +71,7 @@ export class VpcFlowLog extends pulumi.ComponentResource {
         `${name}LogGroup`,
         transform(args.transform?.logGroup, `${name}LogGroup`, {
           name: `/aws/vpc-flow-logs/${args.physicalName}`,
-          retentionInDays: args.logs?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+          retentionInDays: args.logs?.retentionDays ?? LOG_RETENTION_DEFAULT_DAYS,
           kmsKeyId: args.logs?.kmsKeyArn,
         }),
         { parent },

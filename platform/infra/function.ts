@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FUNCTION_DEFAULTS } from "../model";
+import { LOG_RETENTION_DEFAULT_DAYS } from "../model/security-baseline";
 import { bundle, type Bundle, LAMBDA_ENVIRONMENT, LAMBDA_HANDLER, LAMBDA_RUNTIME, lambdaCode } from "./bundle";
 import type { PolicyStatement } from "./kafka-iam";
 import { LAMBDA_VPC_ACTIONS } from "./lambda-iam";
@@ -15,8 +16,6 @@ export interface LogSettings {
   kmsKeyArn?: pulumi.Input<string>;
 }
 
-/** Retention of a log group when its component is given none: Security Hub's CloudWatch.16 minimum. */
-export const DEFAULT_LOG_RETENTION_DAYS = 365;
 
 
 /** An IAM statement whose ARNs may not be known until deployment. */
@@ -155,7 +154,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
         `${name}LogGroup`,
         transform(args.transform?.logGroup, `${name}LogGroup`, {
           name: `/aws/lambda/${args.functionName}`,
-          retentionInDays: args.logs?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+          retentionInDays: args.logs?.retentionDays ?? LOG_RETENTION_DEFAULT_DAYS,
           kmsKeyId: args.logs?.kmsKeyArn,
         }),
         { parent },

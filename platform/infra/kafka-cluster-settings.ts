@@ -2,7 +2,7 @@
 import { InvalidComponentArgsError } from "./errors";
 import * as pulumi from "@pulumi/pulumi";
 import { TOPIC_DEFAULTS } from "../model";
-import { DEFAULT_LOG_RETENTION_DAYS } from "./function";
+import { ENHANCED_MONITORING_DEFAULT, LOG_RETENTION_DEFAULT_DAYS } from "../model/security-baseline";
 import type { KafkaClusterArgs } from "./kafka-cluster";
 import { clusterParts } from "./kafka-iam";
 
@@ -76,8 +76,8 @@ export function checkCreatedArgs(name: string, args: KafkaClusterArgs): CreatedS
     volumeGb: args.volumeGb ?? 20,
     replicationFactor: args.replicationFactor ?? Math.min(3, brokers),
     partitions: args.partitions ?? TOPIC_DEFAULTS.partitions,
-    logRetentionDays: args.logs?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
-    enhancedMonitoring: args.enhancedMonitoring ?? "PER_TOPIC_PER_BROKER",
+    logRetentionDays: args.logs?.retentionDays ?? LOG_RETENTION_DEFAULT_DAYS,
+    enhancedMonitoring: args.enhancedMonitoring ?? ENHANCED_MONITORING_DEFAULT,
   };
   const problems: string[] = [];
   if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(settings.clusterName)) {

@@ -5,7 +5,8 @@ import { InvalidComponentArgsError } from "./errors";
 import { checkCreatedArgs, checkExistingArgs, minInsyncReplicas, serverProperties } from "./kafka-cluster-settings";
 import { clusterParts } from "./kafka-iam";
 import type { Network } from "./network";
-import { type AlarmSettings, metricAlarm, metricQuery } from "./alarm";
+import { ALARM_METRICS_MAX, type AlarmSettings, inRunsOf, metricAlarm, metricQuery } from "./alarm";
+import type { EnhancedMonitoringLevel } from "../model/security-baseline";
 import type { LogSettings } from "./function";
 import { type Transform, transform } from "./transform";
 
@@ -24,8 +25,8 @@ export interface KafkaClusterArgs {
    * use the cluster's security groups).
    *
    * Cannot be combined with the args that shape a created cluster (`clusterName`, `version`,
-   * `brokers`, `instanceType`, `volumeGb`, `replicationFactor`, `partitions`,
-   * `logRetentionDays`, `encryptionAtRestKmsKeyArn`).
+   * `brokers`, `instanceType`, `volumeGb`, `replicationFactor`, `partitions`, `logs`,
+   * `encryptionAtRestKmsKeyArn`, `enhancedMonitoring`, `alarms`): its owner monitors its disks.
    * @default a cluster is created
    * @example
    * existingClusterArn: "arn:aws:kafka:eu-west-1:123456789012:cluster/shared/5d7e1a2b-0c3d-4e5f-8a9b-0123456789ab-2"
@@ -110,7 +111,7 @@ export interface KafkaClusterArgs {
    * @example
    * enhancedMonitoring: "PER_TOPIC_PER_PARTITION"
    */
-  enhancedMonitoring?: "DEFAULT" | "PER_BROKER" | "PER_TOPIC_PER_BROKER" | "PER_TOPIC_PER_PARTITION";
+  enhancedMonitoring?: EnhancedMonitoringLevel;
   /**
    * An alarm when any broker's data volume is fuller than `diskPercent` (`KafkaDataLogsDiskUsed`,
    * published at every monitoring level), notifying `actions`.
@@ -176,7 +177,8 @@ export interface KafkaClusterNodes {
   cluster?: aws.msk.Cluster;
   configuration?: aws.msk.Configuration;
   logGroup?: aws.cloudwatch.LogGroup;
-  diskAlarm?: aws.cloudwatch.MetricAlarm;
+  /** On the fullest broker's disk; one per 10 brokers (what one alarm may read). */
+  diskAlarms: aws.cloudwatch.MetricAlarm[];
   /** By Kafka topic name. */
   topics: Record<string, aws.msk.Topic>;
 }
@@ -225,18 +227,18 @@ export class KafkaCluster extends pulumi.ComponentResource {
         args.existingBootstrapBrokers !== undefined
           ? pulumi.output(args.existingBootstrapBrokers)
           : aws.msk.getBootstrapBrokersOutput({ clusterArn: arn }, { parent }).bootstrapBrokersSaslIam;
-      this.nodes = { topics: {} };
+      this.nodes = { diskAlarms: [], topics: {} };
     } else {
       const settings = checkCreatedArgs(name, args);
       this.brokerCount = settings.brokers;
       const logGroup = createLogGroup();
       const configuration = createConfiguration();
       const cluster = createCluster();
-      const diskAlarm = args.alarms ? createDiskAlarm(args.alarms) : undefined;
+      const diskAlarms = args.alarms ? createDiskAlarms(args.alarms) : [];
       this.arn = cluster.arn;
       this.name = cluster.clusterName;
       this.bootstrapBrokersIam = cluster.bootstrapBrokersSaslIam;
-      this.nodes = { cluster, configuration, logGroup, diskAlarm, topics: {} };
+      this.nodes = { cluster, configuration, logGroup, diskAlarms, topics: {} };
 
       function createLogGroup() {
         const logGroupName = `${name}LogGroup`;
@@ -301,24 +303,24 @@ export class KafkaCluster extends pulumi.ComponentResource {
       }
 
       // The fullest broker: MSK publishes the metric per broker (ids 1..n), and an alarm takes no SEARCH.
-      function createDiskAlarm(alarms: NonNullable<KafkaClusterArgs["alarms"]>) {
+      function createDiskAlarms(alarms: NonNullable<KafkaClusterArgs["alarms"]>) {
         const brokerIds = Array.from({ length: settings.brokers }, (_, index) => String(index + 1));
-        return metricAlarm(
-          `${name}DiskAlarm`,
-          {
-            name: `${settings.clusterName}-broker-disk`,
-            alarmDescription: `A broker of ${settings.clusterName} has used more than ${alarms.diskPercent}% of its data volume: add storage (ensemble:kafka.volumeGb) or lower retention.`,
-            comparisonOperator: "GreaterThanThreshold",
-            threshold: alarms.diskPercent,
-            metricQueries: [
-              ...brokerIds.map((id) =>
-                metricQuery(`broker${id}`, "AWS/Kafka", "KafkaDataLogsDiskUsed", { "Cluster Name": settings.clusterName, "Broker ID": id }, "Maximum", alarms.periodMinutes),
-              ),
-              { id: "fullest", expression: `MAX([${brokerIds.map((id) => `broker${id}`).join(", ")}])`, label: "Fullest broker, % of data volume", returnData: true },
-            ],
-          },
-          alarms,
-          { parent, dependsOn: [cluster], transform: args.transform?.diskAlarm },
+        return inRunsOf(brokerIds, ALARM_METRICS_MAX).map((ids, index) =>
+          metricAlarm(
+            `${name}DiskAlarm${index === 0 ? "" : index + 1}`,
+            {
+              name: `${settings.clusterName}-broker-disk${index === 0 ? "" : `-${index + 1}`}`,
+              alarmDescription: `A broker of ${settings.clusterName} (${ids.join(", ")}) has used more than ${alarms.diskPercent}% of its data volume: add storage (ensemble:kafka.volumeGb) or lower retention.`,
+              comparisonOperator: "GreaterThanThreshold",
+              threshold: alarms.diskPercent,
+              metricQueries: [
+                ...ids.map((id) => metricQuery(`broker${id}`, "AWS/Kafka", "KafkaDataLogsDiskUsed", { "Cluster Name": settings.clusterName, "Broker ID": id }, "Maximum", alarms.periodMinutes)),
+                { id: "fullest", expression: `MAX([${ids.map((id) => `broker${id}`).join(", ")}])`, label: "Fullest broker, % of data volume", returnData: true },
+              ],
+            },
+            alarms,
+            { parent, dependsOn: [cluster], transform: args.transform?.diskAlarm },
+          ),
         );
       }
     }

@@ -94,6 +94,8 @@ export interface NetworkArgs {
     natGateway?: Transform<aws.ec2.NatGatewayArgs>;
     /** The VPC's default security group, which the component empties of rules. */
     defaultSecurityGroup?: Transform<aws.ec2.DefaultSecurityGroupArgs>;
+    /** The VPC's default network ACL, which the component narrows. */
+    defaultNetworkAcl?: Transform<aws.ec2.DefaultNetworkAclArgs>;
     flowLog?: VpcFlowLogArgs["transform"];
   };
 }

@@ -1,13 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidComponentArgsError } from "./errors";
-import { cidrSubnet } from "./cidr";
 import { pascal } from "../model";
+import { cidrSubnet } from "./cidr";
+import { InvalidComponentArgsError } from "./errors";
 import { VpcFlowLog } from "./flow-log";
 import { checkCreatedArgs, checkExistingArgs, type CreatedSettings, type NetworkArgs } from "./network-args";
+import { transform } from "./transform";
+import { closeVpcDefaults } from "./vpc-defaults";
 
 export type { NetworkArgs };
-import { type Transform, transform } from "./transform";
 
 /** MSK IAM access control over TLS, from inside the VPC (9198 is the public-access port). */
 export const MSK_IAM_PORT = 9098;
@@ -25,8 +26,9 @@ export interface NetworkNodes {
   endpointSecurityGroup?: aws.ec2.SecurityGroup;
   /** By service name: `lambda`, `sts`, `states`, `dynamodb`, and any of `endpoints`. */
   endpoints: Record<string, aws.ec2.VpcEndpoint>;
-  /** The created VPC's default security group, without rules. */
+  /** A created VPC's default security group (no rules) and network ACL (see {@link closeVpcDefaults}). */
   defaultSecurityGroup?: aws.ec2.DefaultSecurityGroup;
+  defaultNetworkAcl?: aws.ec2.DefaultNetworkAcl;
   flowLog?: VpcFlowLog;
   publicSubnet?: aws.ec2.Subnet;
   internetGateway?: aws.ec2.InternetGateway;
@@ -56,6 +58,7 @@ export interface NetworkNodes {
  *   and from itself, because the event source mapping's pollers use the cluster's security
  *   groups; egress to anywhere (the pollers reach Lambda and STS with it).
  * - for created interface endpoints: TCP 443 from both groups above, nothing else.
+ * - a created VPC's default group and default network ACL are taken over ({@link closeVpcDefaults}).
  *
  * @example
  * const network = new Network("Network", { azCount: 2, egress: "endpoints" });
@@ -87,7 +90,9 @@ export class Network extends pulumi.ComponentResource {
     if (created && endpointSecurityGroup) createInterfaceEndpoints(created, interfaceServices, endpointSecurityGroup);
     if (created) endpoints.dynamodb = createDynamodbEndpoint(created);
     const nat = created?.settings.egress === "nat" ? createNat(created) : undefined;
-    const defaultSecurityGroup = created ? createDefaultSecurityGroup(created) : undefined;
+    const defaults = created
+      ? closeVpcDefaults(name, { vpc: created.vpc, cidr: created.settings.cidr, nat: created.settings.egress === "nat", label, transform: args.transform }, { parent })
+      : undefined;
     const flowLog = created ? createFlowLog(created) : undefined;
 
     this.vpcId = layout.vpcId;
@@ -102,7 +107,7 @@ export class Network extends pulumi.ComponentResource {
       brokerSecurityGroup,
       endpointSecurityGroup,
       endpoints,
-      defaultSecurityGroup,
+      ...defaults,
       flowLog,
       ...nat,
     };
@@ -358,16 +363,6 @@ export class Network extends pulumi.ComponentResource {
         route(`${name}PrivateRoute${index + 1}`, { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }),
       );
       return { publicSubnet, internetGateway, natGateway };
-    }
-
-    // Security Hub EC2.2: the default group of a VPC allows nothing, so nothing lands in it by accident.
-    function createDefaultSecurityGroup({ vpc }: CreatedLayout) {
-      const groupName = `${name}DefaultSecurityGroup`;
-      return new aws.ec2.DefaultSecurityGroup(
-        groupName,
-        transform(args.transform?.defaultSecurityGroup, groupName, { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${label}-default-closed` } }),
-        { parent },
-      );
     }
 
     function createFlowLog({ vpc }: CreatedLayout) {

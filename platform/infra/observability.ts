@@ -1,10 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { pascal } from "../model";
+import { inRunsOf } from "./alarm";
 import { metricNamespace } from "./metric-namespace";
 import { type Transform, transform } from "./transform";
 
 export { metricNamespace };
+
+/** What one CloudWatch alarm status widget may list. */
+const ALARMS_PER_WIDGET = 100;
 
 /** A consumer group as the dashboard and its dead-letter metric see it. */
 export interface ObservedGroup {
@@ -152,8 +156,18 @@ export class Observability extends pulumi.ComponentResource {
  * dashboard whenever a group is added.
  */
 export function dashboardBody(region: string, stack: string, alarmArns: readonly string[] = []) {
-  // The alarm widget lists its alarms by ARN; rows of 4 alarms, 2 units high each.
-  const alarmsHeight = alarmArns.length === 0 ? 0 : Math.min(2 + 2 * Math.ceil(alarmArns.length / 4), 12);
+  // Alarm widgets list their alarms by ARN, at most 100 each; rows of 4 alarms, 2 units high.
+  const alarmRuns = inRunsOf([...alarmArns].sort(), ALARMS_PER_WIDGET);
+  const alarmHeight = (run: readonly string[]) => Math.min(2 + 2 * Math.ceil(run.length / 4), 12);
+  const alarmsHeight = alarmRuns.reduce((sum, run) => sum + alarmHeight(run), 0);
+  const alarmWidgets = alarmRuns.map((run, index) => ({
+    type: "alarm",
+    x: 0,
+    y: alarmRuns.slice(0, index).reduce((sum, before) => sum + alarmHeight(before), 0),
+    width: 24,
+    height: alarmHeight(run),
+    properties: { title: alarmRuns.length === 1 ? "Alarms of this stack" : `Alarms of this stack (${index + 1} of ${alarmRuns.length})`, region, alarms: run, sortBy: "stateUpdatedTimestamp" },
+  }));
   const widget = (title: string, stat: string, queries: readonly string[], x: number, row: number) => ({
     type: "metric",
     x,
@@ -171,10 +185,9 @@ export function dashboardBody(region: string, stack: string, alarmArns: readonly
   });
   const perMapping = (metric: string) => `{AWS/Lambda,EventSourceMappingUUID} MetricName="${metric}"`;
   // Dimension values are searched by token: "dev" matches dev-orders but not dev2-orders.
-  const alarms = { type: "alarm", x: 0, y: 0, width: 24, height: alarmsHeight, properties: { title: "Alarms of this stack", region, alarms: [...alarmArns].sort(), sortBy: "stateUpdatedTimestamp" } };
   return {
     widgets: [
-      ...(alarmArns.length > 0 ? [alarms] : []),
+      ...alarmWidgets,
       widget("Executions started per context", "Sum", [`{AWS/States,StateMachineArn} MetricName="ExecutionsStarted" ${stack}`], 0, 0),
       widget("Executions failed per context", "Sum", [`{AWS/States,StateMachineArn} MetricName="ExecutionsFailed" ${stack}`], 12, 0),
       widget("Invocations per function", "Sum", [`{AWS/Lambda,FunctionName} MetricName="Invocations" ${stack}`], 0, 6),

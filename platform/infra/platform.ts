@@ -12,7 +12,8 @@ import { AlarmTopic, type AlarmTopicArgs } from "./alarm-topic";
 import type { LogSettings } from "./function";
 import { Observability, type ObservabilityArgs } from "./observability";
 import { StackKey, type StackKeyArgs } from "./stack-key";
-import { ownerTag, PLATFORM_OWNER } from "./tags";
+import { PLATFORM_OWNER } from "../model/tags";
+import { ownerTag } from "./tags";
 
 export interface EnsemblePlatformArgs {
   /**
@@ -226,9 +227,9 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
 
     function allAlarms(): aws.cloudwatch.MetricAlarm[] {
       return [
-        ...(cluster.nodes.diskAlarm ? [cluster.nodes.diskAlarm] : []),
+        ...cluster.nodes.diskAlarms,
         ...Object.values(contexts).flatMap((context) => context.nodes.alarms),
-        ...Object.values(groups).flatMap((group) => [group.nodes.lagAlarm, ...Object.values(group.nodes.mappingLagAlarms), group.nodes.errorAlarm, group.nodes.deadLetterAlarm]),
+        ...Object.values(groups).flatMap((group) => [group.nodes.lagAlarm, ...Object.values(group.nodes.mappingLagAlarms), group.nodes.errorAlarm, ...group.nodes.deadLetterAlarms]),
       ];
     }
   }

@@ -3,13 +3,16 @@ import { CONSUMER_LIMITS, FUNCTION_DEFAULTS, TOPIC_DEFAULTS } from "./limits";
 import { RETENTION_DEFAULTS } from "./retention";
 import { closest } from "./suggest";
 import { ModelError } from "./errors";
+import {
+  ENHANCED_MONITORING_DEFAULT,
+  ENHANCED_MONITORING_LEVELS,
+  LOG_RETENTION_DEFAULT_DAYS,
+  STATE_MACHINE_LOG_LEVELS,
+  STATE_MACHINE_LOGS_DEFAULT,
+} from "./security-baseline";
 
 const positiveInt = z.number().int().positive();
 
-/** MSK's enhanced monitoring levels, least to most. */
-export const ENHANCED_MONITORING_LEVELS = ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] as const;
-/** Step Functions' log levels. */
-export const STATE_MACHINE_LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
 
 /** Bring an existing VPC, or let the stack create a minimal one. */
 const NetworkKeys = z
@@ -67,7 +70,7 @@ const Kafka = z
      * MSK's enhanced monitoring level; Security Hub's MSK.2 asks for `PER_TOPIC_PER_BROKER` or
      * more. Each level adds CloudWatch metrics (and their cost).
      */
-    enhancedMonitoring: z.enum(ENHANCED_MONITORING_LEVELS).default("PER_TOPIC_PER_BROKER"),
+    enhancedMonitoring: z.enum(ENHANCED_MONITORING_LEVELS).default(ENHANCED_MONITORING_DEFAULT),
   })
   .strict();
 
@@ -93,11 +96,20 @@ const Notify = z
     https: z.array(z.url({ protocol: /^https$/, error: "expected an https:// URL" })).default([]),
     /**
      * Existing SNS topics every alarm also notifies (an on-call team's topic). If one is
-     * KMS-encrypted, its key must let CloudWatch use it (see docs/operations.md).
+     * KMS-encrypted, its key must let CloudWatch use it (see docs/deploying.md).
      */
     topicArns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "expected an SNS topic ARN")).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((notify, context) => {
+    for (const key of ["emails", "https", "topicArns"] as const) {
+      const seen = new Set<string>();
+      notify[key].forEach((value, index) => {
+        if (seen.has(value.toLowerCase())) context.addIssue({ code: "custom", path: [key, index], message: `${value} is listed twice; list each once` });
+        seen.add(value.toLowerCase());
+      });
+    }
+  });
 
 const Alarms = z
   .object({
@@ -155,19 +167,19 @@ const Functions = z
 
 /** CloudWatch Logs' accepted retentions, days. */
 const Retention = z.union(
-  [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653].map((days) => z.literal(days)) as unknown as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]],
-  { error: "expected a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288 or 3653" },
+  [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((days) => z.literal(days)) as unknown as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]],
+  { error: "expected a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653" },
 );
 
 /** The stack's log groups (all encrypted with the stack's KMS key) and what state machines log. */
 const Logs = z
   .object({
     /** Retention of every log group the stack creates, days. */
-    retentionDays: Retention.default(365),
+    retentionDays: Retention.default(LOG_RETENTION_DEFAULT_DAYS),
     /** What state machines log: `ALL` events, `ERROR` (failures only), `FATAL`, or `OFF`. */
-    stateMachineLevel: z.enum(STATE_MACHINE_LOG_LEVELS).default("ERROR"),
+    stateMachineLevel: z.enum(STATE_MACHINE_LOG_LEVELS).default(STATE_MACHINE_LOGS_DEFAULT.level),
     /** Include execution input and output in state machine logs (payloads can hold customer data). */
-    stateMachineExecutionData: z.boolean().default(false),
+    stateMachineExecutionData: z.boolean().default(STATE_MACHINE_LOGS_DEFAULT.includeExecutionData),
   })
   .strict();
 

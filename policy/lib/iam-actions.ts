@@ -3,7 +3,6 @@
  * than "*", the EC2 actions Lambda's managed execution policies grant, and which MSK resource
  * each `kafka-cluster:` action applies to.
  */
-import { LAMBDA_VPC_ACTIONS, MSK_EVENT_SOURCE_EC2_ACTIONS } from "../../platform/infra/lambda-iam";
 
 /**
  * Actions that may be granted on `Resource: "*"`, because they accept no narrower resource:
@@ -16,7 +15,14 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
   "xray:PutTelemetryRecords",
   "xray:GetSamplingRules",
   "xray:GetSamplingTargets",
-  ...new Set<string>([...LAMBDA_VPC_ACTIONS, ...MSK_EVENT_SOURCE_EC2_ACTIONS]),
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeVpcs",
   "logs:CreateLogDelivery",
   "logs:GetLogDelivery",
   "logs:UpdateLogDelivery",
@@ -30,9 +36,22 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
 /**
  * The EC2 actions of the AWS managed policies AWSLambdaVPCAccessExecutionRole and
  * AWSLambdaMSKExecutionRole, together: everything a function in a VPC or an MSK event source
- * mapping needs from EC2. One list, the one the program grants from (plain data, no Pulumi).
+ * mapping needs from EC2.
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaMSKExecutionRole.html
+ * The pack keeps its own copy so that it can be published alone;
+ * test/unit/policy/program-agreement.test.ts holds it equal to the lists the program grants from.
  */
-export const LAMBDA_EC2_ACTIONS: readonly string[] = [...new Set<string>([...LAMBDA_VPC_ACTIONS, ...MSK_EVENT_SOURCE_EC2_ACTIONS])];
+export const LAMBDA_EC2_ACTIONS: readonly string[] = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+  "ec2:DescribeVpcs",
+  "ec2:DescribeSecurityGroups",
+];
 
 export type KafkaResourceKind = "cluster" | "topic" | "group" | "transactional-id";
 

@@ -8,6 +8,12 @@ const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
 const SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SUBNET = "aws:ec2/subnet:Subnet";
+const DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl";
+const NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl";
+const NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule";
+
+/** Remote administration: SSH and RDP. */
+const ADMIN_PORTS = [22, 3389];
 
 /** The address ranges that mean "the whole internet". */
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -61,6 +67,27 @@ export const networkPolicies: (ResourceValidationPolicy | StackValidationPolicy)
     }),
   },
   {
+    name: "network-acl-no-admin-ports-from-internet",
+    description:
+      "EC2.21 (Config rule nacl-no-unrestricted-ssh-rdp), CT.EC2.PR.5: no network ACL allows ingress from 0.0.0.0/0 or ::/0 to port 22 or 3389, and every VPC the stack creates has its default network ACL taken over (an aws:ec2/defaultNetworkAcl:DefaultNetworkAcl whose defaultNetworkAclId comes from the VPC): AWS's own default ACL allows all inbound traffic.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+      for (const vpc of args.resources.filter((r) => r.type === VPC)) {
+        const acls = args.resources.filter((r) => r.type === DEFAULT_NETWORK_ACL && (r.propertyDependencies.defaultNetworkAclId ?? []).some((d) => d.urn === vpc.urn));
+        if (acls.length === 0) {
+          report(`${subject("VPC", vpc)} keeps AWS's default network ACL, which allows all inbound traffic (SSH and RDP from anywhere included); add an aws.ec2.DefaultNetworkAcl with defaultNetworkAclId: <the VPC>.defaultNetworkAclId and ingress from the VPC's CIDR only.`, vpc.urn);
+        }
+      }
+      for (const acl of args.resources.filter((r) => [DEFAULT_NETWORK_ACL, NETWORK_ACL, NETWORK_ACL_RULE].includes(r.type))) {
+        const entries = acl.type === NETWORK_ACL_RULE ? (acl.props.egress === true ? [] : [{ ...acl.props, action: acl.props.ruleAction }]) : list(acl.props.ingress);
+        const open = entries.filter((entry) => entry.action === "allow" && ANYWHERE.some((range) => range === entry.cidrBlock || range === entry.ipv6CidrBlock) && opensAdminPort(entry));
+        if (open.length > 0) {
+          report(`${subject("Network ACL", acl)} lets the internet reach port 22 or 3389 (rule ${open.map((entry) => entry.ruleNo ?? entry.ruleNumber).join(", ")}); allow inbound traffic from the VPC's CIDR, and from anywhere only on ports that exclude 22 and 3389 (NAT replies: 1024-3388 and 3390-65535).`, acl.urn);
+        }
+      }
+    },
+  },
+  {
     name: "subnet-no-public-ip-on-launch",
     description: "EC2.15: a subnet does not give network interfaces launched in it a public IPv4 address (mapPublicIpOnLaunch not true).",
     enforcementLevel: "mandatory",
@@ -71,6 +98,16 @@ export const networkPolicies: (ResourceValidationPolicy | StackValidationPolicy)
     }),
   },
 ];
+
+/** Whether a network ACL entry's protocol and port range take in SSH or RDP. */
+function opensAdminPort(entry: Record<string, any>): boolean {
+  const protocol = String(entry.protocol ?? "-1").toLowerCase();
+  if (protocol === "-1" || protocol === "all") return true;
+  if (!["tcp", "udp", "6", "17"].includes(protocol)) return false;
+  const from = Number(entry.fromPort ?? 0);
+  const to = Number(entry.toPort ?? 65535);
+  return ADMIN_PORTS.some((port) => from <= port && port <= to);
+}
 
 /** The resources of `type` whose vpcId input came from the VPC resource. */
 function attachedTo(vpc: PolicyResource, type: string, resources: PolicyResource[]): PolicyResource[] {

@@ -1,7 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { forTypes, subject } from "../lib/define";
+import { isPublicPrincipal, parseDocument } from "../lib/policy-document";
 
 const TOPIC = "aws:sns/topic:Topic";
+const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
 const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 
 export const snsPolicies: ResourceValidationPolicy[] = [
@@ -16,6 +18,19 @@ export const snsPolicies: ResourceValidationPolicy[] = [
         report(`${subject("SNS topic", args)} is not encrypted at rest; set kmsMasterKeyId to a customer managed key whose policy lets cloudwatch.amazonaws.com use it.`);
       } else if (typeof key === "string" && /(^|:)alias\/aws\/sns$/.test(key)) {
         report(`${subject("SNS topic", args)} uses the AWS managed key alias/aws/sns, which CloudWatch alarms cannot publish through; set kmsMasterKeyId to a customer managed key.`);
+      }
+    }),
+  },
+  {
+    name: "sns-topic-policy-not-public",
+    description: "SNS.4: no statement of an SNS topic's access policy allows everyone (Principal \"*\") without a condition that narrows it.",
+    enforcementLevel: "mandatory",
+    validateResource: forTypes([TOPIC, TOPIC_POLICY], (props, args, report) => {
+      const document = parseDocument(props.policy);
+      if (!document || "error" in document) return;
+      const open = document.statements.filter((statement) => statement.effect === "Allow" && isPublicPrincipal(statement) && Object.keys(statement.condition ?? {}).length === 0);
+      if (open.length > 0) {
+        report(`${subject("SNS topic policy", args)} lets anyone ${open.flatMap((statement) => statement.actions).join(", ")}; name the principals (cloudwatch.amazonaws.com for alarms) or add a condition such as aws:SourceAccount.`);
       }
     }),
   },

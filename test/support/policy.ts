@@ -49,6 +49,8 @@ export type PolicyPackConfig = Record<string, Record<string, unknown> & { enforc
 export interface EvaluateOptions {
   /** Per-policy config; each policy's schema defaults fill in what it leaves out. */
   config?: PolicyPackConfig;
+  /** Filled with how many resources each resource policy applied to (ran to its end on). */
+  applied?: Map<string, number>;
   /** The AWS provider's `defaultTags`: `{ tags: {...} }`, or that as JSON, as the engine passes it. */
   defaultTags?: { tags?: Record<string, string> } | string;
   /** @default the pack's policies */
@@ -144,19 +146,23 @@ export async function evaluatePolicies(graph: PolicyGraph, options: EvaluateOpti
         };
         const provider = providerOf(resource, graph, options);
         if (provider) args.provider = provider;
-        await guarded(() => validate(args, report(resource)));
+        if (await guarded(() => validate(args, report(resource)))) options.applied?.set(policy.name, (options.applied.get(policy.name) ?? 0) + 1);
       }
     }
   }
   return violations;
 }
 
-/** Runs a validation; "not applicable" and "unknown during preview" end it without a violation, as in the server. */
-async function guarded(run: () => void | Promise<void>): Promise<void> {
+/**
+ * Runs a validation; "not applicable" and "unknown during preview" end it without a violation, as
+ * in the server. True when the validation ran to its end: it applied to the resource.
+ */
+async function guarded(run: () => void | Promise<void>): Promise<boolean> {
   try {
     await run();
+    return true;
   } catch (error) {
-    if (error instanceof NotApplicable || error instanceof UnknownValueError) return;
+    if (error instanceof NotApplicable || error instanceof UnknownValueError) return false;
     throw error;
   }
 }

@@ -31,6 +31,7 @@
  * | `aws:cloudwatch/logGroup:LogGroup` | `name` (the input, else the resource name) |
  * | `aws:ec2/eip:Eip` | `allocationId` `eipalloc-<name>` |
  * | `aws:lambda/eventSourceMapping:EventSourceMapping` | `uuid` `<name>-uuid` |
+ * | `aws:ec2/vpc:Vpc` | `defaultNetworkAclId` `acl-<name>`, `defaultSecurityGroupId` `sg-<name>` |
  *
  * Invokes answer as AWS would in eu-west-1 / account 123456789012: `getAvailabilityZones`
  * (eu-west-1a, b, c), `getRegion`, `getCallerIdentity`, `getPartition`, and
@@ -363,6 +364,8 @@ function fakeOutputs(resource: RecordedResource): Record<string, unknown> {
       return { ...base, name: inputs.name ?? name };
     case "aws:ec2/eip:Eip":
       return { ...base, allocationId: `eipalloc-${name}` };
+    case "aws:ec2/vpc:Vpc":
+      return { ...base, defaultNetworkAclId: `acl-${name}`, defaultSecurityGroupId: `sg-${name}` };
     case "aws:lambda/eventSourceMapping:EventSourceMapping":
       return { ...base, uuid: `${name}-uuid` };
     default:

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { summary } from "../../../commands/validate";
 import { stackConfigFromPulumi } from "../../../platform/model/stack-config";
@@ -29,6 +30,24 @@ describe("npm run validate", () => {
     // 3 contexts, 6 events, 9 topics, 6 consumer groups in the example, and whatever was added since
     const { contexts, events, topics, consumers } = valid;
     expect(lines.at(-1)).toBe(`${contexts.length} contexts, ${events.length} events, ${topics.length} topics, ${consumers.length} consumer groups.`);
+  });
+
+  it("exits 1 for a stack file without the provider's default tags, as the Pulumi program would", () => {
+    // Prepare: dev's stack file without aws:defaultTags, under a stack name of this run's own
+    const stack = `untagged${process.pid}`;
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    fs.writeFileSync(file, dev.replace(/\n {2}aws:defaultTags:\n(?: {4,}.*\n)+/, "\n"));
+    try {
+      // Act
+      const result = cli("--stack", stack);
+
+      // Assess
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`Pulumi.${stack}.yaml has invalid config:\n  - aws:defaultTags must tag every resource with project=ensemble and stack=${stack} (found {}).`);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it("exits 0 with the summary for a valid stack, and 1 naming the problem for a bad one", () => {

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { consumers } from "../../../consumers";
 import { contexts } from "../../../contexts";
+import { dashboardBody } from "../../../platform/infra/observability";
 import { LAMBDA_VPC_ACTIONS, MSK_EVENT_SOURCE_EC2_ACTIONS } from "../../../platform/infra/lambda-iam";
+import { pascal } from "../../../platform/model";
 import { planConsumerGroups } from "../../../platform/model/consumer-group-plan";
 import { stackConfigFromPulumi } from "../../../platform/model/stack-config";
 import { inExample } from "../../support/example";
@@ -13,7 +15,6 @@ import { bareStackConfig, runProgram, stackFileConfig } from "../../support/stac
 const ALARM_ARN = (name: string) => `arn:aws:cloudwatch:eu-west-1:123456789012:metricAlarm/${name}`;
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/EnsembleKeyKey";
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:topic/EnsembleAlarmsTopic";
-const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
 describe.each([
   ["dev", { retention: 7, deletionProtection: false, monitoring: "DEFAULT", brokers: 2, subscriptions: [["email", "ensemble-dev@example.com"]], reserved: { "notify-customer": 12, "sales-ledger": 5, "start-shipping": 10, "start-billing": 5, analytics: 6, "audit-archive": 5 } }],
@@ -46,7 +47,26 @@ describe.each([
       const subscriptions = run.mocks.byType("aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic]);
       expect(subscriptions).toEqual(expected.subscriptions.map(([protocol, endpoint]) => [protocol, endpoint, TOPIC_ARN]));
       const policy = JSON.parse(run.mocks.named("EnsembleAlarmsPolicy").inputs.policy as string);
-      expect(policy.Statement.map((s: { Sid: string; Effect: string }) => `${s.Effect} ${s.Sid}`)).toEqual(["Allow CloudWatchAlarmsOfThisAccount", "Deny TlsOnly"]);
+      expect(policy.Statement).toEqual([
+        {
+          Sid: "CloudWatchAlarmsOfThisAccount",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: TOPIC_ARN,
+          Condition: { ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*" }, StringEquals: { "aws:SourceAccount": "123456789012" } },
+        },
+        { Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: TOPIC_ARN, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+      ]);
+      // ...and the key the topic is encrypted with lets CloudWatch encrypt for it: without this, alarms go nowhere.
+      const key = JSON.parse(run.mocks.named("EnsembleKeyKey").inputs.policy as string).Statement;
+      expect(key.find((s: { Sid: string }) => s.Sid === "CloudWatchAlarmsToEncryptedTopic")).toEqual({
+        Sid: "CloudWatchAlarmsToEncryptedTopic",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+      });
     });
 
     it("gives every alarm the topic as its alarm action and its OK action", () => {
@@ -66,6 +86,9 @@ describe.each([
           metricName: "ExecutionsFailed",
           dimensions: { StateMachineArn: machineArn },
           threshold: 1,
+          // One failed execution fires it; three quiet periods clear it.
+          datapointsToAlarm: 1,
+          evaluationPeriods: 3,
         });
         expect(alarmNamed(`${prefix}ExecutionsTimedOutAlarm`)).toMatchObject({ metricName: "ExecutionsTimedOut", dimensions: { StateMachineArn: machineArn } });
         expect(alarmNamed(`${prefix}PublisherErrorsAlarm`)).toMatchObject({ metricName: "Errors", dimensions: { FunctionName: `${stack}-${context.name}-publisher` } });
@@ -82,6 +105,8 @@ describe.each([
             metricName: "SumOffsetLag",
             dimensions: { EventSourceMappingUUID: `${esm}-uuid` },
             threshold: config.alarms.offsetLag,
+            // A level: three breaching periods in a row.
+            datapointsToAlarm: 3,
           });
         }
       }
@@ -94,7 +119,7 @@ describe.each([
         const mappings = new Set(consumer.on.map((event) => event.context)).size;
         expect(metrics).toEqual([`Ensemble/${stack} DeadLettered`, ...Array.from({ length: mappings }, () => "AWS/Lambda OnFailureDestinationDeliveredEventCount")]);
         expect(alarm.metricQueries.at(-1)).toMatchObject({ returnData: true, expression: ["wrapper", ...Array.from({ length: mappings }, (_, i) => `mapping${i}`)].map((id) => `FILL(${id}, 0)`).join(" + ") });
-        expect(alarm.threshold).toBe(1);
+        expect([alarm.threshold, alarm.datapointsToAlarm]).toEqual([1, 1]);
       }
     });
 
@@ -108,8 +133,9 @@ describe.each([
 
     it("shows every alarm, and each new metric, on the dashboard", () => {
       const body = JSON.parse(run.mocks.byType("aws:cloudwatch/dashboard:Dashboard")[0]!.inputs.dashboardBody as string);
-      expect([...body.widgets[0].properties.alarms].sort()).toEqual(alarms().map((a) => ALARM_ARN(a.name)).sort());
-      const searched = JSON.stringify(body.widgets.slice(1));
+      const listed = body.widgets.filter((w: { type: string }) => w.type === "alarm").flatMap((w: { properties: { alarms: string[] } }) => w.properties.alarms);
+      expect(listed.sort()).toEqual(alarms().map((a) => ALARM_ARN(a.name)).sort());
+      const searched = JSON.stringify(body.widgets.filter((w: { type: string }) => w.type !== "alarm"));
       for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut", "SumOffsetLag", "KafkaDataLogsDiskUsed", "DeadLettered", "OnFailureDestinationDeliveredEventCount"]) {
         expect(searched).toContain(`MetricName=\\"${metric}\\"`);
       }
@@ -191,6 +217,27 @@ describe.each([
   });
 });
 
+describe("the dashboard's alarm widgets", () => {
+  it("list at most 100 alarms each, every alarm once, above the metric widgets", () => {
+    // Prepare
+    const arns = Array.from({ length: 150 }, (_, i) => ALARM_ARN(`Alarm${String(i).padStart(3, "0")}`));
+
+    // Act
+    const { widgets } = dashboardBody("eu-west-1", "dev", arns);
+
+    // Assess
+    const alarmWidgets = widgets.filter((w) => w.type === "alarm") as { y: number; height: number; properties: { alarms: string[]; title: string } }[];
+    expect(alarmWidgets.map((w) => [w.properties.alarms.length, w.properties.title])).toEqual([
+      [100, "Alarms of this stack (1 of 2)"],
+      [50, "Alarms of this stack (2 of 2)"],
+    ]);
+    expect(alarmWidgets.flatMap((w) => w.properties.alarms)).toEqual(arns);
+    expect(alarmWidgets[1]!.y).toBe(alarmWidgets[0]!.y + alarmWidgets[0]!.height);
+    const firstMetric = widgets.find((w) => w.type === "metric")!;
+    expect(firstMetric.y).toBe(alarmWidgets[1]!.y + alarmWidgets[1]!.height);
+  });
+});
+
 describe("the program's checks before anything is created", () => {
   const requireProgram = async (config: Record<string, string>) => {
     const mocks = recordResources({ stack: "dev" });
@@ -219,7 +266,7 @@ describe("the program's checks before anything is created", () => {
     const { "aws:defaultTags": _, ...untagged } = stackFileConfig("dev");
     const { error, created } = await requireProgram(untagged);
     expect(error?.message).toBe(
-      'Pulumi.dev.yaml: aws:defaultTags must tag every resource with project=ensemble and stack=dev (found {}). Add under config:\n  aws:defaultTags:\n    tags:\n      project: ensemble\n      stack: dev',
+      "Pulumi.dev.yaml has invalid config:\n  - aws:defaultTags must tag every resource with project=ensemble and stack=dev (found {}). Add under config:\n      aws:defaultTags:\n        tags:\n          project: ensemble\n          stack: dev",
     );
     expect(created).toEqual([]);
   });

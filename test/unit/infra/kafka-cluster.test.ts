@@ -101,6 +101,31 @@ describe("KafkaCluster, created", () => {
     expect(cluster.enhancedMonitoring).toBe("PER_TOPIC_PER_BROKER");
   });
 
+  it("alarms on the fullest broker's disk, one alarm per 10 brokers (what a metric-math alarm may read)", async () => {
+    // Prepare
+    const mocks = recordResources({ stack: "prod" });
+    const network = new Network("Network", existingVpc);
+    const alarms = { diskPercent: 75, actions: ["arn:aws:sns:eu-west-1:123456789012:alarms"], periodMinutes: 5, evaluationPeriods: 3 };
+
+    // Act
+    new KafkaCluster("Kafka", { network, brokers: 12, alarms });
+    await mocks.settled();
+
+    // Assess
+    const disk = mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").sort((a, b) => a.name.localeCompare(b.name)).map((a) => ({
+      name: a.inputs.name,
+      brokers: a.inputs.metricQueries.filter((q: { metric?: unknown }) => q.metric).map((q: { metric: { dimensions: Record<string, string> } }) => q.metric.dimensions["Broker ID"]),
+      expression: a.inputs.metricQueries.at(-1).expression,
+      threshold: a.inputs.threshold,
+      datapointsToAlarm: a.inputs.datapointsToAlarm,
+    }));
+    const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+    expect(disk).toEqual([
+      { name: "prod-ensemble-broker-disk", brokers: ids(1, 10), expression: `MAX([${ids(1, 10).map((id) => `broker${id}`).join(", ")}])`, threshold: 75, datapointsToAlarm: 3 },
+      { name: "prod-ensemble-broker-disk-2", brokers: ids(11, 12), expression: "MAX([broker11, broker12])", threshold: 75, datapointsToAlarm: 3 },
+    ]);
+  });
+
   it("passes each child's args through its transform", async () => {
     // Prepare
     const mocks = recordResources();

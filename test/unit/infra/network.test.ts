@@ -17,9 +17,10 @@ const T = {
   flowLog: "aws:ec2/flowLog:FlowLog",
 } as const;
 
-/** What every created VPC gets besides its layout: the default security group emptied, and flow logs with their log group and delivery role. */
+/** What every created VPC gets besides its layout: its default security group emptied and network ACL narrowed, and flow logs with their log group and delivery role. */
 const BASELINE = {
   [T.defaultSecurityGroup]: 1,
+  "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": 1,
   [T.flowLog]: 1,
   "aws:cloudwatch/logGroup:LogGroup": 1,
   "aws:iam/role:Role": 1,
@@ -197,6 +198,34 @@ describe("Network with a created VPC and a NAT gateway", () => {
     expect(mocks.byType(T.securityGroup).map((g) => g.name)).toEqual(["NetworkFunctionSecurityGroup", "NetworkBrokerSecurityGroup"]);
     expect(network.nodes.endpointSecurityGroup).toBeUndefined();
     expect(network.nodes.natGateway).toBeDefined();
+  });
+});
+
+describe("Network's default security group and network ACL", () => {
+  it.each([
+    ["endpoints", []],
+    [
+      "nat",
+      [
+        { ruleNo: 200, action: "allow", protocol: "tcp", fromPort: 1024, toPort: 3388, cidrBlock: "0.0.0.0/0" },
+        { ruleNo: 210, action: "allow", protocol: "tcp", fromPort: 3390, toPort: 65535, cidrBlock: "0.0.0.0/0" },
+      ],
+    ],
+  ] as const)("with %s egress: no rules in the group; the ACL lets in the VPC and only NAT replies from outside, never 3389", async (egress, natReplies) => {
+    // Prepare
+    const mocks = recordResources();
+
+    // Act
+    new Network("Network", { egress });
+    await mocks.settled();
+
+    // Assess
+    expect(mocks.named("NetworkDefaultSecurityGroup").inputs).toMatchObject({ vpcId: "NetworkVpc-id", ingress: [], egress: [] });
+    expect(mocks.named("NetworkDefaultNetworkAcl").inputs).toMatchObject({
+      defaultNetworkAclId: "acl-NetworkVpc",
+      ingress: [{ ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "10.40.0.0/16" }, ...natReplies],
+      egress: [{ ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
+    });
   });
 });
 

@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import validateAsl from "asl-validator";
 import { consumers } from "../../../consumers";
-import { contexts, orders, shipping } from "../../../contexts";
+import { contexts, orders } from "../../../contexts";
 import { defineConsumer, pascal } from "../../../platform/model";
 import { inExample } from "../../support/example";
 import { awaitOutput, comparable, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
-import { bareStackConfig, runProgram, stackFileConfig } from "../../support/stack";
+import { runProgram, stackFileConfig } from "../../support/stack";
 
 const CLUSTER = (stack: string) => `arn:aws:kafka:eu-west-1:123456789012:cluster/${stack}-ensemble/${MOCK_CLUSTER_UUID}`;
 const TOPIC = (stack: string, topic: string) => `arn:aws:kafka:eu-west-1:123456789012:topic/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${topic}`;
@@ -87,13 +87,14 @@ describe("the Pulumi program under mocks", () => {
         "aws:sns/topicPolicy:TopicPolicy": 1,
         "aws:sns/topicSubscription:TopicSubscription": expected.subscriptions,
         // network: a VPC, private subnets and route tables per AZ, interface + gateway endpoints,
-        // the default security group emptied, and flow logs
+        // the default security group emptied and the default network ACL narrowed, and flow logs
         "aws:ec2/vpc:Vpc": 1,
         "aws:ec2/subnet:Subnet": expected.subnets,
         "aws:ec2/routeTable:RouteTable": expected.subnets,
         "aws:ec2/routeTableAssociation:RouteTableAssociation": expected.subnets,
         "aws:ec2/securityGroup:SecurityGroup": 3,
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+        "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": 1,
         "aws:ec2/vpcEndpoint:VpcEndpoint": 4,
         "aws:ec2/flowLog:FlowLog": 1,
         // kafka: cluster, configuration, broker logs, a topic per context and a dead-letter topic
@@ -460,7 +461,10 @@ describe("the Pulumi program under mocks", () => {
       const inputs = (r: RecordedResource | undefined) => (r?.type === "aws:cloudwatch/dashboard:Dashboard" ? withoutAlarmWidget(r.inputs) : r?.inputs);
       expect({ name, inputs: await comparable(inputs(now.get(name))) }).toEqual({ name, inputs: await comparable(inputs(resource)) });
     }
-    const alarmsShown = (run: typeof before) => JSON.parse(run.mocks.byType("aws:cloudwatch/dashboard:Dashboard")[0]!.inputs.dashboardBody).widgets[0].properties.alarms as string[];
+    const alarmsShown = (run: typeof before): string[] =>
+      JSON.parse(run.mocks.byType("aws:cloudwatch/dashboard:Dashboard")[0]!.inputs.dashboardBody)
+        .widgets.filter((w: { type: string }) => w.type === "alarm")
+        .flatMap((w: { properties: { alarms: string[] } }) => w.properties.alarms);
     expect(alarmsShown(after).filter((arn) => !alarmsShown(before).includes(arn))).toEqual(
       ["DeadLetterAlarm", "ErrorAlarm", "LagAlarm", "LagAlarmOrders"].map((alarm) => `arn:aws:cloudwatch:eu-west-1:123456789012:metricAlarm/EnsembleAuditTrail${alarm}`),
     );
@@ -482,83 +486,5 @@ describe("the Pulumi program under mocks", () => {
         "aws:msk/topic:Topic",
       ].sort(),
     );
-  });
-
-  it("reserves no concurrency with ensemble:functions.reserveConcurrency off, except where a group sets its own", async () => {
-    // Prepare
-    const config = {
-      ...stackFileConfig("dev"),
-      "ensemble:functions": JSON.stringify({ consumerConcurrency: 5, reserveConcurrency: false }),
-      "ensemble:consumers": JSON.stringify({ "sales-ledger": { reservedConcurrency: 3 } }),
-    };
-
-    // Act
-    const { mocks } = await runProgram("dev", config);
-
-    // Assess
-    const reserved = Object.fromEntries(
-      mocks.byType("aws:lambda/function:Function").map((f) => [f.inputs.name, f.inputs.reservedConcurrentExecutions as number | undefined]),
-    );
-    expect(Object.values(reserved).filter((r) => r !== undefined)).toEqual([3]);
-    expect(reserved["dev-sales-ledger"]).toBe(3);
-  });
-
-  it("gives a consumer group named like a context a role of its own", async () => {
-    // Prepare
-    const ordersGroup = defineConsumer({
-      name: "orders",
-      on: [shipping.events.ShipmentDispatched],
-      handler: path.relative(__dirname, path.resolve("consumers/sales-ledger/handler.ts")),
-    });
-
-    // Act
-    const { mocks } = await runProgram("dev", stackFileConfig("dev"), () => {
-      jest.doMock("../../../topology", () => ({ topology: { contexts, consumers: [...consumers, ordersGroup] } }));
-    });
-
-    // Assess
-    const roles = mocks.byType("aws:iam/role:Role").map((r) => r.inputs.name as string);
-    expect(roles).toEqual(expect.arrayContaining(["dev-orders-sfn", "dev-orders-lambda"]));
-    expect(new Set(roles.map((r) => r.toLowerCase())).size).toBe(roles.length);
-  });
-
-  describe("bad config", () => {
-    it.each([
-      [{ "ensemble:kafka": JSON.stringify({ brokers: 0 }) }, "ensemble:kafka.brokers: Too small: expected number to be >0"],
-      [{ "ensemble:kafka": JSON.stringify({ brokers: 3 }) }, "ensemble:kafka.brokers: 3 brokers cannot spread evenly over 2 subnets; MSK needs a multiple of 2."],
-      [{ "ensemble:logs": JSON.stringify({ retentionDays: 10 }) }, "ensemble:logs.retentionDays: expected a retention CloudWatch Logs accepts"],
-      [{ "ensemble:logRetentionDays": "7" }, "ensemble:logRetentionDays: moved to ensemble:logs.retentionDays; set it there."],
-      [{ "ensemble:alarms": JSON.stringify({ notifyTopicArn: "arn:aws:sns:eu-west-1:123456789012:x" }) }, "ensemble:alarms.notifyTopicArn: moved to ensemble:alarms.notify.topicArns (a list); set it there."],
-      [{ "ensemble:alarms": JSON.stringify({ notify: { emails: ["not-an-address"] } }) }, "ensemble:alarms.notify.emails.0: expected an email address"],
-      [{ "ensemble:alarms": JSON.stringify({ notify: { https: ["http://hooks.example.com/x"] } }) }, "ensemble:alarms.notify.https.0: expected an https:// URL"],
-      [{ "ensemble:kafak": JSON.stringify({ brokers: 2 }) }, "ensemble:kafak: not a setting of Ensemble; did you mean ensemble:kafka?"],
-      [{ "ensemble:consumers": JSON.stringify({ "notify-custmer": { maxPollers: 3 } }) }, 'ensemble:consumers.notify-custmer: no consumer group "notify-custmer" in consumers/'],
-      [{ "ensemble:consumers": JSON.stringify({ "notify-customer": { maxPollers: 0 } }) }, "ensemble:consumers.notify-customer.maxPollers: Too small"],
-      [{ "ensemble:network": JSON.stringify({ vpcId: "vpc-0abc" }) }, "ensemble:network: give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one"],
-      [{ "ensemble:functions": JSON.stringify({ reserveConcurrency: "no" }) }, "ensemble:functions.reserveConcurrency: Invalid input: expected boolean"],
-    ])("fails on %j with a message naming the key", async (config, message) => {
-      await expect(runProgram("dev", bareStackConfig("dev", config))).rejects.toThrow(message);
-    });
-
-    it.each([
-      ["network", { azcount: 3 }, "ensemble:network.azcount: not a setting of ensemble:network; did you mean ensemble:network.azCount?"],
-      ["kafka", { broker: 3 }, "ensemble:kafka.broker: not a setting of ensemble:kafka; did you mean ensemble:kafka.brokers?"],
-      ["functions", { memory: 512 }, "ensemble:functions.memory: not a setting of ensemble:functions; did you mean ensemble:functions.memoryMb?"],
-      ["alarms", { error: 3 }, "ensemble:alarms.error: not a setting of ensemble:alarms; did you mean ensemble:alarms.errors?"],
-      [
-        "consumers",
-        { "notify-customer": { maxPoller: 3 } },
-        "ensemble:consumers.notify-customer.maxPoller: not a setting of ensemble:consumers.notify-customer; did you mean ensemble:consumers.notify-customer.maxPollers?",
-      ],
-      ["kafka", { zookeeper: true }, "ensemble:kafka.zookeeper: not a setting of ensemble:kafka; remove it (known: existingClusterArn, "],
-    ])("rejects an unknown key inside ensemble:%s, naming its full key and the fix", async (section, value, message) => {
-      await expect(runProgram("dev", bareStackConfig("dev", { [`ensemble:${section}`]: JSON.stringify(value) }))).rejects.toThrow(message);
-    });
-
-    it("names the key when the stack's overrides contradict the group's own scaling", async () => {
-      await expect(runProgram("dev", bareStackConfig("dev", { "ensemble:consumers": JSON.stringify({ "notify-customer": { minPollers: 5 } }) }))).rejects.toThrow(
-        "Pulumi.dev.yaml has invalid config:\n  - ensemble:consumers.notify-customer: minPollers 5 is greater than maxPollers 4",
-      );
-    });
   });
 });

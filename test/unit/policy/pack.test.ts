@@ -29,9 +29,9 @@ const CONFIRMED_CONTROLS = new Set([
   "StepFunctions.1",
   "DynamoDB.2", "DynamoDB.5", "DynamoDB.6",
   "CloudWatch.15", "CloudWatch.16", "CloudWatch.17",
-  "SNS.1", "SNS.3",
+  "SNS.1", "SNS.3", "SNS.4",
   "KMS.1", "KMS.2", "KMS.4", "KMS.5",
-  "EC2.2", "EC2.6", "EC2.15", "EC2.18", "EC2.19",
+  "EC2.2", "EC2.6", "EC2.15", "EC2.18", "EC2.19", "EC2.21",
   "IAM.1", "IAM.21",
   "CT.MSK.PR.1", "CT.MSK.PR.2",
   "CT.LAMBDA.PR.2", "CT.LAMBDA.PR.3",
@@ -40,7 +40,7 @@ const CONFIRMED_CONTROLS = new Set([
   "CT.CLOUDWATCH.PR.1", "CT.CLOUDWATCH.PR.2", "CT.CLOUDWATCH.PR.3", "CT.CLOUDWATCH.PR.4",
   "CT.KMS.PR.1", "CT.KMS.PR.3",
   "CT.IAM.PR.1", "CT.IAM.PR.2", "CT.IAM.PR.3", "CT.IAM.PR.5",
-  "CT.EC2.PR.3", "CT.EC2.PR.4",
+  "CT.EC2.PR.3", "CT.EC2.PR.4", "CT.EC2.PR.5",
 ]); // prettier-ignore
 
 const CONTROL_ID = /\b(?:CT\.[A-Z0-9]+\.PR\.\d+|[A-Z][A-Za-z0-9]*\.\d+)\b/g;

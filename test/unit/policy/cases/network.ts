@@ -2,7 +2,21 @@ import * as aws from "@pulumi/aws";
 import type { TestResource } from "../../../support/policy";
 import { type PolicyCase, variant } from "../run-case";
 
-type VpcParts = { defaultGroup?: Partial<aws.ec2.DefaultSecurityGroupArgs> | false; flowLog?: Partial<aws.ec2.FlowLogArgs> | false };
+type VpcParts = {
+  defaultGroup?: Partial<aws.ec2.DefaultSecurityGroupArgs> | false;
+  flowLog?: Partial<aws.ec2.FlowLogArgs> | false;
+  defaultAcl?: Partial<aws.ec2.DefaultNetworkAclArgs> | false;
+};
+
+/** The default ACL a created VPC gets: in from its CIDR and NAT replies, out anywhere. */
+const closedAcl = {
+  ingress: [
+    { ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "10.50.0.0/16" },
+    { ruleNo: 200, action: "allow", protocol: "tcp", fromPort: 1024, toPort: 3388, cidrBlock: "0.0.0.0/0" },
+    { ruleNo: 210, action: "allow", protocol: "tcp", fromPort: 3390, toPort: 65535, cidrBlock: "0.0.0.0/0" },
+  ],
+  egress: [{ ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
+};
 
 /**
  * A VPC, and unless told otherwise its closed default security group and a flow log of all
@@ -12,6 +26,7 @@ function vpcProgram(name: string, parts: VpcParts = {}): () => aws.ec2.Vpc {
   return () => {
     const vpc = new aws.ec2.Vpc(name, { cidrBlock: "10.50.0.0/16" });
     if (parts.defaultGroup !== false) new aws.ec2.DefaultSecurityGroup(`${name}DefaultSecurityGroup`, { vpcId: vpc.id, ingress: [], egress: [], ...parts.defaultGroup });
+    if (parts.defaultAcl !== false) new aws.ec2.DefaultNetworkAcl(`${name}DefaultNetworkAcl`, { defaultNetworkAclId: vpc.defaultNetworkAclId, ...closedAcl, ...parts.defaultAcl });
     if (parts.flowLog !== false) {
       new aws.ec2.FlowLog(`${name}FlowLog`, {
         vpcId: vpc.id,
@@ -94,6 +109,32 @@ export const networkCases: PolicyCase[] = [
     fails: 'Security group ingress "OpenAll" allows all traffic from anywhere',
   },
   { policy: "security-group-no-public-ingress", title: "passes with an egress rule to anywhere", resources: [{ type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "Egress", inputs: { type: "egress", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-1" } }] },
+  { policy: "network-acl-no-admin-ports-from-internet", title: "passes with the default ACL taken over: the VPC's CIDR, and NAT replies on ephemeral ports", program: vpcProgram("Vpc") },
+  {
+    policy: "network-acl-no-admin-ports-from-internet",
+    title: "fails when the VPC keeps AWS's default ACL",
+    program: vpcProgram("Vpc", { defaultAcl: false }),
+    fails: 'VPC "Vpc" keeps AWS\'s default network ACL, which allows all inbound traffic',
+  },
+  {
+    policy: "network-acl-no-admin-ports-from-internet",
+    title: "fails when the default ACL lets all traffic in from anywhere",
+    program: vpcProgram("Vpc", { defaultAcl: { ingress: [{ ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }] } }),
+    fails: 'Network ACL "VpcDefaultNetworkAcl" lets the internet reach port 22 or 3389 (rule 100)',
+  },
+  {
+    policy: "network-acl-no-admin-ports-from-internet",
+    title: "fails when NAT replies are let in on every ephemeral port, 3389 included",
+    program: vpcProgram("Vpc", { defaultAcl: { ingress: [{ ruleNo: 200, action: "allow", protocol: "tcp", fromPort: 1024, toPort: 65535, cidrBlock: "0.0.0.0/0" }] } }),
+    fails: 'Network ACL "VpcDefaultNetworkAcl" lets the internet reach port 22 or 3389 (rule 200)',
+  },
+  {
+    policy: "network-acl-no-admin-ports-from-internet",
+    title: "fails with a rule opening RDP to ::/0",
+    resources: [{ type: "aws:ec2/networkAclRule:NetworkAclRule", name: "Rdp", inputs: { networkAclId: "acl-1", ruleNumber: 300, egress: false, protocol: "tcp", ruleAction: "allow", ipv6CidrBlock: "::/0", fromPort: 3389, toPort: 3389 } }],
+    fails: 'Network ACL "Rdp" lets the internet reach port 22 or 3389 (rule 300)',
+  },
+  { policy: "network-acl-no-admin-ports-from-internet", title: "passes with a rule that denies SSH from anywhere", resources: [{ type: "aws:ec2/networkAclRule:NetworkAclRule", name: "NoSsh", inputs: { networkAclId: "acl-1", ruleNumber: 50, egress: false, protocol: "tcp", ruleAction: "deny", cidrBlock: "0.0.0.0/0", fromPort: 22, toPort: 22 } }] },
   { policy: "subnet-no-public-ip-on-launch", title: "passes for a private subnet", resources: [subnet] },
   {
     policy: "subnet-no-public-ip-on-launch",

@@ -13,7 +13,25 @@ const subscription: TestResource = {
   inputs: { topic: "arn:aws:sns:eu-west-1:123456789012:prod-ensemble-alarms", protocol: "https", endpoint: "https://oncall.example.com/hooks/sns" },
 };
 
+const topicPolicy = (statement: Record<string, unknown>): TestResource => ({
+  type: "aws:sns/topicPolicy:TopicPolicy",
+  name: "AlarmTopicPolicy",
+  inputs: { arn: "arn:aws:sns:eu-west-1:123456789012:prod-ensemble-alarms", policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) },
+});
+
 export const snsCases: PolicyCase[] = [
+  {
+    policy: "sns-topic-policy-not-public",
+    title: "passes when only this account's alarms may publish",
+    resources: [topicPolicy({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } })],
+  },
+  { policy: "sns-topic-policy-not-public", title: "passes with a deny for everyone", resources: [topicPolicy({ Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } })] },
+  {
+    policy: "sns-topic-policy-not-public",
+    title: "fails when anyone may publish",
+    resources: [topicPolicy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: "*" })],
+    fails: 'SNS topic policy "AlarmTopicPolicy" lets anyone sns:Publish; name the principals',
+  },
   { policy: "sns-topic-kms-cmk", title: "passes with a customer managed key", resources: [topic] },
   {
     policy: "sns-topic-kms-cmk",
