@@ -67,6 +67,12 @@ export interface Bundle {
   sha256: string;
   /** Size of `code` in bytes (the map not included). */
   bytes: number;
+  /**
+   * What makes up `code`: bytes in the output per npm package (`kafkajs`, `@scope/name`) or, for
+   * this repository's own files, per top-level folder pair (`platform/runtime`), largest first;
+   * from esbuild's metafile.
+   */
+  composition: readonly { source: string; bytes: number }[];
 }
 
 export interface BundleOptions {
@@ -133,7 +139,7 @@ export function bundle(request: BundleRequest, options: BundleOptions = {}): Bun
   const { code } = built;
   const sourceMap = nameEntry(built.sourceMap, name);
   const sha256 = createHash("sha256").update(code).update("\0").update(sourceMap).digest("hex");
-  return { name, code, sourceMap, sha256, bytes: Buffer.byteLength(code) };
+  return { name, code, sourceMap, sha256, bytes: Buffer.byteLength(code), composition: built.composition };
 }
 
 /** Bundles built and served from the in-process cache so far (see {@link bundle}). */
@@ -154,6 +160,7 @@ interface Build {
   sourceMap: string;
   /** The files esbuild read, to tell a stale cache entry (a source edited in a long-lived process). */
   inputs: { file: string; mtimeMs: number; size: number }[];
+  composition: Bundle["composition"];
 }
 
 const builds = new Map<string, Build>();
@@ -190,7 +197,17 @@ function buildEntry(name: string, { entry, root, external }: { entry: string; ro
     .map((file) => path.resolve(root, file))
     .filter((file) => fs.existsSync(file))
     .map((file) => ({ file, ...fileStamp(file) }));
-  return { code, sourceMap, inputs };
+  return { code, sourceMap, inputs, composition: compositionOf(result.metafile) };
+}
+
+function compositionOf(metafile: Metafile | undefined): Bundle["composition"] {
+  const output = Object.entries(metafile?.outputs ?? {}).find(([file]) => file.endsWith(".js"))?.[1];
+  const bytes = new Map<string, number>();
+  for (const [file, input] of Object.entries(output?.inputs ?? {})) {
+    const source = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split("/").slice(0, 2).join("/");
+    bytes.set(source, (bytes.get(source) ?? 0) + input.bytesInOutput);
+  }
+  return [...bytes].map(([source, size]) => ({ source, bytes: size })).sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source));
 }
 
 function fileStamp(file: string): { mtimeMs: number; size: number } {

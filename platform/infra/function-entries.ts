@@ -24,8 +24,12 @@ export function consumerEntry(consumer: ConsumerDefinition): string {
   return `export { handler } from ${JSON.stringify(moduleOf(consumer.definedIn, consumer.handler, `consumer group "${consumer.name}"`))};`;
 }
 
+/** What a function is: a context's task, a context's milestone publisher, or a consumer group. */
+export type FunctionKind = "task" | "publisher" | "consumer";
+
 export interface FunctionEntry {
   readonly functionName: string;
+  readonly kind: FunctionKind;
   readonly entry: string;
 }
 
@@ -33,10 +37,10 @@ export interface FunctionEntry {
 export function functionEntries(topology: Topology, stack: string): FunctionEntry[] {
   return [
     ...topology.contexts.flatMap((context) => [
-      ...context.tasks.map((task) => ({ functionName: names.taskFunction(stack, context.name, task.name), entry: taskEntry(context, task) })),
-      { functionName: names.publisherFunction(stack, context.name), entry: publisherEntry(context) },
+      ...context.tasks.map((task) => ({ functionName: names.taskFunction(stack, context.name, task.name), kind: "task" as const, entry: taskEntry(context, task) })),
+      { functionName: names.publisherFunction(stack, context.name), kind: "publisher" as const, entry: publisherEntry(context) },
     ]),
-    ...topology.consumers.map((consumer) => ({ functionName: names.consumerFunction(stack, consumer.name), entry: consumerEntry(consumer) })),
+    ...topology.consumers.map((consumer) => ({ functionName: names.consumerFunction(stack, consumer.name), kind: "consumer" as const, entry: consumerEntry(consumer) })),
   ];
 }
 
