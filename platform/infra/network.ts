@@ -90,9 +90,8 @@ export class Network extends pulumi.ComponentResource {
     if (created && endpointSecurityGroup) createInterfaceEndpoints(created, interfaceServices, endpointSecurityGroup);
     if (created) endpoints.dynamodb = createDynamodbEndpoint(created);
     const nat = created?.settings.egress === "nat" ? createNat(created) : undefined;
-    const defaults = created
-      ? closeVpcDefaults(name, { vpc: created.vpc, cidr: created.settings.cidr, nat: created.settings.egress === "nat", label, transform: args.transform }, { parent })
-      : undefined;
+    const subnetIds = [...layout.privateSubnets, ...(nat ? [nat.publicSubnet] : [])].map((subnet) => subnet.id);
+    const defaults = created && closeVpcDefaults(name, { vpc: created.vpc, subnetIds, cidr: created.settings.cidr, nat: !!nat, label, transform: args.transform }, { parent });
     const flowLog = created ? createFlowLog(created) : undefined;
 
     this.vpcId = layout.vpcId;
@@ -107,7 +106,7 @@ export class Network extends pulumi.ComponentResource {
       brokerSecurityGroup,
       endpointSecurityGroup,
       endpoints,
-      ...defaults,
+      ...(defaults || {}),
       flowLog,
       ...nat,
     };

@@ -24,6 +24,11 @@ export function closeVpcDefaults(
   name: string,
   args: {
     vpc: aws.ec2.Vpc;
+    /**
+     * Every subnet of the VPC: they all use its default ACL, and the provider shows a subnet it
+     * is not told of as one to remove on every preview.
+     */
+    subnetIds: pulumi.Input<string>[];
     cidr: string;
     /** A NAT gateway's replies from the internet must come in: network ACLs are stateless. */
     nat: boolean;
@@ -43,6 +48,7 @@ export function closeVpcDefaults(
     aclName,
     transform(args.transform?.defaultNetworkAcl, aclName, {
       defaultNetworkAclId: args.vpc.defaultNetworkAclId,
+      subnetIds: args.subnetIds,
       ingress: [
         { ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: args.cidr },
         // NAT gateways use source ports 1024-65535 (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html);

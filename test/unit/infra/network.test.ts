@@ -203,15 +203,16 @@ describe("Network with a created VPC and a NAT gateway", () => {
 
 describe("Network's default security group and network ACL", () => {
   it.each([
-    ["endpoints", []],
+    ["endpoints", ["NetworkPrivateSubnet1-id", "NetworkPrivateSubnet2-id"], []],
     [
       "nat",
+      ["NetworkPrivateSubnet1-id", "NetworkPrivateSubnet2-id", "NetworkPublicSubnet-id"],
       [
         { ruleNo: 200, action: "allow", protocol: "tcp", fromPort: 1024, toPort: 3388, cidrBlock: "0.0.0.0/0" },
         { ruleNo: 210, action: "allow", protocol: "tcp", fromPort: 3390, toPort: 65535, cidrBlock: "0.0.0.0/0" },
       ],
     ],
-  ] as const)("with %s egress: no rules in the group; the ACL lets in the VPC and only NAT replies from outside, never 3389", async (egress, natReplies) => {
+  ] as const)("with %s egress: no rules in the group; the ACL, on every subnet, lets in the VPC and only NAT replies from outside, never 3389", async (egress, subnets, natReplies) => {
     // Prepare
     const mocks = recordResources();
 
@@ -223,6 +224,7 @@ describe("Network's default security group and network ACL", () => {
     expect(mocks.named("NetworkDefaultSecurityGroup").inputs).toMatchObject({ vpcId: "NetworkVpc-id", ingress: [], egress: [] });
     expect(mocks.named("NetworkDefaultNetworkAcl").inputs).toMatchObject({
       defaultNetworkAclId: "acl-NetworkVpc",
+      subnetIds: subnets,
       ingress: [{ ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "10.40.0.0/16" }, ...natReplies],
       egress: [{ ruleNo: 100, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
     });
