@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type Broker, BrokerPath, startBroker } from "../platform/broker/start-broker";
 import { brokerCeilingSection } from "./broker-ceiling";
+import { clientsSection } from "./clients";
 import { coldStartSection } from "./cold-start";
 import { consumeSection } from "./consume";
 import { endToEndSection } from "./end-to-end";
@@ -14,7 +15,7 @@ import { publishSection } from "./publish";
 import { pulumiScaleSection } from "./pulumi-scale";
 import { formatTable } from "./report";
 
-const SECTIONS: readonly Section[] = [publishSection, consumeSection, endToEndSection, brokerCeilingSection, coldStartSection, pulumiScaleSection];
+const SECTIONS: readonly Section[] = [publishSection, consumeSection, endToEndSection, brokerCeilingSection, clientsSection, coldStartSection, pulumiScaleSection];
 
 const program = new Command("npm run bench --")
   .description(
