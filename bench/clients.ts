@@ -1,9 +1,24 @@
 import { Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import type { Kafka } from "kafkajs";
 import { benchContext, type BenchContext, encodedRecords, topicOf } from "./fixtures";
-import { abba, benchKafka, createTopic, type Driven, drive, halves, rawProducer, type Section, type SectionContext, SectionFailure, type Sides, waitFor } from "./harness";
+import {
+  abba,
+  benchKafka,
+  createTopic,
+  produceRecords,
+  rawProducer,
+  type Section,
+  type SectionContext,
+  SectionFailure,
+  type Sender,
+  type SendRun,
+  type Sides,
+  summarizeSends,
+  timeSenders,
+  waitFor,
+} from "./harness";
 import { compare, comparisonColumns } from "./report";
-import { latency, round } from "./stats";
+import { round } from "./stats";
 
 /**
  * Kafka clients side by side: @platformatic/kafka (pure JavaScript, no native binary) against
@@ -38,9 +53,9 @@ export const clientsSection: Section = {
           columns: comparisonColumns("@platformatic/kafka", "kafkajs"),
           rows: [
             compare("send, 1 in flight: events/s", sequential.figure.eventsPerSecond, sequential.baseline.eventsPerSecond),
-            compare("send, 1 in flight: p99 ms", sequential.figure.p99Ms, sequential.baseline.p99Ms),
+            compare("send, 1 in flight: p99 ms", sequential.figure.latencyMs.p99, sequential.baseline.latencyMs.p99),
             compare(`send, ${options.concurrency} in flight: events/s`, concurrent.figure.eventsPerSecond, concurrent.baseline.eventsPerSecond),
-            compare(`send, ${options.concurrency} in flight: p99 ms`, concurrent.figure.p99Ms, concurrent.baseline.p99Ms),
+            compare(`send, ${options.concurrency} in flight: p99 ms`, concurrent.figure.latencyMs.p99, concurrent.baseline.latencyMs.p99),
             compare("consume: events/s (start to Nth)", consumers.figure.eventsPerSecond, consumers.baseline.eventsPerSecond),
           ],
           note: `${options.sequentialEvents} sequential / ${options.events} concurrent sends and ${options.consumeEvents} records read per side, in turns (kafkajs, platformatic, platformatic, kafkajs); nothing here is adopted on these figures alone.`,
@@ -50,40 +65,16 @@ export const clientsSection: Section = {
   },
 };
 
-interface SendRun {
-  readonly eventsPerSecond: number;
-  readonly p99Ms: number;
-}
-
-interface Sender {
-  send(index: number): Promise<unknown>;
-  close(): Promise<void>;
-}
-
 async function measureProducers(context: SectionContext, kafka: Kafka, label: string, count: number, inFlight: number): Promise<Sides<SendRun>> {
   const { warmup } = context.options;
   const senders: Sides<Sender> = {
     figure: await platformaticSender(context, kafka, `${label}p`, warmup + count),
     baseline: await kafkajsSender(context, kafka, `${label}k`, warmup + count),
   };
-  try {
-    for (const sender of [senders.baseline, senders.figure]) await drive(warmup, inFlight, (index) => sender.send(index));
-    const parts = halves(count);
-    const runs = await abba((side, half) => {
-      const [first, size] = parts[half];
-      return drive(size, inFlight, (index) => senders[side].send(warmup + first + index));
-    });
-    const result = { figure: summarize(runs.figure), baseline: summarize(runs.baseline) };
-    context.log(`clients ${label}: platformatic ${result.figure.eventsPerSecond} events/s, kafkajs ${result.baseline.eventsPerSecond} events/s`);
-    return result;
-  } finally {
-    await Promise.all([senders.figure.close(), senders.baseline.close()]);
-  }
-}
-
-function summarize(runs: readonly Driven[]): SendRun {
-  const measured = latency(runs.flatMap((run) => [...run.latencies]));
-  return { eventsPerSecond: round(measured.count / runs.reduce((sum, run) => sum + run.seconds, 0)), p99Ms: measured.p99 };
+  const runs = await timeSenders(senders, warmup, count, inFlight);
+  const result = { figure: summarizeSends(runs.figure), baseline: summarizeSends(runs.baseline) };
+  context.log(`clients ${label}: platformatic ${result.figure.eventsPerSecond} events/s, kafkajs ${result.baseline.eventsPerSecond} events/s`);
+  return result;
 }
 
 async function kafkajsSender(context: SectionContext, kafka: Kafka, label: string, total: number): Promise<Sender> {
@@ -120,14 +111,7 @@ async function measureConsumers(context: SectionContext, kafka: Kafka): Promise<
   const count = context.options.consumeEvents;
   const bench = benchContext(context.runId, "clr");
   await createTopic(kafka, topicOf(bench), context.options.partitions);
-  const records = encodedRecords(bench, count);
-  const producer = rawProducer(kafka);
-  await producer.connect();
-  try {
-    for (let i = 0; i < count; i += 500) await producer.send({ topic: topicOf(bench), acks: -1, messages: records.slice(i, i + 500) });
-  } finally {
-    await producer.disconnect();
-  }
+  await produceRecords(kafka, topicOf(bench), encodedRecords(bench, count));
   let reads = 0;
   const runs = await abba((side) => (side === "figure" ? readWithPlatformatic(context, bench, count, ++reads) : readWithKafkajs(kafka, bench, count, ++reads)));
   const pool = (ms: readonly number[]) => ({ eventsPerSecond: round((count * ms.length) / (ms.reduce((sum, each) => sum + each, 0) / 1000)) });

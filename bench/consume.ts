@@ -1,7 +1,7 @@
 import type { Kafka } from "kafkajs";
 import { CONSUMER_DEFAULTS } from "../platform/model";
 import { benchContext, type BenchContext, benchMapping, encodedRecords, topicOf } from "./fixtures";
-import { abba, benchKafka, createTopic, rawProducer, type Section, SectionFailure, waitFor } from "./harness";
+import { abba, benchKafka, createTopic, produceRecords, type Section, SectionFailure, waitFor } from "./harness";
 import { compare, comparisonColumns } from "./report";
 import { round } from "./stats";
 
@@ -30,7 +30,7 @@ export const consumeSection: Section = {
     const kafka = benchKafka(context, "consume");
     const bench = benchContext(context.runId, "cons");
     await createTopic(kafka, topicOf(bench), options.partitions);
-    await produce(kafka, bench, options.consumeEvents);
+    await produceRecords(kafka, topicOf(bench), encodedRecords(bench, options.consumeEvents));
 
     // Each side reads all N records twice, as a fresh group each time, in turns.
     let reads = 0;
@@ -60,18 +60,6 @@ export const consumeSection: Section = {
     };
   },
 };
-
-/** Produces the records once, in large sends: how fast does not matter here. */
-async function produce(kafka: Kafka, bench: BenchContext, count: number): Promise<void> {
-  const records = encodedRecords(bench, count);
-  const producer = rawProducer(kafka);
-  await producer.connect();
-  try {
-    for (let i = 0; i < count; i += 500) await producer.send({ topic: topicOf(bench), acks: -1, messages: records.slice(i, i + 500) });
-  } finally {
-    await producer.disconnect();
-  }
-}
 
 /** Counts handled records and stamps the first and the Nth. */
 class Counter {

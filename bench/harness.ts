@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { ensureTopics } from "../platform/local/topics";
+import { type Latency, latency, round } from "./stats";
 import type { BrokerPath } from "../platform/broker/start-broker";
 import type { BenchOptions, SectionName } from "./options";
 import type { Table } from "./report";
@@ -87,6 +88,52 @@ export async function drive(count: number, concurrency: number, call: (index: nu
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Sends record `index` of what it was given, and releases what it holds. */
+export interface Sender {
+  send(index: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * Warms both senders up (`warmup` sends each), then times `count` sends per side with `inFlight`
+ * in flight, in turns (see {@link abba}), and closes both: the send comparison every section makes.
+ */
+export async function timeSenders(senders: Sides<Sender>, warmup: number, count: number, inFlight: number): Promise<Sides<[Driven, Driven]>> {
+  try {
+    for (const sender of [senders.baseline, senders.figure]) await drive(warmup, inFlight, (index) => sender.send(index));
+    const parts = halves(count);
+    return await abba((side, half) => {
+      const [first, size] = parts[half];
+      return drive(size, inFlight, (index) => senders[side].send(warmup + first + index));
+    });
+  } finally {
+    await Promise.all([senders.figure.close(), senders.baseline.close()]);
+  }
+}
+
+/** One side's timed sends: rate over the summed time, latency over every call. */
+export interface SendRun {
+  readonly eventsPerSecond: number;
+  readonly latencyMs: Latency;
+}
+
+export function summarizeSends(runs: readonly Driven[]): SendRun {
+  const latencyMs = latency(runs.flatMap((run) => [...run.latencies]));
+  const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
+  return { eventsPerSecond: round(latencyMs.count / seconds), latencyMs: { ...latencyMs, mean: round(latencyMs.mean) } };
+}
+
+/** Puts `records` on `topic` once, 500 to a send: how fast does not matter here. */
+export async function produceRecords(kafka: Kafka, topic: string, records: readonly Parameters<Producer["send"]>[0]["messages"][number][]): Promise<void> {
+  const producer = rawProducer(kafka);
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 500) await producer.send({ topic, acks: -1, messages: records.slice(i, i + 500) });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,25 +1,15 @@
 import type { Kafka } from "kafkajs";
 import { MilestonePublisher } from "../platform/runtime/publisher";
 import { benchContext, encodedRecords, milestoneInput, topicOf, valueBytes } from "./fixtures";
-import { abba, benchKafka, createTopic, type Driven, drive, halves, rawProducer, type Section, type SectionContext, type Sides } from "./harness";
+import { benchKafka, createTopic, rawProducer, type Section, type SectionContext, type Sender, type SendRun, type Sides, summarizeSends, timeSenders } from "./harness";
 import { compare, comparisonColumns } from "./report";
-import { type Latency, latency, round } from "./stats";
 
-export interface PublishRun {
-  readonly eventsPerSecond: number;
-  readonly latencyMs: Latency;
-}
+export type PublishRun = SendRun;
 
 export interface PublishData {
   readonly valueBytes: number;
   readonly sequential: { readonly events: number; readonly publisher: PublishRun; readonly raw: PublishRun };
   readonly concurrent: { readonly events: number; readonly inFlight: number; readonly publisher: PublishRun; readonly raw: PublishRun };
-}
-
-/** Publishes order `index`, and releases what it holds. */
-interface Sender {
-  send(index: number): Promise<unknown>;
-  close(): Promise<void>;
 }
 
 /**
@@ -70,25 +60,10 @@ async function measure(context: SectionContext, kafka: Kafka, label: string, cou
     figure: await publisherSender(context, kafka, `${label}p`),
     baseline: await rawSender(context, kafka, `${label}r`, warmup + count),
   };
-  try {
-    for (const sender of [senders.baseline, senders.figure]) await drive(warmup, inFlight, (index) => sender.send(index));
-    const parts = halves(count);
-    const runs = await abba((side, half) => {
-      const [first, size] = parts[half];
-      return drive(size, inFlight, (index) => senders[side].send(warmup + first + index));
-    });
-    const result = { figure: summarize(runs.figure), baseline: summarize(runs.baseline) };
-    context.log(`publish ${label}: publisher ${result.figure.eventsPerSecond} events/s, raw ${result.baseline.eventsPerSecond} events/s`);
-    return result;
-  } finally {
-    await Promise.all([senders.figure.close(), senders.baseline.close()]);
-  }
-}
-
-function summarize(runs: readonly Driven[]): PublishRun {
-  const latencyMs = latency(runs.flatMap((run) => [...run.latencies]));
-  const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
-  return { eventsPerSecond: round(latencyMs.count / seconds), latencyMs: { ...latencyMs, mean: round(latencyMs.mean) } };
+  const runs = await timeSenders(senders, warmup, count, inFlight);
+  const result = { figure: summarizeSends(runs.figure), baseline: summarizeSends(runs.baseline) };
+  context.log(`publish ${label}: publisher ${result.figure.eventsPerSecond} events/s, raw ${result.baseline.eventsPerSecond} events/s`);
+  return result;
 }
 
 async function publisherSender(context: SectionContext, kafka: Kafka, label: string): Promise<Sender> {
