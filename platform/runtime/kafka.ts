@@ -117,12 +117,16 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
  * broker stopped or killed, a leader moved, a timeout), the next, different record goes out with
  * the same sequence, the broker answers it as a duplicate with the first record's offset, and it
  * is never written: a lost event reported as sent. Two sends in flight at once mix sequences up
- * the same way. `test/integration/shared-producer.test.ts` reproduces both and pins this fix.
+ * the same way, so sends wait in one queue, in order, also across an `abandon()`: the sends
+ * queued behind an abandoned one go first on the next producer, never beside later ones.
+ * `test/integration/shared-producer.test.ts` reproduces each case and pins this fix.
  */
 export class SharedProducer {
   private connecting: Promise<Producer> | undefined;
-  /** The send in progress: the next one starts after it. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Sends not started yet, in the order they were made. */
+  private readonly waiting: (() => void)[] = [];
+  /** The send in flight on the current producer, if any; the next one starts when it settles or is abandoned. */
+  private inFlight: symbol | undefined;
 
   constructor(private readonly create: () => Producer) {}
 
@@ -140,20 +144,10 @@ export class SharedProducer {
 
   /** Sends `record` after the sends before it; on failure the producer is dropped (see above). */
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    const attempt = async () => {
-      const connecting = this.get();
-      const producer = await connecting;
-      try {
-        return await producer.send(record);
-      } catch (error) {
-        // Only if it is still the current one: a newer producer may already have replaced it.
-        if (this.connecting === connecting) this.abandon();
-        throw error;
-      }
-    };
-    const sent = this.queue.then(attempt, attempt);
-    this.queue = sent.catch(() => {});
-    return sent;
+    return new Promise((resolve, reject) => {
+      this.waiting.push(() => void this.sendNow(record).then(resolve, reject));
+      this.startNext();
+    });
   }
 
   async disconnect(): Promise<void> {
@@ -163,12 +157,42 @@ export class SharedProducer {
   }
 
   /**
-   * Drops the producer without waiting: its retries stop, and the next send connects a new one
-   * rather than queue behind a send that may never answer.
+   * Drops the producer without waiting: its retries stop, and the next send goes out on a new one
+   * rather than wait behind a send that may never answer.
    */
   abandon(): void {
-    this.queue = Promise.resolve();
+    this.inFlight = undefined;
     void this.disconnect().catch(() => {});
+    this.startNext();
+  }
+
+  private startNext(): void {
+    if (this.inFlight !== undefined) return;
+    const next = this.waiting.shift();
+    if (!next) return;
+    this.inFlight = Symbol("send");
+    next();
+  }
+
+  private async sendNow(record: ProducerRecord): Promise<RecordMetadata[]> {
+    const turn = this.inFlight;
+    const connecting = this.get();
+    try {
+      const producer = await connecting;
+      try {
+        return await producer.send(record);
+      } catch (error) {
+        // Only if it is still the current one: a newer producer may already have replaced it.
+        if (this.connecting === connecting) this.abandon();
+        throw error;
+      }
+    } finally {
+      // An abandoned send no longer holds the queue: the send after it has already started.
+      if (this.inFlight === turn) {
+        this.inFlight = undefined;
+        this.startNext();
+      }
+    }
   }
 }
 

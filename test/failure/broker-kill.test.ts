@@ -127,7 +127,15 @@ describe("a broker killed with SIGKILL in the middle of a stream of milestones",
     await stream.stop();
     const published = stream.published.map((p) => p.eventId);
     await signal.until(() => groups.every((group) => group.hasEffectsFor(published)), "every group to have an effect for every published event", 90_000, () =>
-      groups.flatMap((g) => g.missing(stream!.published)).slice(0, 20),
+      ({
+        missing: groups.flatMap((g) => g.missing(stream!.published)).slice(0, 20),
+        killedAt,
+        releasedAt,
+        restartedAt,
+        servingAt,
+        // Two acknowledged publishes at one place mean the broker lost the first in its crash.
+        sharedPlaces: stream!.published.filter((p) => stream!.published.some((q) => q !== p && q.partition === p.partition && q.offset === p.offset)),
+      }),
     );
     await eventually(() => Promise.all(groups.map((group) => group.lag())), (lags) => lags.every((lag) => lag === 0), "every group to commit to the end", 30_000);
 

@@ -31,6 +31,28 @@ function loseNextAnswer(): void {
   };
 }
 
+/**
+ * The next produce request is held, unanswered, until `release()`; then it and every retry of it
+ * (the same producer's connection) fail as if the broker had gone, while other producers' requests go through.
+ */
+function holdNextRequest(): { reached: Promise<void>; release: () => void } {
+  let release!: () => void;
+  let reach!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  let heldOn: unknown;
+  Broker.prototype.produce = async function (this: unknown, ...args: unknown[]) {
+    if (heldOn === undefined) {
+      heldOn = this;
+      reach();
+      await released;
+    }
+    if (this === heldOn) throw new KafkaJSConnectionError("Connection closed (injected: the request was never answered)");
+    return realProduce.apply(this, args);
+  };
+  return { reached, release };
+}
+
 function restoreBroker(): void {
   Broker.prototype.produce = realProduce;
 }
@@ -60,6 +82,27 @@ describe("an idempotent producer whose request was appended but whose answer was
   }
 
   const message = (value: string) => ({ acks: -1 as const, messages: [{ key: "k", value }] });
+
+  /** A SharedProducer whose producers count the sends they have in flight at once, and the most they ever had. */
+  function countingSharedProducer() {
+    const mostInFlight: number[] = [];
+    const shared = new SharedProducer(() => {
+      const producer = createIdempotentProducer(kafka);
+      const index = mostInFlight.push(0) - 1;
+      let inFlight = 0;
+      const send = producer.send.bind(producer);
+      producer.send = async (record) => {
+        mostInFlight[index] = Math.max(mostInFlight[index]!, ++inFlight);
+        try {
+          return await send(record);
+        } finally {
+          inFlight--;
+        }
+      };
+      return producer;
+    });
+    return { shared, mostInFlight };
+  }
 
   it("loses the next record with a bare kafkajs producer (the bug, pinned: when this fails, kafkajs fixed it)", async () => {
     // Prepare
@@ -117,5 +160,29 @@ describe("an idempotent producer whose request was appended but whose answer was
     expect(b.status).toBe("rejected");
     expect(c.status === "fulfilled" && c.value[0]).toMatchObject({ baseOffset: "2" });
     expect(await valuesOn(topic, 3)).toEqual(["a", "b", "c"]);
+  });
+
+  it("keeps one send at a time, in order, when a hung send is abandoned with sends queued behind it", async () => {
+    // Prepare
+    const topic = await topicWithOnePartition();
+    const { shared, mostInFlight } = countingSharedProducer();
+    await shared.send({ topic, ...message("a") });
+
+    // Act: b hangs and c, d wait behind it; b is abandoned (as a publish deadline does), e and f are sent after that; then b fails
+    const { reached, release } = holdNextRequest();
+    const hung = shared.send({ topic, ...message("b") });
+    const queued = [shared.send({ topic, ...message("c") }), shared.send({ topic, ...message("d") })];
+    await reached;
+    shared.abandon();
+    const later = [shared.send({ topic, ...message("e") }), shared.send({ topic, ...message("f") })];
+    release();
+    const [b, ...rest] = await Promise.allSettled([hung, ...queued, ...later]);
+    await shared.disconnect();
+
+    // Assess: the fault happened (b failed); no producer ever had two sends in flight; c to f were written once each, in the order sent
+    expect(b!.status).toBe("rejected");
+    expect(mostInFlight).toEqual([1, 1]);
+    expect(rest.map((r) => r.status === "fulfilled" && r.value[0]!.baseOffset)).toEqual(["1", "2", "3", "4"]);
+    expect(await valuesOn(topic, 5)).toEqual(["a", "c", "d", "e", "f"]);
   });
 });

@@ -301,10 +301,29 @@ export class CountedGroup {
     return this.mapping.lag();
   }
 
-  /** The published milestones this group has made no effect for yet, with where the broker said each went. */
-  missing(published: readonly PublishedMilestone[]): { group: string; eventId: string; partition: number; offset: string; attempts: number }[] {
+  /**
+   * The published milestones this group has made no effect for yet, with where the broker said
+   * each went, what the mapping delivered at that place (another event there means the broker
+   * gave the offset twice) and the highest offset it delivered on that partition.
+   */
+  missing(published: readonly PublishedMilestone[]) {
     const made = new Set(this.effects.map((e) => e.id));
-    return published.filter((p) => !made.has(p.eventId)).map((p) => ({ group: this.groupId, eventId: p.eventId, partition: p.partition, offset: p.offset, attempts: p.attempts }));
+    return published
+      .filter((p) => !made.has(p.eventId))
+      .map((p) => {
+        const onPartition = this.deliveries.filter((d) => d.partition === p.partition);
+        return {
+          group: this.groupId,
+          eventId: p.eventId,
+          partition: p.partition,
+          offset: p.offset,
+          attempts: p.attempts,
+          publishedAt: p.at,
+          deliveredThere: [...new Set(onPartition.filter((d) => d.offset === Number(p.offset)).map((d) => d.id))],
+          highestDelivered: Math.max(-1, ...onPartition.map((d) => d.offset)),
+          crashes: this.crashes,
+        };
+      });
   }
 
   /** Whether every id has had its effect (at least once). */
