@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
-import { type Bundle, bundle, bundleCacheStats, LAMBDA_ENVIRONMENT, lambdaCode } from "../platform/infra/bundle";
+import { type Bundle, bundle, bundleCacheStats, LAMBDA_ENVIRONMENT } from "../platform/infra/bundle";
 import { functionEntries } from "../platform/infra/function-entries";
 import { topology } from "../topology";
 import type { Section, SectionContext } from "./harness";
@@ -101,13 +101,10 @@ function provideAwsSdk(root: string): void {
   fs.symlinkSync(path.join(ROOT, "node_modules", "@smithy"), path.join(root, "node_modules", "@smithy"));
 }
 
-/** The files of `lambdaCode(b)`, as Lambda unpacks them. */
-async function deploy(root: string, b: Bundle): Promise<string> {
+/** The files of `lambdaCode(b)` (its package folder), as Lambda unpacks them. */
+function deploy(root: string, b: Bundle): string {
   const dir = path.join(root, b.name);
-  fs.mkdirSync(dir);
-  for (const [file, asset] of Object.entries(await lambdaCode(b).assets)) {
-    fs.writeFileSync(path.join(dir, file), await (asset as pulumi.asset.StringAsset).text);
-  }
+  fs.cpSync(b.directory, dir, { recursive: true });
   return dir;
 }
 

@@ -59,12 +59,17 @@ export interface BundleRequest {
 
 export interface Bundle {
   name: string;
-  /** CommonJS, minified; without a `sourceMappingURL` comment ({@link lambdaCode} adds it). */
+  /** CommonJS, minified; without a `sourceMappingURL` comment (the package's `index.js` has it). */
   code: string;
   /** Source map of `code`; source paths relative to the repository root, no sources content. */
   sourceMap: string;
   /** Hex SHA-256 of code and map: equal hashes, identical deployment package. */
   sha256: string;
+  /**
+   * The deployment package as files, written once per distinct build: `index.js` (naming its map)
+   * and `index.js.map`, in `<bundle directory>/<sha256>`; {@link lambdaCode} points at it.
+   */
+  directory: string;
   /** Size of `code` in bytes (the map not included). */
   bytes: number;
   /**
@@ -85,6 +90,8 @@ export interface BundleOptions {
    * (to show two builds give the same bytes). @default true
    */
   cache?: boolean;
+  /** Where packages are written, one folder per build. @default `$ENSEMBLE_BUNDLE_DIR`, else `.ensemble/bundles` in the repository */
+  outDir?: string;
 }
 
 /** How many bundles this process built with esbuild, and how many it served from its cache. */
@@ -124,8 +131,8 @@ export function bundle(request: BundleRequest, options: BundleOptions = {}): Bun
   const root = options.root ?? REPO_ROOT;
   const external = options.external ?? [...AWS_SDK_EXTERNALS];
 
-  // Functions with the same entry (consumer groups sharing a handler module) differ only in the
-  // entry's file name in the map, so one esbuild run serves them all.
+  // Functions with the same entry (consumer groups sharing a handler module) get the same
+  // package: one esbuild run and one folder serve them all.
   const key = JSON.stringify([root, entry, external]);
   let built = options.cache === false ? undefined : builds.get(key);
   if (built && unchanged(root, built.inputs)) {
@@ -136,11 +143,41 @@ export function bundle(request: BundleRequest, options: BundleOptions = {}): Bun
     cacheStats.built++;
   }
 
-  const { code } = built;
-  const sourceMap = nameEntry(built.sourceMap, name);
-  const sha256 = createHash("sha256").update(code).update("\0").update(sourceMap).digest("hex");
-  return { name, code, sourceMap, sha256, bytes: Buffer.byteLength(code), composition: built.composition };
+  const { code, sourceMap, sha256 } = built;
+  const directory = writePackage(options.outDir ?? defaultOutDir(), built);
+  return { name, code, sourceMap, sha256, directory, bytes: Buffer.byteLength(code), composition: built.composition };
 }
+
+/** The repository's `.ensemble/bundles` (git ignores it), unless `ENSEMBLE_BUNDLE_DIR` names another. */
+function defaultOutDir(): string {
+  return process.env.ENSEMBLE_BUNDLE_DIR || path.join(REPO_ROOT, ".ensemble", "bundles");
+}
+
+/**
+ * Writes the package's files into `<outDir>/<sha256>` unless they are there: the name is the
+ * content's hash, so a folder that exists holds these bytes. Written beside it and renamed into
+ * place, so a program killed halfway leaves no half-written package under that name.
+ */
+function writePackage(outDir: string, built: Build): string {
+  const directory = path.join(outDir, built.sha256);
+  if (fs.existsSync(path.join(directory, PACKAGE_MAP))) return directory;
+  fs.mkdirSync(outDir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(outDir, `.${built.sha256.slice(0, 12)}-`));
+  fs.writeFileSync(path.join(staging, PACKAGE_CODE), `${built.code}//# sourceMappingURL=${PACKAGE_MAP}\n`);
+  fs.writeFileSync(path.join(staging, PACKAGE_MAP), built.sourceMap);
+  try {
+    fs.renameSync(staging, directory);
+  } catch (error) {
+    // Another process wrote the same package first: its bytes are these.
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (!fs.existsSync(path.join(directory, PACKAGE_MAP))) throw error;
+  }
+  return directory;
+}
+
+/** The package's files: Lambda loads {@link PACKAGE_CODE}, which names {@link PACKAGE_MAP}. */
+const PACKAGE_CODE = "index.js";
+const PACKAGE_MAP = "index.js.map";
 
 /** Bundles built and served from the in-process cache so far (see {@link bundle}). */
 export function bundleCacheStats(): BundleCacheStats {
@@ -148,16 +185,16 @@ export function bundleCacheStats(): BundleCacheStats {
 }
 
 /**
- * The entry's file name while esbuild runs, so a build does not depend on the function's name;
- * {@link nameEntry} writes `<name>.entry.ts` into each function's map, giving the same bytes as
- * a build under that name.
+ * The entry's file name in every build and map, so a build does not depend on the function's
+ * name and functions with one entry share one package; build errors name `<function>.entry.ts`.
  */
-const ENTRY_PLACEHOLDER = "ensemble_bundle_entry";
+const ENTRY_FILE = "lambda.entry.ts";
 
 interface Build {
   code: string;
-  /** The map, naming the entry {@link ENTRY_PLACEHOLDER}. */
+  /** The map, naming the entry {@link ENTRY_FILE}. */
   sourceMap: string;
+  sha256: string;
   /** The files esbuild read, to tell a stale cache entry (a source edited in a long-lived process). */
   inputs: { file: string; mtimeMs: number; size: number }[];
   composition: Bundle["composition"];
@@ -168,7 +205,7 @@ const cacheStats: BundleCacheStats = { built: 0, reused: 0 };
 
 function buildEntry(name: string, { entry, root, external }: { entry: string; root: string; external: string[] }): Build {
   const result = build(name, {
-    stdin: { contents: entry, resolveDir: root, sourcefile: `${ENTRY_PLACEHOLDER}.entry.ts`, loader: "ts" },
+    stdin: { contents: entry, resolveDir: root, sourcefile: ENTRY_FILE, loader: "ts" },
     // Paths in the map (and in any message) are relative to this, not to the checkout's location.
     absWorkingDir: root,
     // Never written: it places the map's sources relative to the root.
@@ -197,7 +234,8 @@ function buildEntry(name: string, { entry, root, external }: { entry: string; ro
     .map((file) => path.resolve(root, file))
     .filter((file) => fs.existsSync(file))
     .map((file) => ({ file, ...fileStamp(file) }));
-  return { code, sourceMap, inputs, composition: compositionOf(result.metafile) };
+  const sha256 = createHash("sha256").update(code).update("\0").update(sourceMap).digest("hex");
+  return { code, sourceMap, sha256, inputs, composition: compositionOf(result.metafile) };
 }
 
 function compositionOf(metafile: Metafile | undefined): Bundle["composition"] {
@@ -227,32 +265,16 @@ function unchanged(root: string, inputs: Build["inputs"]): boolean {
 }
 
 /**
- * The map as a build of entry `<name>.entry.ts` writes it: esbuild names the entry file in
- * `sources` and the entry's exports object, `<identifier of the file name>_exports`, in `names`.
- */
-function nameEntry(sourceMap: string, name: string): string {
-  return sourceMap
-    .replaceAll(JSON.stringify(`${ENTRY_PLACEHOLDER}.entry.ts`), JSON.stringify(`${name}.entry.ts`))
-    .replaceAll(JSON.stringify(`${esbuildIdentifier(`${ENTRY_PLACEHOLDER}.entry`)}_exports`), JSON.stringify(`${esbuildIdentifier(`${name}.entry`)}_exports`));
-}
-
-/** esbuild's identifier for a file name (its `EnsureValidIdentifier`): letters and digits, runs of others as one `_`. */
-function esbuildIdentifier(base: string): string {
-  return base.replace(/^[^A-Za-z]+/, "").replace(/[^A-Za-z0-9]+/g, "_").replace(/_$/, "") || "_";
-}
-
-/**
- * The bundle as Lambda code: `index.js`, which names its map so `NODE_OPTIONS=--enable-source-maps`
- * finds it, and `index.js.map`. Use it with {@link LAMBDA_HANDLER} and {@link LAMBDA_ENVIRONMENT}.
+ * The bundle as Lambda code: its package folder, `index.js` (which names its map, so
+ * `NODE_OPTIONS=--enable-source-maps` finds it) and `index.js.map`. A path, not the bytes: the
+ * program hands Pulumi a few bytes per function however large the bundle, and the engine reads
+ * and hashes the folder. Use it with {@link LAMBDA_HANDLER} and {@link LAMBDA_ENVIRONMENT}.
  *
  * @example
  * code: lambdaCode(bundle({ name: "notify-customer", entry: `export { handler } from "./consumers/notify-customer/handler";` }))
  */
-export function lambdaCode(b: Bundle): pulumi.asset.AssetArchive {
-  return new pulumi.asset.AssetArchive({
-    "index.js": new pulumi.asset.StringAsset(`${b.code}//# sourceMappingURL=index.js.map\n`),
-    "index.js.map": new pulumi.asset.StringAsset(b.sourceMap),
-  });
+export function lambdaCode(b: Bundle): pulumi.asset.FileArchive {
+  return new pulumi.asset.FileArchive(b.directory);
 }
 
 /** esbuild's output; its errors as one {@link BundleError} naming the function. */
@@ -268,7 +290,7 @@ function build(name: string, options: BuildOptions & { write: false; metafile: t
 
 /** `file:line:column: text`, as editors and terminals link it (esbuild counts columns from 0). */
 function formatMessage(message: Message, name: string): string {
-  const file = message.location?.file === `${ENTRY_PLACEHOLDER}.entry.ts` ? `${name}.entry.ts` : message.location?.file;
+  const file = message.location?.file === ENTRY_FILE ? `${name}.entry.ts` : message.location?.file;
   const where = message.location ? `${file}:${message.location.line}:${message.location.column + 1}: ` : "";
   return `${where}${message.text}`;
 }

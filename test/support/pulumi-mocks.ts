@@ -45,6 +45,8 @@
  * pack: each with its (mock) URN, parent, dependencies and property dependencies, as the program
  * registered them; `test/support/policy.ts` evaluates `policy/` over it.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
 
@@ -212,11 +214,18 @@ export function recordResources(options: RecordOptions = {}): PulumiMocks {
   };
 }
 
-/** Inputs as plain data, to compare two runs: a Lambda code archive becomes the text of its files. */
+/**
+ * Inputs as plain data, to compare two runs: a Lambda code archive becomes the text of its files
+ * (what the engine hashes), whether it names a folder or holds the files.
+ */
 export async function comparable(value: unknown): Promise<unknown> {
   if (Array.isArray(value)) return Promise.all(value.map(comparable));
   if (value === null || typeof value !== "object") return value;
-  const archive = value as { __pulumiArchive?: boolean; assets?: Promise<Record<string, { text: Promise<string> }>> };
+  const archive = value as { __pulumiArchive?: boolean; path?: Promise<string>; assets?: Promise<Record<string, { text: Promise<string> }>> };
+  if (archive.__pulumiArchive && archive.path) {
+    const folder = await archive.path;
+    return Object.fromEntries(fs.readdirSync(folder).sort().map((file) => [file, fs.readFileSync(path.join(folder, file), "utf8")]));
+  }
   if (archive.__pulumiArchive) {
     const assets = await archive.assets!;
     return Object.fromEntries(await Promise.all(Object.entries(assets).map(async ([file, asset]) => [file, await asset.text])));

@@ -52,16 +52,14 @@ function tempDir(prefix: string): string {
 }
 
 /**
- * A directory shaped like a deployed function: the files of `lambdaCode(b)`, plus the AWS SDK v3
+ * A directory shaped like a deployed function: the files of `lambdaCode(b)` (its package folder), plus the AWS SDK v3
  * the nodejs22.x runtime provides (the repository's, without the deprecated util-utf8-browser
  * current SDK releases no longer ship). Nothing else from node_modules is reachable, so a
  * package the bundle leaves out by mistake fails to load here.
  */
 async function deploy(b: Bundle): Promise<string> {
   const dir = tempDir(b.name);
-  for (const [file, asset] of Object.entries(await lambdaCode(b).assets)) {
-    fs.writeFileSync(path.join(dir, file), await (asset as pulumi.asset.StringAsset).text);
-  }
+  fs.cpSync(b.directory, dir, { recursive: true });
   const sdk = path.join(dir, "node_modules", "@aws-sdk");
   fs.mkdirSync(sdk, { recursive: true });
   for (const pkg of fs.readdirSync(path.join(ROOT, "node_modules", "@aws-sdk"))) {
@@ -136,7 +134,7 @@ describe.each(Object.keys(ENTRIES))("the bundle of %s", (name) => {
     expect(b.code).not.toContain(ROOT);
     expect(b.sourceMap).not.toContain(ROOT);
     expect(map.sourcesContent).toBeUndefined();
-    expect(map.sources).toContain(`${name}.entry.ts`);
+    expect(map.sources).toContain("lambda.entry.ts");
     expect(map.sources.some((source) => /^(contexts|consumers|platform)\//.test(source))).toBe(true);
     expect(map.sources.filter((source) => path.isAbsolute(source) || source.startsWith(".."))).toEqual([]);
   });
@@ -194,7 +192,7 @@ describe("bundles", () => {
     expect(() => bundle({ name: "../escape", entry: "" })).toThrow(/Bundle name "\.\.\/escape" must be letters, digits/);
   });
 
-  it("share one build between functions with the same entry, each byte-identical to a build of its own", () => {
+  it("share one build and one package between functions with the same entry, byte-identical to a build of its own", () => {
     // Prepare: an entry no other test builds, and a copy of the module with an empty cache
     const entry = `export { handler } from "./consumers/analytics/handler";\n// shared`;
     let fresh!: typeof bundle;
@@ -209,8 +207,7 @@ describe("bundles", () => {
 
     // Assess
     expect(bundleCacheStats()).toEqual({ built: before.built + 1, reused: before.reused + 1 });
-    expect(second.code).toBe(first.code);
-    expect(JSON.parse(second.sourceMap).sources).toContain("2nd_group.b.entry.ts");
+    expect({ code: second.code === first.code, map: second.sourceMap === first.sourceMap, directory: second.directory }).toEqual({ code: true, map: true, directory: first.directory });
     expect(second.sha256).toBe(fresh({ name: "2nd_group.b", entry }).sha256);
     expect(first.sha256).toBe(fresh({ name: "dev-group-a", entry }).sha256);
   });
@@ -240,17 +237,23 @@ describe("the bundled milestone publisher", () => {
 });
 
 describe("lambdaCode", () => {
-  it("is index.js naming its map, and index.js.map, for handler index.handler with source maps on", async () => {
+  it("is the package folder: index.js naming its map, and index.js.map, for handler index.handler with source maps on", async () => {
     // Prepare
-    const b: Bundle = { name: "f", code: "exports.handler=()=>1;\n", sourceMap: `{"version":3}`, sha256: "0".repeat(64), bytes: 23, composition: [] };
+    const outDir = tempDir("packages");
+    const b = bundle({ name: "dev-orders-ValidateOrder", entry: ENTRIES["dev-orders-ValidateOrder"]! }, { outDir });
 
     // Act
-    const assets = await lambdaCode(b).assets;
+    const archive = lambdaCode(b);
+    const again = bundle({ name: "prod-orders-ValidateOrder", entry: ENTRIES["dev-orders-ValidateOrder"]! }, { outDir });
 
-    // Assess
-    expect(Object.keys(assets).sort()).toEqual(["index.js", "index.js.map"]);
-    expect(await (assets["index.js"] as pulumi.asset.StringAsset).text).toBe("exports.handler=()=>1;\n//# sourceMappingURL=index.js.map\n");
-    expect(await (assets["index.js.map"] as pulumi.asset.StringAsset).text).toBe(`{"version":3}`);
+    // Assess: one folder per build, named for its content; its files are the bundle's bytes
+    expect(archive).toBeInstanceOf(pulumi.asset.FileArchive);
+    expect(await archive.path).toBe(path.join(outDir, b.sha256));
+    expect(fs.readdirSync(outDir)).toEqual([b.sha256]);
+    expect(again.directory).toBe(b.directory);
+    expect(fs.readdirSync(b.directory).sort()).toEqual(["index.js", "index.js.map"]);
+    expect(fs.readFileSync(path.join(b.directory, "index.js"), "utf8")).toBe(`${b.code}//# sourceMappingURL=index.js.map\n`);
+    expect(fs.readFileSync(path.join(b.directory, "index.js.map"), "utf8")).toBe(b.sourceMap);
     expect(LAMBDA_HANDLER).toBe("index.handler");
     expect(LAMBDA_ENVIRONMENT).toEqual({ NODE_OPTIONS: "--enable-source-maps" });
   });
