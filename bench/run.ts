@@ -13,9 +13,10 @@ import { describeMachine, machineLine } from "./machine";
 import { benchOptions, type Mode, SECTION_NAMES, type SectionName } from "./options";
 import { publishSection } from "./publish";
 import { pulumiScaleSection } from "./pulumi-scale";
+import { wrapperSection } from "./wrapper";
 import { formatTable } from "./report";
 
-const SECTIONS: readonly Section[] = [publishSection, consumeSection, endToEndSection, brokerCeilingSection, clientsSection, coldStartSection, pulumiScaleSection];
+const SECTIONS: readonly Section[] = [publishSection, consumeSection, wrapperSection, endToEndSection, brokerCeilingSection, clientsSection, coldStartSection, pulumiScaleSection];
 
 const program = new Command("npm run bench --")
   .description(

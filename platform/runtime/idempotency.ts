@@ -119,13 +119,16 @@ export async function hasHandled(store: BasePersistenceLayer, group: string, eve
   }
 }
 
-/** An idempotency record as the store keeps it: the fields the DynamoDB layer writes. */
+/**
+ * An idempotency record as the store keeps it: the fields the DynamoDB layer writes, the result
+ * as JSON text (so nothing the caller holds is shared with the store, as after a round trip).
+ */
 interface StoredRecord {
   readonly idempotencyKey: string;
   readonly status: ReturnType<IdempotencyRecord["getStatus"]>;
   readonly expiryTimestamp?: number;
   readonly inProgressExpiryTimestamp?: number;
-  readonly responseData?: IdempotencyRecord["responseData"];
+  readonly responseJson?: string;
   readonly payloadHash?: string;
 }
 
@@ -174,7 +177,7 @@ export class InMemoryPersistenceLayer extends BasePersistenceLayer {
       idempotencyKey: record.idempotencyKey,
       status: record.getStatus(),
       expiryTimestamp: record.expiryTimestamp,
-      ...(record.responseData === undefined ? {} : { responseData: record.responseData }),
+      ...(record.responseData === undefined ? {} : { responseJson: JSON.stringify(record.responseData) }),
       ...(this.isPayloadValidationEnabled() ? { payloadHash: record.payloadHash } : {}),
     });
   }
@@ -185,7 +188,7 @@ export class InMemoryPersistenceLayer extends BasePersistenceLayer {
 
   #write(record: StoredRecord): void {
     this.#records.delete(record.idempotencyKey);
-    this.#records.set(record.idempotencyKey, structuredClone(record));
+    this.#records.set(record.idempotencyKey, record);
   }
 
   #evictExpired(now: number): void {
@@ -206,8 +209,8 @@ function isReplaceable(existing: StoredRecord, now: number): boolean {
   );
 }
 
-function toRecord(stored: StoredRecord): IdempotencyRecord {
-  return new IdempotencyRecord(structuredClone(stored));
+function toRecord({ responseJson, ...fields }: StoredRecord): IdempotencyRecord {
+  return new IdempotencyRecord({ ...fields, ...(responseJson === undefined ? {} : { responseData: JSON.parse(responseJson) as IdempotencyRecord["responseData"] }) });
 }
 
 /** How `once` scopes and keeps its records. */
