@@ -3,6 +3,7 @@ import { EnsemblePlatform } from "./platform/infra/platform";
 import { validate } from "./platform/model";
 import { checkConcurrencyBudget, concurrencyBudget } from "./platform/model/concurrency-budget";
 import { planConsumerGroups } from "./platform/model/consumer-group-plan";
+import { eventPollers as countEventPollers } from "./platform/model/poller-groups";
 import { stackConfigFromPulumi } from "./platform/model/stack-config";
 import { checkDefaultTags } from "./platform/model/tags";
 import { topology } from "./topology";
@@ -12,7 +13,8 @@ const stack = pulumi.getStack();
 const config = stackConfigFromPulumi(stack, pulumi.runtime.allConfig(), topology.consumers.map((c) => c.name));
 checkDefaultTags(pulumi.getProject(), stack, pulumi.runtime.allConfig());
 const system = validate(topology, { stack });
-const budget = concurrencyBudget(planConsumerGroups(system.consumers, stack, config), config);
+const plans = planConsumerGroups(system.consumers, stack, config);
+const budget = concurrencyBudget(plans, config);
 checkConcurrencyBudget(stack, budget);
 const platform = new EnsemblePlatform("Ensemble", { topology: system, stack, config });
 
@@ -31,3 +33,8 @@ export const dashboardUrl = platform.observability.dashboardUrl;
 export const alarmTopicArn = platform.alarmTopic.arn;
 /** What the stack reserves of the account's Lambda concurrency, in total and per group. */
 export const reservedConcurrency = budget;
+/**
+ * Provisioned event pollers, overall, per group and per shared poller group: what a new consumer
+ * group adds. Lambda bills provisioned mode in event poller units; see docs/deploying.md.
+ */
+export const eventPollers = countEventPollers(plans);

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { Command, Option } from "commander";
 import { dedupeWindowSeconds, formatIssue, loadTaskHandler, names, partitionsOf, TaskModuleError, type Topology, TopologyError, validate, type ValidTopology } from "../platform/model";
 import { checkConcurrencyBudget, concurrencyBudget, LAMBDA_UNRESERVED_MINIMUM } from "../platform/model/concurrency-budget";
+import { eventPollers } from "../platform/model/poller-groups";
 import { planConsumerGroups } from "../platform/model/consumer-group-plan";
 import { replicationFactor, type StackConfig, StackConfigError } from "../platform/model/stack-config";
 import { checkDefaultTags } from "../platform/model/tags";
@@ -47,13 +48,18 @@ export function summary(valid: ValidTopology, stack: string, config: StackConfig
     "",
     `Every group remembers handled event ids for ${windowHours} h: the longest a record it can read lives (topics kept ${config.kafka.retentionHours} h, dead letters ${config.kafka.deadLetterRetentionHours} h, plus a day's segment and an hour).`,
   );
-  const budget = concurrencyBudget(planConsumerGroups(valid.consumers, stack, config), config);
+  const plans = planConsumerGroups(valid.consumers, stack, config);
+  const budget = concurrencyBudget(plans, config);
+  const pollers = eventPollers(plans);
+  const shared = Object.keys(pollers.pollerGroups);
   lines.push(
     "",
     `Reserved concurrency: ${budget.reserved}` +
       (budget.reservable === undefined
         ? ` (set ensemble:functions.accountConcurrencyLimit to check it against the account's quota; Lambda keeps ${LAMBDA_UNRESERVED_MINIMUM} unreserved).`
         : ` of ${budget.reservable} reservable (account limit ${budget.accountLimit}, ${LAMBDA_UNRESERVED_MINIMUM} kept unreserved).`),
+    `Event pollers: ${pollers.minimum}–${pollers.maximum} over ${pollers.mappings} event source mappings` +
+      (shared.length > 0 ? `, sharing ${shared.length} poller group${shared.length > 1 ? "s" : ""} (${shared.join(", ")}).` : ", each with pollers of its own (ensemble:functions.sharedPollers shares them)."),
   );
   lines.push("", `${valid.contexts.length} contexts, ${valid.events.length} events, ${valid.topics.length} topics, ${valid.consumers.length} consumer groups.`);
   return lines;

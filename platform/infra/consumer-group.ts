@@ -218,7 +218,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
           maximumBatchingWindowInSeconds: settings.windowSeconds,
           amazonManagedKafkaEventSourceConfig: { consumerGroupId: mapping.groupId },
           filterCriteria: { filters: mapping.filters.map((pattern) => ({ pattern })) },
-          provisionedPollerConfig: { minimumPollers: settings.minPollers, maximumPollers: settings.maxPollers },
+          provisionedPollerConfig: { minimumPollers: settings.minPollers, maximumPollers: settings.maxPollers, pollerGroupName: mapping.pollerGroup },
           maximumRetryAttempts: consumer.retries,
           maximumRecordAgeInSeconds: consumer.maxRecordAgeSeconds,
           bisectBatchOnFunctionError: consumer.bisectOnError,

@@ -2,6 +2,7 @@ import type { ConsumerDefinition } from "./consumer";
 import { StackConfigError } from "./stack-config";
 import type { StackConfig } from "./stack-config";
 import { names } from "./names";
+import { assignPollerGroups } from "./poller-groups";
 import { dedupeWindowSeconds } from "./retention";
 
 /**
@@ -33,6 +34,8 @@ export interface MappingPlan {
   readonly groupId: string;
   /** The mapping's filter criteria, ORed; see {@link filterPatterns}. */
   readonly filters: readonly string[];
+  /** The shared provisioned poller group it joins, when the stack shares pollers (`functions.sharedPollers`). */
+  readonly pollerGroup?: string;
 }
 
 /** The group's settings after the stack's overrides (`ensemble:consumers.<group>`). */
@@ -103,9 +106,15 @@ export function planConsumerGroup(consumer: ConsumerDefinition, stack: string, c
   };
 }
 
-/** Plans every group of a topology on a stack, in declaration order. */
+/**
+ * Plans every group of a topology on a stack, in declaration order; when the stack shares
+ * pollers, each mapping names the poller group it joins (see {@link assignPollerGroups}).
+ */
 export function planConsumerGroups(consumers: readonly ConsumerDefinition[], stack: string, config: StackConfig): ConsumerGroupPlan[] {
-  return consumers.map((consumer) => planConsumerGroup(consumer, stack, config));
+  const plans = consumers.map((consumer) => planConsumerGroup(consumer, stack, config));
+  if (!config.functions.sharedPollers) return plans;
+  const pollerGroups = assignPollerGroups(plans, stack);
+  return plans.map((plan) => ({ ...plan, mappings: plan.mappings.map((mapping) => ({ ...mapping, pollerGroup: pollerGroups.get(mapping.groupId) })) }));
 }
 
 function mappingsOf(consumer: ConsumerDefinition, stack: string): MappingPlan[] {

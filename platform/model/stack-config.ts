@@ -162,6 +162,12 @@ const Functions = z
      * are). They then reach AWS APIs only through the VPC's endpoints (`network.endpoints`) or NAT.
      */
     tasksInVpc: z.boolean().default(true),
+    /**
+     * Put the stack's event source mappings into shared provisioned poller groups (up to 100
+     * mappings and 2,000 maximum pollers each), so they share event poller capacity and its cost
+     * instead of each keeping its own. Off: every mapping has dedicated pollers.
+     */
+    sharedPollers: z.boolean().default(false),
   })
   .strict();
 

@@ -27,6 +27,11 @@ describe("npm run validate", () => {
     // the reservations against the account limit prod states
     const reserved = planConsumerGroups(valid.consumers, "prod", config).reduce((sum, plan) => sum + (plan.settings.reservedConcurrency ?? 0), 0);
     expect(lines).toContain(`Reserved concurrency: ${reserved} of 900 reservable (account limit 1000, 100 kept unreserved).`);
+    // the event pollers the mappings provision, at least and at most
+    const plans = planConsumerGroups(valid.consumers, "prod", config);
+    const mappings = plans.reduce((sum, plan) => sum + plan.mappings.length, 0);
+    const [least, most] = ["minPollers", "maxPollers"].map((key) => plans.reduce((sum, plan) => sum + plan.settings[key as "minPollers"] * plan.mappings.length, 0));
+    expect(lines).toContain(`Event pollers: ${least}–${most} over ${mappings} event source mappings, each with pollers of its own (ensemble:functions.sharedPollers shares them).`);
     // 3 contexts, 6 events, 9 topics, 6 consumer groups in the example, and whatever was added since
     const { contexts, events, topics, consumers } = valid;
     expect(lines.at(-1)).toBe(`${contexts.length} contexts, ${events.length} events, ${topics.length} topics, ${consumers.length} consumer groups.`);

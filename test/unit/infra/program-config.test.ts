@@ -26,6 +26,27 @@ describe("the Pulumi program's stack config", () => {
     expect(reserved["dev-sales-ledger"]).toBe(3);
   });
 
+  it("puts every event source mapping in the stack's shared poller group with ensemble:functions.sharedPollers, and outputs the pollers", async () => {
+    // Prepare
+    const config = { ...stackFileConfig("dev"), "ensemble:functions": JSON.stringify({ sharedPollers: true }) };
+
+    // Act
+    const [{ mocks, program }, dedicated] = [await runProgram("dev", config), (await runProgram("dev")).mocks];
+
+    // Assess
+    const pollerGroupsOf = (run: typeof mocks) =>
+      [...new Set(run.byType("aws:lambda/eventSourceMapping:EventSourceMapping").map((m) => m.inputs.provisionedPollerConfig.pollerGroupName as string | undefined))];
+    expect(pollerGroupsOf(mocks)).toEqual(["dev-pollers-1"]);
+    expect(pollerGroupsOf(dedicated)).toEqual([undefined]);
+    const mappings = mocks.byType("aws:lambda/eventSourceMapping:EventSourceMapping");
+    expect(program.eventPollers).toMatchObject({
+      mappings: mappings.length,
+      minimum: mappings.reduce((sum, m) => sum + (m.inputs.provisionedPollerConfig.minimumPollers as number), 0),
+      maximum: mappings.reduce((sum, m) => sum + (m.inputs.provisionedPollerConfig.maximumPollers as number), 0),
+      pollerGroups: { "dev-pollers-1": { mappings: mappings.length } },
+    });
+  });
+
   it("gives a consumer group named like a context a role of its own", async () => {
     // Prepare
     const ordersGroup = defineConsumer({
