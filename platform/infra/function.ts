@@ -64,7 +64,7 @@ export interface LambdaFunctionArgs {
    */
   reservedConcurrency?: number;
   /**
-   * Environment variables, added to the runtime's own (`NODE_OPTIONS` for source maps).
+   * Environment variables, added to the runtime's own ({@link LAMBDA_ENVIRONMENT}).
    * @default none
    * @example
    * environment: { POWERTOOLS_SERVICE_NAME: "notify-customer" }

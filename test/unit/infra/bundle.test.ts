@@ -239,8 +239,38 @@ describe("the bundled milestone publisher", () => {
   }, 30_000);
 });
 
+describe("a bundle's stack traces", () => {
+  it("are mapped to the TypeScript sources, the map read on the first trace formatted and never while the bundle loads", async () => {
+    // Prepare
+    const dir = await deploy(built.get("dev-orders-publisher") ?? timedBundle("dev-orders-publisher"));
+
+    // Act: count reads of the map around loading the bundle and formatting two traces
+    const result = runIn(
+      dir,
+      `const fs = require("node:fs");
+      const reads = [];
+      const read = fs.readFileSync;
+      fs.readFileSync = (file, ...rest) => (String(file).endsWith("index.js.map") && reads.push(String(file)), read(file, ...rest));
+      require("./index.js");
+      const afterLoad = reads.length;
+      const first = new Error("one").stack;
+      const second = new Error("two").stack;
+      process.stdout.write(JSON.stringify({ afterLoad, afterTraces: reads.length, first: first.split("\\n")[0], second: second.split("\\n")[0] }));`,
+    );
+    const stack = runIn(dir, `require("./index.js").handler({}).catch((error) => process.stdout.write(JSON.stringify({ stack: error.stack })));`).stack as string;
+
+    // Assess
+    expect(result).toEqual({ afterLoad: 0, afterTraces: 1, first: "Error: one", second: "Error: two" });
+    expect(stack.split("\n")[0]).toMatch(/^Milestone\.InvalidInput: Milestone task input/);
+    expect(stack.split("\n")[1]).toMatch(new RegExp(`^    at \\S+ \\(${escape(dir)}/platform/runtime/publisher\\.ts:\\d+:\\d+\\)$`));
+  }, 30_000);
+});
+
+/** `text` as a literal in a RegExp. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 describe("lambdaCode", () => {
-  it("is the package folder: index.js naming its map, and index.js.map, for handler index.handler with source maps on", async () => {
+  it("is the package folder: index.js naming its map, and index.js.map, for handler index.handler", async () => {
     // Prepare
     const outDir = tempDir("packages");
     const b = bundle({ name: "dev-orders-ValidateOrder", entry: ENTRIES["dev-orders-ValidateOrder"]! }, { outDir });
@@ -258,6 +288,7 @@ describe("lambdaCode", () => {
     expect(fs.readFileSync(path.join(b.directory, "index.js"), "utf8")).toBe(`${b.code}//# sourceMappingURL=index.js.map\n`);
     expect(fs.readFileSync(path.join(b.directory, "index.js.map"), "utf8")).toBe(b.sourceMap);
     expect(LAMBDA_HANDLER).toBe("index.handler");
-    expect(LAMBDA_ENVIRONMENT).toEqual({ NODE_OPTIONS: "--enable-source-maps" });
+    // No NODE_OPTIONS: the bundle maps its own stack traces, lazily (platform/runtime/lazy-source-maps.ts)
+    expect(LAMBDA_ENVIRONMENT).toEqual({});
   });
 });
