@@ -185,6 +185,10 @@ export class SharedProducer {
         // Only if it is still the current one: a newer producer may already have replaced it.
         if (this.connecting === connecting) this.abandon();
         throw error;
+      } finally {
+        // Abandoned while this send was in flight: its retries may have connected it again after
+        // abandon() disconnected it, and nothing else would close that connection.
+        if (this.connecting !== connecting) void producer.disconnect().catch(() => {});
       }
     } finally {
       // An abandoned send no longer holds the queue: the send after it has already started.
