@@ -11,6 +11,7 @@ import type { AlarmSettings } from "./alarm";
 import { AlarmTopic, type AlarmTopicArgs } from "./alarm-topic";
 import type { LogSettings } from "./function";
 import { Observability, type ObservabilityArgs } from "./observability";
+import { shallowStackTraces } from "./shallow-stack-traces";
 import { StackKey, type StackKeyArgs } from "./stack-key";
 import { PLATFORM_OWNER } from "../model/tags";
 import { ownerTag } from "./tags";
@@ -86,6 +87,8 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
     const parent = this;
     const { topology, stack, config, transform } = args;
 
+    // Declaring thousands of resources; an error thrown before the restore ends the program anyway.
+    const restoreStackTraces = shallowStackTraces();
     const key = new StackKey(`${name}Key`, { aliasName: `${stack}-ensemble`, transform: transform?.key }, { parent });
     const logs: LogSettings = { retentionDays: config.logs.retentionDays, kmsKeyArn: key.arn };
     const alarmTopic = createAlarmTopic();
@@ -96,6 +99,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
     const contexts = createContexts();
     const groups = createGroups();
     const observability = createObservability();
+    restoreStackTraces();
 
     this.network = network;
     this.cluster = cluster;

@@ -1,0 +1,33 @@
+import { PROGRAM_STACK_FRAMES, shallowStackTraces } from "../../../platform/infra/shallow-stack-traces";
+
+const depth = (frames: number): number => (frames === 0 ? (new Error().stack ?? "").split("\n").length - 1 : depth(frames - 1));
+
+describe("shallowStackTraces", () => {
+  const original = Error.stackTraceLimit;
+  afterEach(() => {
+    Error.stackTraceLimit = original;
+  });
+
+  it("captures at most PROGRAM_STACK_FRAMES frames until restored, then as many as before", () => {
+    Error.stackTraceLimit = 10;
+
+    const restore = shallowStackTraces({});
+    const shallow = depth(20);
+    restore();
+
+    expect({ shallow, after: depth(20), limit: Error.stackTraceLimit }).toEqual({ shallow: PROGRAM_STACK_FRAMES, after: 10, limit: 10 });
+  });
+
+  it("never raises a lower limit, and takes ENSEMBLE_PROGRAM_STACK_FRAMES for a full trace while debugging", () => {
+    Error.stackTraceLimit = 1;
+    const restoreLower = shallowStackTraces({});
+    const lower = Error.stackTraceLimit;
+    restoreLower();
+
+    const restoreAsked = shallowStackTraces({ ENSEMBLE_PROGRAM_STACK_FRAMES: "50" });
+    const asked = depth(20);
+    restoreAsked();
+
+    expect({ lower, asked: asked > 20, restored: Error.stackTraceLimit }).toEqual({ lower: 1, asked: true, restored: 1 });
+  });
+});
