@@ -4,11 +4,13 @@
  * the example; a real context would keep the series and the invoices in its own database.
  */
 
-/** The workflow's input: what `start-billing` takes from `shipping.ShipmentDispatched`. */
+import type { EventData } from "../../platform/model";
+import type { ShipmentDispatched } from "../shipping/events";
+
+/** The workflow's input: what `start-billing` takes from `orders.OrderPlaced`. */
 export interface InvoiceRequest {
   readonly orderId: string;
   readonly customerId: string;
-  readonly shipmentId: string;
   /** What the customer paid, tax included. */
   readonly totalCents: number;
   readonly currency: string;
@@ -35,6 +37,11 @@ export interface PreparedInvoice extends InvoiceRequest {
   readonly prepared: { readonly tax: TaxAssessment; readonly invoiceNumber: string };
 }
 
+/** After the wait for shipping: the ShipmentDispatched event's data, at `$.dispatch`. */
+export interface DispatchedInvoice extends PreparedInvoice {
+  readonly dispatch: EventData<typeof ShipmentDispatched>;
+}
+
 /** The Parallel state's Catch leaves the error in the state (`ResultPath: "$.error"`). */
 export interface FailedInvoice extends InvoiceRequest {
   readonly error: { readonly Error: string; readonly Cause: string };
@@ -42,6 +49,7 @@ export interface FailedInvoice extends InvoiceRequest {
 
 /** The InvoiceIssued event's data. */
 export interface Invoice extends InvoiceRequest {
+  readonly shipmentId: string;
   readonly invoiceId: string;
   readonly invoiceNumber: string;
   readonly netCents: number;

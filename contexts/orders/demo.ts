@@ -44,7 +44,8 @@ export function demoScenario(count: number, prefix = "demo"): { context: "orders
  * The milestones every context publishes for these orders, following the workflows: a placed
  * order is shipped (start-shipping: ShipmentScheduled, one LinePacked per line, and
  * ShipmentDispatched, by freight if the courier refuses) and invoiced (start-billing on
- * ShipmentDispatched: InvoiceIssued; the demo's currencies all have a tax rate); any other
+ * OrderPlaced; billing waits for the order's ShipmentDispatched, then InvoiceIssued; the demo's
+ * currencies all have a tax rate); any other
  * outcome publishes OrderRejected and nothing else.
  */
 export function milestonesOf(orders: readonly DemoOrder[]): Record<string, number> {

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as z from "zod";
-import { type ContextDefinition, MILESTONE_FUNCTION, names, partitionsOf, type StartingPosition, type State, type ValidTopology } from "../model";
+import { type ContextDefinition, correlatorName, MILESTONE_FUNCTION, names, partitionsOf, type StartingPosition, type State, type ValidTopology } from "../model";
 import { planConsumerGroups } from "../model/consumer-group-plan";
 import { defaultStackConfig, type StackConfig } from "../model/stack-config";
 import { dataSchemaUrn } from "./contracts";
@@ -66,7 +66,26 @@ export interface ContextFacts {
   readonly publisherFunction: string;
   /** Groups that start this context's workflow. */
   readonly startedBy: readonly string[];
+  /** Its wait states: the event each awaits, how they correlate, and the correlator that completes them. */
+  readonly waits: readonly WaitFacts[];
   readonly definedIn: string | undefined;
+}
+
+export interface WaitFacts {
+  readonly state: string;
+  readonly eventType: string;
+  /** JSONPath into the event's data, and into the execution's state, whose values must be equal. */
+  readonly key: { readonly event: string; readonly state: string };
+  readonly timeoutSeconds: number;
+  readonly correlator: string;
+}
+
+/** One line per wait: `AwaitDispatch: shipping.ShipmentDispatched where $.orderId = $.orderId, up to 7 d`. */
+export function waitLine(wait: WaitFacts): string {
+  const key = wait.key.event === wait.key.state ? wait.key.event : `${wait.key.event} = ${wait.key.state}`;
+  const hours = wait.timeoutSeconds / 3600;
+  const timeout = hours >= 24 && hours % 24 === 0 ? `${hours / 24} d` : hours >= 1 && Number.isInteger(hours) ? `${hours} h` : `${wait.timeoutSeconds} s`;
+  return `${wait.state}: ${wait.eventType} by ${key}, up to ${timeout}`;
 }
 
 /** A group's subscription to one context's topic: one event source mapping, one group id. */
@@ -84,6 +103,8 @@ export interface GroupFacts {
   readonly subscriptions: readonly SubscriptionFacts[];
   readonly deadLetterTopic: string;
   readonly startsWorkflow: string | undefined;
+  /** For a correlator: the context whose waits it completes. */
+  readonly completesWaitsOf: string | undefined;
   readonly function: string;
   readonly batch: { readonly size: number; readonly windowSeconds: number };
   readonly scaling: { readonly minPollers: number; readonly maxPollers: number };
@@ -126,6 +147,7 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
       subscriptions: mappings.map(({ context, topic, groupId, types }) => ({ context, topic, groupId, types })),
       deadLetterTopic,
       startsWorkflow: consumer.startWorkflow?.name,
+      completesWaitsOf: consumer.correlates?.name,
       function: functionName,
       batch: { size: settings.batchSize, windowSeconds: settings.windowSeconds },
       scaling: { minPollers: settings.minPollers, maxPollers: settings.maxPollers },
@@ -168,6 +190,13 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
       stateMachine: names.stateMachine(stack, context.name),
       publisherFunction: names.publisherFunction(stack, context.name),
       startedBy: groups.filter((g) => g.startsWorkflow === context.name).map((g) => g.name),
+      waits: (context.workflow?.waits ?? []).map((w) => ({
+        state: w.state,
+        eventType: w.eventType,
+        key: { event: w.eventKey, state: w.stateKey },
+        timeoutSeconds: w.timeoutSeconds,
+        correlator: correlatorName(context.name),
+      })),
       definedIn: portable(context.definedIn),
     };
   });

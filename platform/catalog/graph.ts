@@ -1,8 +1,10 @@
 import type { CatalogFacts } from "./catalog-contents";
 
 /**
- * The topology as a diagram: contexts → their topics → consumer groups, and a "starts" edge
- * from each workflow-starting group to the context it starts. Mermaid and the SVG both draw
+ * The topology as a diagram: contexts → their topics → consumer groups, a "starts" edge from
+ * each workflow-starting group to the context it starts, and a "completes" edge from each
+ * correlator to the context whose wait states it completes (labelled with those states), so an
+ * awaited event reads as topic → correlator → waiting state. Mermaid and the SVG both draw
  * this graph, so they always show the same nodes and edges.
  *
  * Dead-letter topics are not nodes: each group has exactly one, so it is written on the group
@@ -11,7 +13,7 @@ import type { CatalogFacts } from "./catalog-contents";
 export const NodeKind = { Context: "context", Topic: "topic", Group: "group" } as const;
 export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
 
-export const EdgeKind = { Publishes: "publishes", Delivers: "delivers", Starts: "starts" } as const;
+export const EdgeKind = { Publishes: "publishes", Delivers: "delivers", Starts: "starts", Completes: "completes" } as const;
 export type EdgeKind = (typeof EdgeKind)[keyof typeof EdgeKind];
 
 export interface GraphNode {
@@ -94,6 +96,12 @@ export function topologyGraph(facts: CatalogFacts): TopologyGraph {
         ? [{ from: nodeKey(NodeKind.Group, g.name), to: nodeKey(NodeKind.Context, g.startsWorkflow), kind: EdgeKind.Starts, label: ["starts"], context: g.startsWorkflow }]
         : [],
     ),
+    ...facts.contexts.flatMap((c) => {
+      const correlator = c.waits[0]?.correlator;
+      return correlator
+        ? [{ from: nodeKey(NodeKind.Group, correlator), to: nodeKey(NodeKind.Context, c.name), kind: EdgeKind.Completes, label: c.waits.map((w) => `completes ${w.state}`), context: c.name }]
+        : [];
+    }),
   ];
   return { nodes, edges };
 }

@@ -1,4 +1,4 @@
-import type { CatalogFacts, EventFacts, GroupFacts } from "./catalog-contents";
+import { type CatalogFacts, type EventFacts, type GroupFacts, waitLine } from "./catalog-contents";
 import { type GraphNode, NodeKind, type TopologyGraph } from "./graph";
 import { DIAGRAM_LEGEND, GENERATED_NOTE, summaryLine } from "./markdown";
 import { topologySvg } from "./svg";
@@ -61,7 +61,7 @@ function contextsSection(facts: CatalogFacts): string {
     `<section id="contexts">`,
     "<h2>Contexts</h2>",
     table(
-      ["Context", "Topic", "Publishes", "State machine", "Started by"],
+      ["Context", "Topic", "Publishes", "State machine", "Started by", "Waits for"],
       facts.contexts.map((c) => ({
         id: `context-${c.name}`,
         cells: [
@@ -70,6 +70,7 @@ function contextsSection(facts: CatalogFacts): string {
           c.events.map((e) => `<a href="#event-${attr(e.type)}"><code>${esc(e.name)}</code></a>`).join("<br>"),
           `<code>${esc(c.stateMachine)}</code>`,
           c.startedBy.map((g) => `<a href="#group-${attr(g)}"><code>${esc(g)}</code></a>`).join("<br>") || `<span class="muted">—</span>`,
+          c.waits.map((w) => `${esc(waitLine(w))} <span class="tag"><a href="#group-${attr(w.correlator)}">${esc(w.correlator)}</a></span>`).join("<br>") || `<span class="muted">—</span>`,
         ],
       })),
     ),

@@ -1,4 +1,4 @@
-import type { CatalogFacts, EventFacts, GroupFacts } from "./catalog-contents";
+import { type CatalogFacts, type EventFacts, type GroupFacts, waitLine } from "./catalog-contents";
 
 /** Column headers of each event's table; the tests look for exactly these. */
 export const EVENT_TABLE_HEADER = "| Producer | Schema | Consumers |";
@@ -26,8 +26,8 @@ export function topologyMarkdown(facts: CatalogFacts, mermaid: string): string {
     "",
     "## Contexts",
     "",
-    "| Context | Topic | Publishes | State machine | Started by |",
-    "| --- | --- | --- | --- | --- |",
+    "| Context | Topic | Publishes | State machine | Started by | Waits for |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...facts.contexts.map((c) =>
       row([
         `\`${c.name}\`${c.description ? `<br>${cell(c.description)}` : ""}`,
@@ -35,6 +35,7 @@ export function topologyMarkdown(facts: CatalogFacts, mermaid: string): string {
         c.events.map((e) => `[\`${e.name}\`](#${anchor(e.type)})`).join("<br>"),
         code(c.stateMachine),
         c.startedBy.map(code).join("<br>") || "—",
+        c.waits.map((w) => cell(waitLine(w))).join("<br>") || "—",
       ]),
     ),
     "",
@@ -64,7 +65,7 @@ export function topologyMarkdown(facts: CatalogFacts, mermaid: string): string {
 }
 
 export const DIAGRAM_LEGEND =
-  "Contexts (rounded boxes) publish their milestones to their topics (cylinders); consumer groups (hexagons) receive the event types written on each edge; a dotted `starts` edge goes from a workflow-starting group to the context whose workflow it starts. Dead-letter topics are not drawn: each group has exactly one, `<group>.dlq`, shown on the group.";
+  "Contexts (rounded boxes) publish their milestones to their topics (cylinders); consumer groups (hexagons) receive the event types written on each edge; a dotted `starts` edge goes from a workflow-starting group to the context whose workflow it starts, and a dotted `completes` edge from a correlator to the context whose wait states it completes when the awaited event arrives. Dead-letter topics are not drawn: each group has exactly one, `<group>.dlq`, shown on the group.";
 
 export function summaryLine(facts: CatalogFacts): string {
   const deadLetter = facts.topics.filter((t) => t.purpose === "dead-letter").length;

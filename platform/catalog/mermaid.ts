@@ -16,7 +16,8 @@ const CLASS_DEFS: Record<NodeKind, string> = {
 /**
  * The graph as a Mermaid flowchart, left to right: each node declared once on its own line
  * (`id("label")`), then the edges by id (`a -->|"label"| b`), labelled with the event names they carry;
- * workflow-starting groups get a dotted `starts` edge to the context they start.
+ * workflow-starting groups get a dotted `starts` edge to the context they start, correlators a
+ * dotted `completes <state>` edge to the context whose waits they complete.
  */
 export function mermaidFlowchart(graph: TopologyGraph): string {
   const ids = mermaidIds(graph.nodes);
@@ -30,7 +31,7 @@ export function mermaidFlowchart(graph: TopologyGraph): string {
   for (const edge of graph.edges) {
     const label = edge.label.map(text).join("<br>");
     lines.push(
-      edge.kind === EdgeKind.Starts
+      edge.kind === EdgeKind.Starts || edge.kind === EdgeKind.Completes
         ? `  ${id(edge.from)} -.->|"${label}"| ${id(edge.to)}`
         : `  ${id(edge.from)} -->|"${label}"| ${id(edge.to)}`,
     );

@@ -8,7 +8,7 @@ import { EdgeKind, type GraphEdge, type GraphNode, NodeKind, type TopologyGraph 
  * - context → topic: a straight edge with the events it publishes in a label;
  * - topic → group: a curve into a port on the group's left side; each port carries a label with
  *   the event names the group receives from that topic, stacked so labels never overlap;
- * - group → context ("starts"): a dashed edge routed in lanes around the right, bottom and left
+ * - group → context ("starts", and a correlator's "completes"): a dashed edge routed in lanes around the right, bottom and left
  *   of the diagram, so it crosses no node.
  *
  * Text is monospace, so widths are computed, not measured: the same model gives the same bytes.
@@ -95,7 +95,8 @@ export function topologySvg(graph: TopologyGraph, options: SvgOptions = {}): str
   };
   const publishes = graph.edges.filter((e) => e.kind === EdgeKind.Publishes);
   const delivers = graph.edges.filter((e) => e.kind === EdgeKind.Delivers);
-  const starts = graph.edges.filter((e) => e.kind === EdgeKind.Starts);
+  // "completes" edges (correlator → waiting context) go the same way as "starts".
+  const starts = graph.edges.filter((e) => e.kind === EdgeKind.Starts || e.kind === EdgeKind.Completes);
 
   // Column widths and gaps.
   const nodeWidth = (n: GraphNode) => Math.max(width(n.name, TITLE), width(n.detail, SMALL)) + 2 * PAD_X + (n.kind === NodeKind.Group ? 2 * HEX_INSET : 0);

@@ -77,6 +77,13 @@ export interface BoundedContextArgs {
    */
   alarms?: Pick<AlarmSettings, "executionsFailed" | "executionsTimedOut" | "publisherErrors" | "periodMinutes" | "evaluationPeriods" | "actions">;
   /**
+   * The function of the context's correlator, which its wait states (`waitFor`) invoke with their
+   * task token. Required when the workflow waits.
+   * @example
+   * correlatorFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:dev-billing-correlator"
+   */
+  correlatorFunctionArn?: pulumi.Input<string>;
+  /**
    * Edits the args of each resource the component creates, before it is created. `task` applies
    * to every task function (the resource name tells them apart), `publisher` to the publisher.
    * @default no change
@@ -230,7 +237,8 @@ export class BoundedContext extends pulumi.ComponentResource {
     }
 
     function createPolicy() {
-      const functionArns = [...Object.values(tasks), publisher].map((fn) => fn.arn);
+      const functionArns: pulumi.Input<string>[] = [...Object.values(tasks), publisher].map((fn) => fn.arn);
+      if (args.correlatorFunctionArn) functionArns.push(args.correlatorFunctionArn);
       return new aws.iam.RolePolicy(
         `${name}StateMachinePolicy`,
         transform(args.transform?.stateMachinePolicy, `${name}StateMachinePolicy`, {
@@ -271,9 +279,14 @@ export class BoundedContext extends pulumi.ComponentResource {
 
     function createStateMachine() {
       const taskArns = pulumi.all(Object.fromEntries(Object.entries(tasks).map(([task, fn]) => [task, fn.arn])));
-      const definition = pulumi.all([taskArns, publisher.arn]).apply(([arns, publisherArn]) => {
+      const definition = pulumi.all([taskArns, publisher.arn, args.correlatorFunctionArn]).apply(([arns, publisherArn, correlatorArn]) => {
         // The publisher gives up before its function timeout; this bounds only an answer that never comes.
-        const asl = bindWorkflow(workflow, { task: (task) => arns[task]!, milestone: publisherArn, milestoneTimeoutSeconds: functionTimeout + 10 });
+        const asl = bindWorkflow(workflow, {
+          task: (task) => arns[task]!,
+          milestone: publisherArn,
+          milestoneTimeoutSeconds: functionTimeout + 10,
+          ...(correlatorArn ? { wait: correlatorArn } : {}),
+        });
         assertValidAsl(context.name, asl);
         return JSON.stringify(asl);
       });

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { FunctionEnvironment, IDEMPOTENCY_TABLE_SCHEMA, pascal } from "../model";
 import { type ConsumerGroupPlan, type MappingPlan } from "../model/consumer-group-plan";
 import { ALARM_METRICS_MAX, type AlarmSettings, inRunsOf, metricAlarm, metricQuery } from "./alarm";
+import { WAIT_TABLE_SCHEMA } from "../model/correlator";
+import { correlatorStatements } from "./correlator-iam";
+import { InvalidComponentArgsError } from "./errors";
 import { consumerEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
 import { metricNamespace } from "./metric-namespace";
@@ -53,6 +56,13 @@ export interface ConsumerGroupArgs {
    */
   startStateMachineArn?: pulumi.Input<string>;
   /**
+   * The state machine whose waits a correlator completes (SendTaskSuccess): the only one its role
+   * may answer. Required for a correlator group (its plan has a `waitTable`).
+   * @example
+   * waitingStateMachineArn: billingContext.stateMachineArn
+   */
+  waitingStateMachineArn?: pulumi.Input<string>;
+  /**
    * Resources the mappings need to exist first: the topics.
    * @default none
    * @example
@@ -80,6 +90,8 @@ export interface ConsumerGroupArgs {
     function?: LambdaFunctionArgs["transform"];
     eventSourceMapping?: Transform<aws.lambda.EventSourceMappingArgs>;
     idempotencyTable?: Transform<aws.dynamodb.TableArgs>;
+    /** A correlator's table of waits. */
+    waitTable?: Transform<aws.dynamodb.TableArgs>;
     lagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
     /** Each Kafka group id's lag alarm (the resource name ends in the context's name). */
     mappingLagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
@@ -107,6 +119,11 @@ export interface ConsumerGroupArgs {
  * });
  * group.functionName; // dev-notify-customer
  */
+interface TableSchema {
+  readonly partitionKey: { readonly name: string; readonly type: string };
+  readonly ttlAttribute: string;
+}
+
 export class ConsumerGroup extends pulumi.ComponentResource {
   readonly functionName: pulumi.Output<string>;
   readonly fn: LambdaFunction;
@@ -115,6 +132,8 @@ export class ConsumerGroup extends pulumi.ComponentResource {
   readonly nodes: {
     function: LambdaFunction;
     table: aws.dynamodb.Table;
+    /** A correlator's table of waits and early events. */
+    waitTable: aws.dynamodb.Table | undefined;
     /** By Kafka group id (one mapping per subscribed context). */
     eventSourceMappings: Record<string, aws.lambda.EventSourceMapping>;
     lagAlarm: aws.cloudwatch.MetricAlarm;
@@ -134,7 +153,11 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     this.groupIds = groupIds;
     this.deadLetterTopic = deadLetterTopic;
 
-    const table = createTable();
+    const table = createTable(`${name}IdempotencyTable`, plan.idempotencyTable, IDEMPOTENCY_TABLE_SCHEMA, args.transform?.idempotencyTable);
+    const waitTable = plan.waitTable ? createTable(`${name}WaitTable`, plan.waitTable, WAIT_TABLE_SCHEMA, args.transform?.waitTable) : undefined;
+    if (waitTable && !args.waitingStateMachineArn) {
+      throw new InvalidComponentArgsError(`ConsumerGroup "${name}": the correlator ${consumer.name} needs waitingStateMachineArn, the state machine whose waits it completes.`);
+    }
     const fn = createFunction();
     const eventSourceMappings = Object.fromEntries(plan.mappings.map((mapping) => [mapping.groupId, createEventSourceMapping(mapping)]));
     const lagAlarm = createLagAlarm();
@@ -144,18 +167,18 @@ export class ConsumerGroup extends pulumi.ComponentResource {
 
     this.fn = fn;
     this.functionName = fn.name;
-    this.nodes = { function: fn, table, eventSourceMappings, lagAlarm, mappingLagAlarms, errorAlarm, deadLetterAlarms };
+    this.nodes = { function: fn, table, waitTable, eventSourceMappings, lagAlarm, mappingLagAlarms, errorAlarm, deadLetterAlarms };
     this.registerOutputs({ functionName: this.functionName });
 
-    function createTable() {
+    function createTable(id: string, tableName: string, schema: TableSchema, edit: Transform<aws.dynamodb.TableArgs> | undefined) {
       return new aws.dynamodb.Table(
-        `${name}IdempotencyTable`,
-        transform(args.transform?.idempotencyTable, `${name}IdempotencyTable`, {
-          name: plan.idempotencyTable,
-          billingMode: IDEMPOTENCY_TABLE_SCHEMA.billingMode,
-          hashKey: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.name,
-          attributes: [{ name: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.name, type: IDEMPOTENCY_TABLE_SCHEMA.partitionKey.type }],
-          ttl: { attributeName: IDEMPOTENCY_TABLE_SCHEMA.ttlAttribute, enabled: true },
+        id,
+        transform(edit, id, {
+          name: tableName,
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: schema.partitionKey.name,
+          attributes: [{ name: schema.partitionKey.name, type: schema.partitionKey.type }],
+          ttl: { attributeName: schema.ttlAttribute, enabled: true },
           // The AWS-managed KMS key (Control Tower CT.DYNAMODB.PR.2).
           serverSideEncryption: { enabled: true },
           pointInTimeRecovery: { enabled: true },
@@ -166,15 +189,12 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     }
 
     function createFunction() {
-      const statements = pulumi.all([args.cluster.arn, table.arn, args.startStateMachineArn]).apply(([clusterArn, tableArn, stateMachineArn]) => {
+      const statements = pulumi.all([args.cluster.arn, table.arn, args.startStateMachineArn, waitTable?.arn, args.waitingStateMachineArn]).apply(([clusterArn, tableArn, stateMachineArn, waitTableArn, waitingArn]) => {
         const list: PolicyStatement[] = [
           ...consumerStatements(clusterArn, { topics: plan.mappings.map((mapping) => mapping.topic), groupIds, deadLetterTopic }),
-          {
-            Sid: "IdempotencyTable",
-            Effect: "Allow",
-            Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            Resource: [tableArn],
-          },
+          ...(waitTableArn && waitingArn
+            ? correlatorStatements(tableArn, waitTableArn, waitingArn)
+            : [{ Sid: "IdempotencyTable", Effect: "Allow" as const, Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: [tableArn] }]),
         ];
         if (stateMachineArn) list.push({ Sid: "StartWorkflow", Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachineArn] });
         return list;
@@ -196,6 +216,7 @@ export class ConsumerGroup extends pulumi.ComponentResource {
             [FunctionEnvironment.IdempotencyTtlSeconds]: String(settings.dedupeWindowSeconds),
             POWERTOOLS_SERVICE_NAME: consumer.name,
             ...(args.startStateMachineArn ? { [FunctionEnvironment.StartStateMachineArn]: args.startStateMachineArn } : {}),
+            ...(waitTable ? { [FunctionEnvironment.WaitTable]: waitTable.name } : {}),
           },
           vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
           statements,

@@ -19,8 +19,16 @@ export function publisherEntry(context: ContextDefinition): string {
   ].join("\n");
 }
 
-/** The entry module of a consumer group's bundle: re-exports the group's handler. */
+/** The entry module of a consumer group's bundle: re-exports the group's handler (a correlator's: the platform's, bound to its context). */
 export function consumerEntry(consumer: ConsumerDefinition): string {
+  if (consumer.correlates) {
+    const context = consumer.correlates;
+    return [
+      `import context from ${JSON.stringify(fromRoot(contextFile(context), context, "correlator"))};`,
+      `import { correlatorHandler } from "./platform/runtime/correlator";`,
+      `export const handler = correlatorHandler(context);`,
+    ].join("\n");
+  }
   return `export { handler } from ${JSON.stringify(moduleOf(consumer.definedIn, consumer.handler, `consumer group "${consumer.name}"`))};`;
 }
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { names, partitionsOf, pascal, type ValidTopology } from "../model";
+import { correlatorName, correlatorOf, names, partitionsOf, pascal, type ValidTopology } from "../model";
 import { planConsumerGroups } from "../model/consumer-group-plan";
 import { replicationFactor, type StackConfig } from "../model/stack-config";
 import { BoundedContext, type BoundedContextArgs } from "./bounded-context";
@@ -164,6 +164,14 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
       );
     }
 
+    /** A function's ARN from its name, for a reference that must not wait for the function. */
+    function functionArn(functionName: string): pulumi.Output<string> {
+      const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
+      const region = aws.getRegionOutput({}, { parent }).region;
+      const partition = aws.getPartitionOutput({}, { parent }).partition;
+      return pulumi.interpolate`arn:${partition}:lambda:${region}:${account}:function:${functionName}`;
+    }
+
     function createContexts() {
       return Object.fromEntries(
         topology.contexts.map((context) => [
@@ -179,6 +187,8 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               logs,
               stateMachineLogs: { level: config.logs.stateMachineLevel, includeExecutionData: config.logs.stateMachineExecutionData },
               tasksInVpc: config.functions.tasksInVpc,
+              // By name: the correlator is created after the state machine it answers.
+              ...(correlatorOf(context) ? { correlatorFunctionArn: functionArn(names.consumerFunction(stack, correlatorName(context.name))) } : {}),
               alarms,
               transform: transform?.context,
             },
@@ -201,6 +211,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               alarms,
               deletionProtection: config.tables.deletionProtection,
               startStateMachineArn: plan.consumer.startWorkflow ? contexts[plan.consumer.startWorkflow.name]?.stateMachineArn : undefined,
+              waitingStateMachineArn: plan.consumer.correlates ? contexts[plan.consumer.correlates.name]?.stateMachineArn : undefined,
               dependsOn: topics,
               logs,
               transform: transform?.group,

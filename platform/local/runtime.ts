@@ -7,9 +7,12 @@ import { defaultStackConfig, type StackConfig } from "../model/stack-config";
 import { BATCH_STATS_CHANNEL, type BatchStats, type KafkaHandler } from "../runtime/consumer";
 import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";
+import { correlatorHandler, useTaskCompleter } from "../runtime/correlator";
+import { correlatorName } from "../model/correlator";
 import { ConsumerGroupNotFoundError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
 import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, offsetLag, type PartialBatchReading } from "./event-source-mapping";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
+import { LocalTaskTokens } from "./task-tokens";
 import { ensureTopics } from "./topics";
 
 /** A milestone the runtime published, in publish order. */
@@ -109,6 +112,9 @@ export class LocalRuntime {
   private readonly limiters = new Map<string, Limiter>();
   private admin: Admin | undefined;
   private restoreStarter: (() => void) | undefined;
+  private restoreCompleter: (() => void) | undefined;
+  /** The task tokens of waiting executions, completed by the correlators as SendTaskSuccess would. */
+  readonly taskTokens = new LocalTaskTokens();
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.stack = options.stack ?? "local";
@@ -139,6 +145,8 @@ export class LocalRuntime {
         publisher: this.recordingPublisher(context),
         functionTimeoutSeconds: this.functionTimeoutSeconds,
         ...(this.options.observer ? { observer: this.options.observer } : {}),
+        // The correlator's function, invoked as the state machine invokes it on AWS.
+        waits: { tokens: this.taskTokens, register: (registration) => this.invokeCorrelator(context, registration) },
       }));
     }
     // A task whose module cannot be loaded stops the start here, not as a failed state later.
@@ -148,6 +156,7 @@ export class LocalRuntime {
     // Handlers read these when they are loaded: where to dead-letter, how to start workflows.
     process.env.KAFKA_BROKERS = this.options.brokers.join(",");
     this.restoreStarter = useWorkflowStarter(new LocalWorkflowStarter(this.machines));
+    this.restoreCompleter = useTaskCompleter(this.taskTokens);
     for (const consumer of topology.consumers) {
       this.handlers.set(consumer.name, loadHandler(consumer));
       const plan = this.plans.get(consumer.name)!;
@@ -255,6 +264,7 @@ export class LocalRuntime {
     await Promise.all([...this.handlers.values()].map((handler) => handler.close()));
     await Promise.all(this.publishers.map((publisher) => publisher.close()));
     this.restoreStarter?.();
+    this.restoreCompleter?.();
     unsubscribe(BATCH_STATS_CHANNEL, this.countWrapperFilters);
     await this.admin?.disconnect();
   }
@@ -279,6 +289,12 @@ export class LocalRuntime {
     };
   }
 
+  private async invokeCorrelator(context: ContextDefinition, registration: unknown): Promise<unknown> {
+    const handler = this.handlers.get(correlatorName(context.name));
+    if (!handler) throw new HandlerNotFoundError(`Context "${context.name}" waits for events but its correlator group "${correlatorName(context.name)}" is not in the topology; build it with defineTopology.`);
+    return handler(registration);
+  }
+
   private consumer(name: string): ConsumerDefinition {
     const consumer = this.options.topology.consumers.find((c) => c.name === name);
     if (!consumer) throw new ConsumerGroupNotFoundError(`No consumer group "${name}"; groups: ${this.options.topology.consumers.map((c) => c.name).join(", ")}.`);
@@ -288,6 +304,8 @@ export class LocalRuntime {
 
 /** The `handler` export of a group's handler module, loaded once per process like a Lambda container. */
 export function loadHandler(consumer: ConsumerDefinition): KafkaHandler {
+  // A correlator's handler is the platform's, bound to the context it completes waits of.
+  if (consumer.correlates) return correlatorHandler(consumer.correlates) as KafkaHandler;
   if (!consumer.definedIn) {
     throw new HandlerNotFoundError(
       `Cannot locate consumer group "${consumer.name}" to load its handler: its definition records no file; declare it with defineConsumer() in a module of its own.`,

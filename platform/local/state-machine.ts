@@ -10,9 +10,11 @@ import {
   taskOf,
   type WorkflowSpec,
 } from "../model";
+import { correlatorName } from "../model/correlator";
 import { withDeadline } from "../runtime/deadline";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
 import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow-starter";
+import type { LocalTaskTokens } from "./task-tokens";
 import { ExecutionAlreadyExistsError, ExecutionNotRedrivableError, FunctionTimedOutError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
 
 /** Where the local runtime pretends to be: ARNs look like AWS's, in region "local". */
@@ -66,6 +68,12 @@ export interface LocalStateMachineOptions {
    * would. @default FUNCTION_DEFAULTS.timeoutSeconds
    */
   functionTimeoutSeconds?: number;
+  /**
+   * How wait states (`waitFor`) run: `register` is the context's correlator function, invoked with
+   * the registration and a token from `tokens`; the state waits until that token is completed.
+   * Required when the workflow waits.
+   */
+  waits?: { readonly tokens: LocalTaskTokens; readonly register: (registration: unknown) => Promise<unknown> };
 }
 
 /** A task's handler as the local executor calls it: the state in, the new state out. */
@@ -117,10 +125,12 @@ export class LocalStateMachine {
 
     const taskByArn = new Map(context.tasks.map((t) => [localFunctionArn(names.taskFunction(options.stack, context.name, t.name)), t.name]));
     const publisherArn = localFunctionArn(names.publisherFunction(options.stack, context.name));
-    this.definition = withoutMilestoneContextFields(
+    const correlatorArn = localFunctionArn(names.consumerFunction(options.stack, correlatorName(context.name)));
+    this.definition = withoutLocalContextFields(
       bindWorkflow(context.workflow, {
         task: (task) => localFunctionArn(names.taskFunction(options.stack, context.name, task)),
         milestone: publisherArn,
+        wait: correlatorArn,
       }),
     );
     this.machine = new StateMachine(this.definition as ConstructorParameters<typeof StateMachine>[0]);
@@ -137,6 +147,7 @@ export class LocalStateMachine {
         const input = this.withContextFields(Payload as Record<string, unknown>);
         return { Payload: await timedOutAfter(defaultTimeout, FunctionName, (remainingMs) => options.publisher.publish(input, { remainingMs })) };
       }
+      if (FunctionName === correlatorArn) return this.wait(Payload as { timeoutSeconds: number }, defaultTimeout);
       const task = taskByArn.get(FunctionName);
       const loading = task ? handlers.get(task) : undefined;
       if (!loading) {
@@ -157,6 +168,19 @@ export class LocalStateMachine {
    */
   async ready(): Promise<void> {
     await Promise.all(this.handlers.values());
+  }
+
+  /**
+   * A wait state (`lambda:invoke.waitForTaskToken`): invokes the correlator with a new task token,
+   * then waits for the token to be completed; its output is the state's result. The executor
+   * fails the state with States.Timeout after its TimeoutSeconds, as Step Functions does.
+   */
+  private async wait(payload: { timeoutSeconds: number }, functionTimeoutSeconds: number): Promise<unknown> {
+    const waits = this.options.waits;
+    if (!waits) throw new HandlerNotFoundError(`Context "${this.context.name}" waits for events but the local runtime gave its state machine no correlator.`);
+    const { taskToken, result } = waits.tokens.issue(payload.timeoutSeconds);
+    await timedOutAfter(functionTimeoutSeconds, correlatorName(this.context.name), () => waits.register({ ...payload, taskToken }));
+    return result;
   }
 
   /**
@@ -313,9 +337,12 @@ function timedOutAfter<T>(seconds: number, functionName: string, invoke: (remain
   return withDeadline(invoke(seconds * 1000), seconds * 1000, timedOut);
 }
 
-/** The definition with the milestone context fields the local executor fills itself (see `withContextFields`). */
-function withoutMilestoneContextFields(definition: WorkflowSpec): WorkflowSpec {
-  const contextFields = new Set(Object.keys(MILESTONE_CONTEXT_FIELDS));
+/**
+ * The definition without the context fields the local executor fills itself: the milestone's
+ * (see `withContextFields`) and a wait's task token (see `wait`).
+ */
+function withoutLocalContextFields(definition: WorkflowSpec): WorkflowSpec {
+  const contextFields = new Set([...Object.keys(MILESTONE_CONTEXT_FIELDS), "taskToken.$"]);
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value === null || typeof value !== "object") return value;

@@ -10,20 +10,23 @@ const padEnd = (value: string | number, width: number) => String(value).padEnd(w
 export function renderSnapshot(snapshot: Snapshot, executions = "executions"): string[] {
   const seconds = (snapshot.elapsedMs / 1000).toFixed(1);
   const lines = [`Ensemble local runtime — ${seconds} s — started ${snapshot.started}/${snapshot.planned} ${executions}`, ""];
-  lines.push(`${padEnd("context", 10)} ${pad("running", 8)} ${pad("succeeded", 10)} ${pad("failed", 7)}  running by state`);
+  // Columns as wide as the longest name, so a long one (a correlator, `<context>-correlator`) keeps the table aligned.
+  const contextWidth = Math.max(10, ...snapshot.contexts.map((c) => c.name.length));
+  const groupWidth = Math.max(16, ...snapshot.groups.map((g) => g.name.length));
+  lines.push(`${padEnd("context", contextWidth)} ${pad("running", 8)} ${pad("succeeded", 10)} ${pad("failed", 7)}  running by state`);
   for (const c of snapshot.contexts) {
     const states = Object.entries(c.byState)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([state, n]) => `${state}:${n}`)
       .join(" ");
-    lines.push(`${padEnd(c.name, 10)} ${pad(c.running, 8)} ${pad(c.succeeded, 10)} ${pad(c.failed, 7)}  ${states}`);
+    lines.push(`${padEnd(c.name, contextWidth)} ${pad(c.running, 8)} ${pad(c.succeeded, 10)} ${pad(c.failed, 7)}  ${states}`);
   }
   lines.push("", "milestones published");
   for (const [type, n] of Object.entries(snapshot.milestones).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${padEnd(type, 30)} ${pad(n, 6)}`);
-  lines.push("", `${padEnd("consumer group", 16)} ${pad("delivered", 16)} ${pad("failed", 7)} ${pad("filtered", 9)} ${pad("dead-lettered", 14)} ${pad("lag", 6)}`);
+  lines.push("", `${padEnd("consumer group", groupWidth)} ${pad("delivered", 16)} ${pad("failed", 7)} ${pad("filtered", 9)} ${pad("dead-lettered", 14)} ${pad("lag", 6)}`);
   for (const g of snapshot.groups) {
     const state = g.running ? "" : "  (stopped)";
-    lines.push(`${padEnd(g.name, 16)} ${pad(`${g.delivered}/${g.expected}`, 16)} ${pad(g.failed, 7)} ${pad(g.filtered, 9)} ${pad(g.deadLettered, 14)} ${pad(g.lag, 6)}${state}`);
+    lines.push(`${padEnd(g.name, groupWidth)} ${pad(`${g.delivered}/${g.expected}`, 16)} ${pad(g.failed, 7)} ${pad(g.filtered, 9)} ${pad(g.deadLettered, 14)} ${pad(g.lag, 6)}${state}`);
   }
   return lines;
 }

@@ -19,6 +19,8 @@ export interface ConsumerGroupPlan {
   readonly deadLetterTopic: string;
   /** Its DynamoDB table of handled event ids. */
   readonly idempotencyTable: string;
+  /** A correlator's table of waits and early events; undefined for every other group. */
+  readonly waitTable: string | undefined;
   /** One per subscribed context, in first-subscription order; keyed by `groupId`, never by position. */
   readonly mappings: readonly MappingPlan[];
   readonly settings: ConsumerSettings;
@@ -90,6 +92,7 @@ export function planConsumerGroup(consumer: ConsumerDefinition, stack: string, c
     functionName: names.consumerFunction(stack, consumer.name),
     deadLetterTopic: names.deadLetterTopic(consumer.name),
     idempotencyTable: names.idempotencyTable(stack, consumer.name),
+    waitTable: consumer.correlates ? names.waitTable(stack, consumer.correlates.name) : undefined,
     mappings,
     settings: {
       batchSize: override.batchSize ?? consumer.batch.size,

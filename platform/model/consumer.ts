@@ -84,6 +84,11 @@ export interface ConsumerDefinition<Name extends string = string, On extends rea
   readonly startingPosition: StartingPosition;
   /** The context whose state machine this group starts, if any. */
   readonly startWorkflow: ContextDefinition | undefined;
+  /**
+   * The context whose waiting executions this group completes: set on the correlator the model
+   * makes for a context whose workflow has `waitFor` states (see `correlatorOf`), never by hand.
+   */
+  readonly correlates?: ContextDefinition;
   /** The file that declared this consumer, for error messages and to resolve `handler`. */
   readonly definedIn: string | undefined;
 }

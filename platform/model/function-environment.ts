@@ -13,6 +13,8 @@ export const FunctionEnvironment = {
   IdempotencyTtlSeconds: "ENSEMBLE_IDEMPOTENCY_TTL_SECONDS",
   /** The state machine a workflow-starting group starts. */
   StartStateMachineArn: "ENSEMBLE_START_STATE_MACHINE_ARN",
+  /** A correlator's DynamoDB table of waits and early events. */
+  WaitTable: "ENSEMBLE_WAIT_TABLE",
   /** Prefix of the throwaway consumer groups a retried publish checks its topic with. */
   PublishCheckGroupPrefix: "ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX",
 } as const;

@@ -10,6 +10,9 @@ export {
   type ConsumerSpec,
 } from "./consumer";
 export { findIssues, validate, type Topic, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
+export { defineTopology } from "./topology";
+export { CORRELATOR_HANDLER, correlatorName, correlatorOf } from "./correlator";
+export { WAIT_EVENT_TOO_LARGE, WAIT_REGISTRATION_FAILED, WAIT_TIMED_OUT, waitFor, type WaitForOptions } from "./wait-for";
 // The stack's settings and each group's plan on it are imported from ./stack-config and
 // ./consumer-group-plan: zod schemas built at load, which Lambda bundles (through contexts/) need not carry.
 export { formatIssue, ModelError, TaskModuleError, TopologyError, type TopologyIssue } from "./errors";
@@ -38,6 +41,7 @@ export {
   defineWorkflow,
   loopsOf,
   type MilestoneState,
+  type WaitState,
   transitionProblems,
   type WorkflowBindings,
   type WorkflowDefinition,

@@ -18,6 +18,8 @@ export const names = {
   consumerFunction: (stack: string, group: string) => `${stack}-${group}`,
   /** A group's DynamoDB table of handled event ids. */
   idempotencyTable: (stack: string, group: string) => `${stack}-${group}-idempotency`,
+  /** A correlator's DynamoDB table of waits and early events (one per waiting context). */
+  waitTable: (stack: string, context: string) => `${stack}-${context}-waits`,
   publisherFunction: (stack: string, context: string) => `${stack}-${context}-publisher`,
   /** Consumer groups a retried publish reads its own topic with, `<prefix>.<uuid>`, never committed. */
   publishCheckGroupPrefix: (stack: string, context: string) => `${stack}.${context}.publish-check`,

@@ -54,7 +54,8 @@ export function checkConsumers(topology: Topology, physical: PhysicalNames, chec
       );
     }
     checkSettings(consumer, report);
-    if (checkFiles && file) checkHandlerFile(consumer, file, report);
+    // A correlator's handler is the platform's (see correlatorOf): no file of the user's.
+    if (checkFiles && file && !consumer.correlates) checkHandlerFile(consumer, file, report);
   }
 }
 

@@ -6,12 +6,10 @@ import { names } from "./names";
 import { checkConsumers, checkStartLoops } from "./validate-consumers";
 import { checkContexts } from "./validate-contexts";
 import { checkStack, PhysicalNames } from "./validate-names";
+import { defineTopology, type Topology } from "./topology";
+import { checkWaits } from "./validate-waits";
 
-
-export interface Topology {
-  readonly contexts: readonly ContextDefinition[];
-  readonly consumers: readonly ConsumerDefinition[];
-}
+export type { Topology };
 
 export interface ValidateOptions {
   /**
@@ -40,8 +38,12 @@ export interface ValidTopology extends Topology {
   subscribersOf(eventType: string): readonly ConsumerDefinition[];
 }
 
-/** Checks a topology and returns it enriched, or throws a `TopologyError` listing every issue. */
-export function validate(topology: Topology, options: ValidateOptions = {}): ValidTopology {
+/**
+ * Checks a topology and returns it enriched (with the correlator of every waiting context, see
+ * `defineTopology`), or throws a `TopologyError` listing every issue.
+ */
+export function validate(declared: Topology, options: ValidateOptions = {}): ValidTopology {
+  const topology = defineTopology(declared);
   const issues = findIssues(topology, options);
   if (issues.length > 0) throw new TopologyError(issues);
   const events = topology.contexts.flatMap((context) => context.eventList);
@@ -60,7 +62,8 @@ export function validate(topology: Topology, options: ValidateOptions = {}): Val
 }
 
 /** Every issue of a topology, in declaration order; empty when it is valid. */
-export function findIssues(topology: Topology, options: ValidateOptions = {}): TopologyIssue[] {
+export function findIssues(declared: Topology, options: ValidateOptions = {}): TopologyIssue[] {
+  const topology = defineTopology(declared);
   const issues: TopologyIssue[] = [];
   const report = (file: string | undefined, subject: string, problem: string, fix: string) =>
     issues.push({ file, subject, problem, fix });
@@ -71,6 +74,7 @@ export function findIssues(topology: Topology, options: ValidateOptions = {}): T
   checkContexts(topology.contexts, physical, report);
   checkConsumers(topology, physical, options.checkFiles ?? true, report);
   checkStartLoops(topology, report);
+  checkWaits(topology, report);
   physical.reportCollisions();
   return issues;
 }

@@ -187,7 +187,7 @@ export function milestone(event: EventDefinition | ContextEvent, options: Milest
 export const succeed = (): State => ({ Type: "Succeed" });
 export const fail = (error: string, cause: string): State => ({ Type: "Fail", Error: error, Cause: cause });
 
-function catchers(catchTo: CatchTo | readonly CatchTo[] | undefined) {
+export function catchers(catchTo: CatchTo | readonly CatchTo[] | undefined) {
   if (!catchTo) return {};
   const list = Array.isArray(catchTo) ? (catchTo as readonly CatchTo[]) : [catchTo as CatchTo];
   return {

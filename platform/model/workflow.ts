@@ -1,3 +1,6 @@
+import { ModelError } from "./errors";
+import type { ContextEvent } from "./event";
+import { awaitedEventOf, WAIT_FUNCTION } from "./wait-for";
 import { MAP_INDEX_FIELD, MILESTONE_FUNCTION, OWN_EVENT_PREFIX, type State, type States, taskOf } from "./workflow-states";
 
 export interface WorkflowSpec {
@@ -22,6 +25,23 @@ export interface MilestoneState {
   readonly loop: readonly string[];
 }
 
+/** A `waitFor` state: what it waits for and how it correlates. */
+export interface WaitState {
+  /** The state's name, unique in the state machine. */
+  readonly state: string;
+  /** The awaited event's type, `<context>.<Event>`. */
+  readonly eventType: string;
+  /** The awaited event; undefined when the state was written as plain ASL instead of with `waitFor`. */
+  readonly event: ContextEvent | undefined;
+  /** JSONPath into the event's data. */
+  readonly eventKey: string;
+  /** JSONPath into the execution's state. */
+  readonly stateKey: string;
+  readonly timeoutSeconds: number;
+  /** Where the event's data goes in the state. */
+  readonly resultPath: string;
+}
+
 export interface WorkflowDefinition {
   readonly kind: "workflow";
   /** The ASL with placeholders; bind it with `bindWorkflow` before deploying or running. */
@@ -29,6 +49,8 @@ export interface WorkflowDefinition {
   /** Names of the tasks the states call, in first-use order. */
   readonly tasks: readonly string[];
   readonly milestones: readonly MilestoneState[];
+  /** The states that wait for another context's event, nested ones included. */
+  readonly waits: readonly WaitState[];
   /** Every state name, nested ones included, for the uniqueness check. */
   readonly stateNames: readonly string[];
   /** Map states whose iteration reaches a milestone but that have no ItemSelector to pass the index. */
@@ -53,6 +75,7 @@ export interface WorkflowDefinition {
 export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
   const tasks: string[] = [];
   const milestones: MilestoneState[] = [];
+  const waits: WaitState[] = [];
   const stateNames: string[] = [];
 
   const mapsWithoutSelector: string[] = [];
@@ -77,6 +100,19 @@ export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
       milestones.push({ state: name, eventType: String(parameters.Payload.type), inMap: mapDepth > 0, occurrence: typeof occurrence === "string" ? occurrence : undefined, loop });
       const payload = { ...parameters.Payload, state: name, ...(mapDepth > 0 ? { "mapIndex.$": `$.${MAP_INDEX_FIELD}` } : {}) };
       return { ...state, Parameters: { ...parameters, Payload: payload } };
+    }
+    if (parameters?.FunctionName === WAIT_FUNCTION && parameters.Payload) {
+      const payload = parameters.Payload;
+      waits.push({
+        state: name,
+        eventType: String(payload.type),
+        event: awaitedEventOf(state),
+        eventKey: String(payload.eventKey),
+        stateKey: String(payload["key.$"]),
+        timeoutSeconds: Number(payload.timeoutSeconds),
+        resultPath: String(state.ResultPath),
+      });
+      return { ...state, Parameters: { ...parameters, Payload: { ...payload, state: name } } };
     }
     if (state.Type === "Map") return visitMap(name, state, mapDepth, loop);
     if (state.Type === "Parallel") {
@@ -107,7 +143,7 @@ export function defineWorkflow(spec: WorkflowSpec): WorkflowDefinition {
   };
 
   const States = visit(spec.States, 0, []);
-  return { kind: "workflow", asl: { ...spec, States }, tasks, milestones, stateNames, mapsWithoutSelector };
+  return { kind: "workflow", asl: { ...spec, States }, tasks, milestones, waits, stateNames, mapsWithoutSelector };
 }
 
 /** Where a state can go next: `Next`, `Default`, each choice's and each catcher's `Next`. */
@@ -175,6 +211,8 @@ export interface WorkflowBindings {
   /** The `FunctionName` of a task: a Lambda ARN on AWS, anything the local runtime recognises. */
   readonly task: (name: string) => string;
   readonly milestone: string;
+  /** The `FunctionName` of wait states: the context's correlator. Required when the workflow waits. */
+  readonly wait?: string;
   /**
    * `TimeoutSeconds` of milestone states: longer than the publisher's own timeout, so it only
    * bounds an invocation whose answer never comes back (then `States.Timeout`, retried).
@@ -195,6 +233,10 @@ export function bindWorkflow(workflow: WorkflowDefinition, bindings: WorkflowBin
         if (key !== "FunctionName") return [key, bind(child)];
         const taskName = taskOf(child);
         if (taskName) return [key, bindings.task(taskName)];
+        if (child === WAIT_FUNCTION) {
+          if (!bindings.wait) throw new ModelError("bindWorkflow: the workflow has waitFor states but no `wait` binding (the context's correlator function).");
+          return [key, bindings.wait];
+        }
         return [key, child === MILESTONE_FUNCTION ? bindings.milestone : child];
       }),
     );

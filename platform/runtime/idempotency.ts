@@ -359,7 +359,8 @@ export function idempotencyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): B
   });
 }
 
-function dynamoDbClientConfig(env: NodeJS.ProcessEnv): DynamoDBClientConfig {
+/** The DynamoDB client settings the environment asks for: a local endpoint (tests, dynalite) or AWS. */
+export function dynamoDbClientConfig(env: NodeJS.ProcessEnv): DynamoDBClientConfig {
   const endpoint = env.ENSEMBLE_DYNAMODB_ENDPOINT?.trim() || env.AWS_ENDPOINT_URL_DYNAMODB?.trim();
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!endpoint) return region ? { region } : {};

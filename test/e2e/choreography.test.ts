@@ -67,6 +67,15 @@ describe("the choreography, end to end on a real broker through the local runtim
     });
     expect(new Set(runtime.published.map((e) => e.eventId)).size).toBe(runtime.published.length);
 
+    // Assess: each invoice waited for its own order's dispatch, and no wait is left open
+    const billed = runtime.executions.filter((e) => e.context === "billing" && (e.input as { orderId: string }).orderId.startsWith("mix-"));
+    expect(billed).toHaveLength(32);
+    for (const execution of billed) {
+      const { orderId } = execution.input as { orderId: string };
+      expect({ orderId, dispatched: (execution.output as { shipmentId: string }).shipmentId }).toEqual({ orderId, dispatched: expect.stringContaining(orderId) });
+    }
+    expect(runtime.taskTokens.waiting).toBe(0);
+
     // Assess: every group got every event it subscribes to, and none it does not
     for (const [name, group] of runtime.groups) {
       const subscribed = runtime.subscriptions.get(name)!;
@@ -87,7 +96,7 @@ describe("the choreography, end to end on a real broker through the local runtim
   it("lets the slow group lag while the others stay current", async () => {
     // Prepare: every group but the slow one, batching windows (analytics 2 s, sales-ledger 5 s) included
     const fast = [...runtime.groups.keys()].filter((name) => name !== SLOW);
-    expect(fast).toHaveLength(5);
+    expect(fast).toHaveLength(6);
 
     // Act: ~750 events, which take the slow group (25 ms a record, one poller) well over 15 s
     const scenario = demoScenario(150, "lag");

@@ -6,6 +6,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
+import { WAIT_TABLE_SCHEMA } from "../../platform/model/correlator";
 import { IDEMPOTENCY_TABLE_SCHEMA } from "../../platform/runtime/idempotency";
 
 interface DynaliteOptions {
@@ -67,7 +68,17 @@ export class StartedDynaliteServer {
  * whether or not TTL has deleted them yet.
  */
 export async function createIdempotencyTable(client: DynamoDBClient, name: string): Promise<void> {
-  const { partitionKey, ttlAttribute, billingMode } = IDEMPOTENCY_TABLE_SCHEMA;
+  await createTable(client, name, IDEMPOTENCY_TABLE_SCHEMA);
+}
+
+/** Creates a correlator's table of waits as the infra does, from `WAIT_TABLE_SCHEMA`. */
+export async function createWaitTable(client: DynamoDBClient, name: string): Promise<void> {
+  await createTable(client, name, WAIT_TABLE_SCHEMA);
+}
+
+async function createTable(client: DynamoDBClient, name: string, schema: { partitionKey: { name: string; type: "S" }; ttlAttribute: string }): Promise<void> {
+  const { partitionKey, ttlAttribute } = schema;
+  const billingMode = "PAY_PER_REQUEST";
   await client.send(
     new CreateTableCommand({
       TableName: name,

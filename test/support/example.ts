@@ -4,7 +4,8 @@
  * `npm run add-consumer` leaves them true; what is added is checked by its own generated tests.
  */
 export const EXAMPLE_CONTEXTS: readonly string[] = ["orders", "shipping", "billing"];
-export const EXAMPLE_GROUPS: readonly string[] = ["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive"];
+/** The groups of consumers/, then the platform's correlator of billing (its `waitFor` of shipping's ShipmentDispatched). */
+export const EXAMPLE_GROUPS: readonly string[] = ["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive", "billing-correlator"];
 
 /** Whether a context or group (a topic's owner, an event's context) is part of the shipped example. */
 export const inExample = (name: string): boolean => EXAMPLE_CONTEXTS.includes(name) || EXAMPLE_GROUPS.includes(name);

@@ -100,7 +100,7 @@ describe("catalog/index.html in headless Chromium", () => {
       expect(node.box.height).toBeGreaterThan(0);
     }
     const subscriptions = valid.consumers.reduce((sum, g) => sum + new Set(g.on.map((e) => e.context)).size, 0);
-    expect(labels).toHaveLength(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow).length);
+    expect(labels).toHaveLength(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow || g.correlates).length);
     // A tidy drawing: no node sits on another, no edge label hides another.
     for (const [i, a] of nodes.entries()) for (const b of nodes.slice(i + 1)) expect([a.key, b.key, overlaps(a.box, b.box)]).toEqual([a.key, b.key, false]);
     for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
@@ -140,6 +140,6 @@ describe("catalog/index.html in headless Chromium", () => {
     expect(errors).toEqual([]);
     expect(drawn.ids).toEqual(expectedNodes.map((key) => key.replace(":", "_").replace(/[.-]/g, "_")));
     const subscriptions = valid.consumers.reduce((sum, g) => sum + new Set(g.on.map((e) => e.context)).size, 0);
-    expect(drawn.edges).toBe(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow).length);
+    expect(drawn.edges).toBe(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow || g.correlates).length);
   });
 });

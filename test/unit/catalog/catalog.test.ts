@@ -173,16 +173,20 @@ describe("the Mermaid diagram in catalog/topology.md", () => {
     expect(new Set(declarations.map((d) => d.id)).size).toBe(declarations.length);
   });
 
-  it("draws publish, delivery and workflow-start edges between declared nodes only", () => {
+  it("draws publish, delivery, workflow-start and wait-completion edges between declared nodes only", () => {
     const ids = new Set(declarations.map((d) => d.id));
     const subscriptionCount = groups.reduce((sum, g) => sum + subscriptions(g).size, 0);
     const starting = groups.filter((g) => g.startWorkflow);
-    expect(edges).toHaveLength(valid.contexts.length + subscriptionCount + starting.length);
+    const correlators = groups.filter((g) => g.correlates);
+    expect(edges).toHaveLength(valid.contexts.length + subscriptionCount + starting.length + correlators.length);
     for (const edge of edges) {
       const [, from, to] = /^(\w+) .*? (\w+)$/.exec(edge)!;
       expect(ids.has(from!) && ids.has(to!)).toBe(true);
     }
-    expect(edges.filter((e) => e.includes(".->"))).toEqual(starting.map((g) => `group_${g.name.replace(/-/g, "_")} -.->|"starts"| context_${g.startWorkflow!.name}`));
+    expect(edges.filter((e) => e.includes(".->"))).toEqual([
+      ...starting.map((g) => `group_${g.name.replace(/-/g, "_")} -.->|"starts"| context_${g.startWorkflow!.name}`),
+      'group_billing_correlator -.->|"completes AwaitDispatch"| context_billing',
+    ]);
     expect(edges).toContain(`topic_orders_events -->|"OrderPlaced<br>OrderRejected"| group_notify_customer`);
   });
 
@@ -241,13 +245,14 @@ describe("generateCatalog", () => {
     );
   });
 
-  it("draws every subscription and workflow start as an edge of the graph", () => {
+  it("draws every subscription, workflow start and wait completion as an edge of the graph", () => {
     const graph = topologyGraph(catalogFacts(valid, { stack }));
     // The example: 3 contexts and their 3 topics, 6 groups; 3 publish edges, 12 subscriptions, 2 starts.
     const subscriptionCount = groups.reduce((sum, group) => sum + subscriptions(group).size, 0);
     expect(graph.nodes).toHaveLength(valid.contexts.length * 2 + groups.length);
     expect(graph.edges.map((e) => `${e.from} ${e.kind} ${e.to}`)).toContain("group:start-billing starts context:billing");
-    expect(graph.edges).toHaveLength(valid.contexts.length + subscriptionCount + groups.filter((g) => g.startWorkflow).length);
+    expect(graph.edges.map((e) => `${e.from} ${e.kind} ${e.to} ${e.label.join()}`)).toContain("group:billing-correlator completes context:billing completes AwaitDispatch");
+    expect(graph.edges).toHaveLength(valid.contexts.length + subscriptionCount + groups.filter((g) => g.startWorkflow).length + groups.filter((g) => g.correlates).length);
   });
 });
 

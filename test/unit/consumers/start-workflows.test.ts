@@ -1,4 +1,4 @@
-import { orders, shipping } from "../../../contexts";
+import { orders } from "../../../contexts";
 import { RecordingWorkflowStarter, executionName, useWorkflowStarter } from "../../../platform/runtime";
 import { delivery, examples, idOf } from "./deliveries";
 
@@ -33,24 +33,23 @@ describe("start-shipping", () => {
 });
 
 describe("start-billing", () => {
-  it("maps a dispatched shipment to the billing workflow's input: the order and what was paid", () => {
-    expect(startBilling.invoiceRequestFor({ type: "shipping.ShipmentDispatched", data: examples.dispatched })).toEqual({
-      orderId: "o-1",
-      customerId: "c-1",
-      shipmentId: "shp-o-1",
-      totalCents: 5_000,
-      currency: "EUR",
+  it("maps a placed order to the billing workflow's input: the order and what was paid", () => {
+    expect(startBilling.invoiceRequestFor({ type: "orders.OrderPlaced", data: examples.placed })).toEqual({
+      orderId: examples.placed.orderId,
+      customerId: examples.placed.customerId,
+      totalCents: examples.placed.totalCents,
+      currency: examples.placed.currency,
     });
   });
 
-  it("starts one billing execution per ShipmentDispatched event", async () => {
-    const dispatched = { event: shipping.events.ShipmentDispatched, key: "shp-o-1", data: examples.dispatched, state: "Dispatched" };
+  it("starts one billing execution per OrderPlaced event", async () => {
+    const placed = { event: orders.events.OrderPlaced, key: "o-2", data: { ...examples.placed, orderId: "o-2" }, state: "Placed" };
 
-    await startBilling.handler(delivery([dispatched]));
-    await startBilling.handler(delivery([dispatched]));
+    await startBilling.handler(delivery([placed]));
+    await startBilling.handler(delivery([placed]));
 
     expect(starter.started.filter((r) => r.stateMachine === "billing").map((r) => [r.name, r.input])).toEqual([
-      [executionName("start-billing", idOf(dispatched)), startBilling.invoiceRequestFor({ type: "shipping.ShipmentDispatched", data: examples.dispatched })],
+      [executionName("start-billing", idOf(placed)), startBilling.invoiceRequestFor({ type: "orders.OrderPlaced", data: placed.data })],
     ]);
   });
 });

@@ -1,17 +1,25 @@
-import { billing } from "../../../contexts";
+import { billing, shipping } from "../../../contexts";
 import { BillingError, type InvoiceRequest, InvoiceLedger, InvoiceNumbers, invoices, numbers, taxIncludedIn } from "../../../contexts/billing/domain";
 import { handler as computeTax } from "../../../contexts/billing/tasks/compute-tax";
 import { handler as issueInvoice } from "../../../contexts/billing/tasks/issue-invoice";
 import { handler as reserveInvoiceNumber } from "../../../contexts/billing/tasks/reserve-invoice-number";
 import { handler as voidInvoiceNumber } from "../../../contexts/billing/tasks/void-invoice-number";
+import { examples } from "../consumers/deliveries";
 import { runWorkflow } from "./run-workflow";
 
 const request = (orderId: string, totalCents = 12_000, currency = "EUR"): InvoiceRequest => ({
   orderId,
   customerId: "c-1",
-  shipmentId: `shp-${orderId}`,
   totalCents,
   currency,
+});
+
+/** Shipping's ShipmentDispatched for the order, as billing's correlator receives it. */
+const dispatchOf = (orderId: string) => ({
+  event: shipping.events.ShipmentDispatched,
+  key: `shp-${orderId}`,
+  data: { ...examples.dispatched, orderId, shipmentId: `shp-${orderId}` },
+  state: "Dispatched",
 });
 
 describe("billing domain", () => {
@@ -42,7 +50,7 @@ describe("billing domain", () => {
 
   it("issues one invoice per order: the same again is a no-op, a different one a conflict", () => {
     const ledger = new InvoiceLedger();
-    const invoice = { ...request("o-1"), invoiceId: "inv-o-1", invoiceNumber: "INV-000001", netCents: 10_000, taxCents: 2_000, taxRateBasisPoints: 2_000 };
+    const invoice = { ...request("o-1"), shipmentId: "shp-o-1", invoiceId: "inv-o-1", invoiceNumber: "INV-000001", netCents: 10_000, taxCents: 2_000, taxRateBasisPoints: 2_000 };
     expect(ledger.issue(invoice)).toBe(invoice);
     expect(ledger.issue({ ...invoice })).toBe(invoice);
     expect(() => ledger.issue({ ...invoice, invoiceNumber: "INV-000009" })).toThrow(
@@ -66,8 +74,12 @@ describe("billing tasks", () => {
   });
 
   it("IssueInvoice turns the prepared parts into the invoice and records it", async () => {
-    const invoice = await issueInvoice({ ...request("o-issue"), prepared: { invoiceNumber: "INV-999001", tax: { rateBasisPoints: 2_000, netCents: 10_000, taxCents: 2_000 } } });
-    expect(invoice).toEqual({ ...request("o-issue"), invoiceId: "inv-o-issue", invoiceNumber: "INV-999001", netCents: 10_000, taxCents: 2_000, taxRateBasisPoints: 2_000 });
+    const invoice = await issueInvoice({
+      ...request("o-issue"),
+      prepared: { invoiceNumber: "INV-999001", tax: { rateBasisPoints: 2_000, netCents: 10_000, taxCents: 2_000 } },
+      dispatch: dispatchOf("o-issue").data,
+    });
+    expect(invoice).toEqual({ ...request("o-issue"), shipmentId: "shp-o-issue", invoiceId: "inv-o-issue", invoiceNumber: "INV-999001", netCents: 10_000, taxCents: 2_000, taxRateBasisPoints: 2_000 });
     expect(invoices.invoiceOf("o-issue")).toEqual(invoice);
   });
 
@@ -81,9 +93,9 @@ describe("billing tasks", () => {
 });
 
 describe("the billing workflow", () => {
-  it("computes the tax and reserves the number in parallel, then issues the invoice and publishes InvoiceIssued", async () => {
+  it("computes the tax and reserves the number in parallel, waits for the dispatch, then issues the invoice and publishes InvoiceIssued", async () => {
     // Act
-    const run = await runWorkflow(billing, request("o-wf", 18_000, "GBP"));
+    const run = await runWorkflow(billing, request("o-wf", 18_000, "GBP"), { awaited: { events: [dispatchOf("o-wf")], at: "waiting" } });
 
     // Assess
     expect(run.status).toBe("SUCCEEDED");
@@ -107,9 +119,11 @@ describe("the billing workflow", () => {
     expect(run.output).not.toHaveProperty("prepared");
   });
 
-  it("issues the same invoice when run again for the same order", async () => {
-    const first = await runWorkflow(billing, request("o-wf-twice"));
-    const again = await runWorkflow(billing, request("o-wf-twice"), "arn:aws:states:local:000000000000:execution:test:run-2");
+  it("takes a dispatch that came before the wait, and issues the same invoice when run again for the same order", async () => {
+    const first = await runWorkflow(billing, request("o-wf-twice"), { awaited: { events: [dispatchOf("o-wf-twice")], at: "before" } });
+    const again = await runWorkflow(billing, request("o-wf-twice"), { executionId: "arn:aws:states:local:000000000000:execution:test:run-2", awaited: { events: [dispatchOf("o-wf-twice")], at: "waiting" } });
+    expect(first.status).toBe("SUCCEEDED");
+    expect(first.published.map((p) => (p.data as { shipmentId: string }).shipmentId)).toEqual(["shp-o-wf-twice"]);
     expect(again.published.map((p) => p.data)).toEqual(first.published.map((p) => p.data));
   });
 

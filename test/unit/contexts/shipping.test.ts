@@ -203,7 +203,7 @@ describe("the shipping workflow", () => {
 
   it("is idempotent per order: running it again ships the same shipment with the same tracking number", async () => {
     const first = await runWorkflow(shipping, order("o-wf-twice", [{ sku: "tea-sencha", quantity: 1 }]));
-    const again = await runWorkflow(shipping, order("o-wf-twice", [{ sku: "tea-sencha", quantity: 1 }]), "arn:aws:states:local:000000000000:execution:test:run-2");
+    const again = await runWorkflow(shipping, order("o-wf-twice", [{ sku: "tea-sencha", quantity: 1 }]), { executionId: "arn:aws:states:local:000000000000:execution:test:run-2" });
     expect(again.published.map((p) => p.data)).toEqual(first.published.map((p) => p.data));
   });
 });

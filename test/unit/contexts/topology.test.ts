@@ -34,14 +34,15 @@ describe("the example topology", () => {
       ["start-billing.dlq", "dead-letter"],
       ["analytics.dlq", "dead-letter"],
       ["audit-archive.dlq", "dead-letter"],
+      ["billing-correlator.dlq", "dead-letter"],
     ]);
     const subscribers = Object.fromEntries(events.map((e) => [e.type, valid.subscribersOf(e.type).map((c) => c.name).filter(inExample)]));
     expect(subscribers).toEqual({
-      "orders.OrderPlaced": ["notify-customer", "sales-ledger", "start-shipping", "analytics", "audit-archive"],
+      "orders.OrderPlaced": ["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive"],
       "orders.OrderRejected": ["notify-customer", "analytics", "audit-archive"],
       "shipping.ShipmentScheduled": ["analytics", "audit-archive"],
       "shipping.LinePacked": ["analytics", "audit-archive"],
-      "shipping.ShipmentDispatched": ["notify-customer", "start-billing", "analytics", "audit-archive"],
+      "shipping.ShipmentDispatched": ["notify-customer", "analytics", "audit-archive", "billing-correlator"],
       "billing.InvoiceIssued": ["notify-customer", "analytics", "audit-archive"],
     });
   });
@@ -57,6 +58,7 @@ describe("the example topology", () => {
       "start-billing": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 5 }, starts: "billing" },
       analytics: { batch: { size: 500, windowSeconds: 2 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: undefined },
       "audit-archive": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 1 }, starts: undefined },
+      "billing-correlator": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: undefined },
     });
   });
 
@@ -105,7 +107,7 @@ describe("the example topology", () => {
   });
 
   it.each([orders, shipping, billing])("binds the $name workflow into valid ASL", (context) => {
-    const asl = bindWorkflow(context.workflow!, { task: (task) => `arn:aws:lambda:eu-west-1:123456789012:function:dev-${context.name}-${task}`, milestone: "arn:aws:lambda:eu-west-1:123456789012:function:dev-publisher" });
+    const asl = bindWorkflow(context.workflow!, { task: (task) => `arn:aws:lambda:eu-west-1:123456789012:function:dev-${context.name}-${task}`, milestone: "arn:aws:lambda:eu-west-1:123456789012:function:dev-publisher", wait: "arn:aws:lambda:eu-west-1:123456789012:function:dev-correlator" });
     expect(validateAsl(asl).errors).toEqual([]);
   });
 });

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { consumers } from "../../../consumers";
 import { contexts } from "../../../contexts";
 import { dashboardBody } from "../../../platform/infra/observability";
 import { LAMBDA_VPC_ACTIONS, MSK_EVENT_SOURCE_EC2_ACTIONS } from "../../../platform/infra/lambda-iam";
@@ -9,6 +8,7 @@ import { stackConfigFromPulumi } from "../../../platform/model/stack-config";
 import { inExample } from "../../support/example";
 import { awaitOutput, recordResources, type RecordedResource } from "../../support/pulumi-mocks";
 import { bareStackConfig, runProgram, stackFileConfig } from "../../support/stack";
+import { topology } from "../../../topology";
 
 // The security and operations baseline of both stacks, read off the resources the program asks
 // for under Pulumi's mocks (the policy pack checks the same graph in test/unit/policy/).
@@ -17,7 +17,7 @@ const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/EnsembleKeyKey";
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:topic/EnsembleAlarmsTopic";
 
 describe.each([
-  ["dev", { retention: 7, deletionProtection: false, monitoring: "DEFAULT", brokers: 2, subscriptions: [["email", "ensemble-dev@example.com"]], reserved: { "notify-customer": 12, "sales-ledger": 5, "start-shipping": 10, "start-billing": 5, analytics: 6, "audit-archive": 5 } }],
+  ["dev", { retention: 7, deletionProtection: false, monitoring: "DEFAULT", brokers: 2, subscriptions: [["email", "ensemble-dev@example.com"]], reserved: { "notify-customer": 12, "sales-ledger": 5, "start-shipping": 10, "start-billing": 5, analytics: 6, "audit-archive": 5, "billing-correlator": 5 } }],
   [
     "prod",
     {
@@ -29,7 +29,7 @@ describe.each([
         ["email", "oncall@example.com"],
         ["https", "https://hooks.example.com/ensemble/prod"],
       ],
-      reserved: { "notify-customer": 40, "sales-ledger": 20, "start-shipping": 20, "start-billing": 20, analytics: 20, "audit-archive": 20 },
+      reserved: { "notify-customer": 40, "sales-ledger": 20, "start-shipping": 20, "start-billing": 20, analytics: 20, "audit-archive": 20, "billing-correlator": 20 },
     },
   ],
 ])("stack %s", (stack, expected) => {
@@ -97,7 +97,7 @@ describe.each([
 
     it("alarms on every Kafka group id's lag, by its event source mapping", () => {
       const config = stackConfigFromPulumi(stack, stackFileConfig(stack));
-      for (const plan of planConsumerGroups(consumers, stack, config)) {
+      for (const plan of planConsumerGroups(topology.consumers, stack, config)) {
         for (const mapping of plan.mappings) {
           const esm = `Ensemble${pascal(plan.name)}EventSourceMapping${pascal(mapping.context)}`;
           expect(alarmNamed(`Ensemble${pascal(plan.name)}LagAlarm${pascal(mapping.context)}`)).toMatchObject({
@@ -113,7 +113,7 @@ describe.each([
     });
 
     it("alarms on every record a group writes to its dead-letter topic, from the wrapper and from each mapping", () => {
-      for (const consumer of consumers) {
+      for (const consumer of topology.consumers) {
         const alarm = alarmNamed(`Ensemble${pascal(consumer.name)}DeadLetterAlarm`);
         const metrics = alarm.metricQueries.filter((q: { metric?: unknown }) => q.metric).map((q: { metric: { namespace: string; metricName: string } }) => `${q.metric.namespace} ${q.metric.metricName}`);
         const mappings = new Set(consumer.on.map((event) => event.context)).size;
@@ -185,7 +185,7 @@ describe.each([
 
   describe("tags and privileges", () => {
     it("tags every taggable resource with its owner: its context, its group, or the platform", () => {
-      const owners = [...contexts, ...consumers].map((c) => [`Ensemble${pascal(c.name)}`, c.name] as const).sort(([a], [b]) => b.length - a.length);
+      const owners = [...contexts, ...topology.consumers].map((c) => [`Ensemble${pascal(c.name)}`, c.name] as const).sort(([a], [b]) => b.length - a.length);
       const ownerOf = (resource: RecordedResource) => owners.find(([prefix]) => resource.name.startsWith(prefix) && /^[A-Z]/.test(resource.name.slice(prefix.length)))?.[1] ?? "platform";
       const taggable = run.mocks.resources.filter((r) => r.custom && "tags" in r.inputs);
       expect(taggable.length).toBeGreaterThan(100);
@@ -209,7 +209,7 @@ describe.each([
 
     it("exports what the stack reserves of the account's Lambda concurrency", async () => {
       const budget = await awaitOutput(run.program.reservedConcurrency);
-      // The example's groups: 43 in dev, 140 in prod (and whatever groups were added since).
+      // The example's groups: 48 in dev, 160 in prod (and whatever groups were added since).
       expect(Object.fromEntries(Object.entries(budget.byGroup).filter(([group]) => inExample(group)))).toEqual(expected.reserved);
       expect(budget.reserved).toBe(Object.values(budget.byGroup).reduce((sum, n) => sum + n, 0));
       expect(budget.reservable).toBe(stack === "prod" ? 900 : undefined);
@@ -256,7 +256,7 @@ describe("the program's checks before anything is created", () => {
   it("stops a stack whose reservations exceed what the account limit leaves, naming the numbers and the ways out", async () => {
     const { error, created } = await requireProgram({ ...stackFileConfig("dev"), "ensemble:functions": JSON.stringify({ consumerConcurrency: 5, accountConcurrencyLimit: 130 }) });
     expect(error?.message).toContain(
-      "ensemble:functions.accountConcurrencyLimit: the consumer groups reserve 43 concurrency (largest: notify-customer 12, start-shipping 10, analytics 6), but an account limit of 130 leaves 30 reservable (Lambda keeps 100 unreserved).",
+      "ensemble:functions.accountConcurrencyLimit: the consumer groups reserve 48 concurrency (largest: notify-customer 12, start-shipping 10, analytics 6), but an account limit of 130 leaves 30 reservable (Lambda keeps 100 unreserved).",
     );
     expect(error?.message).toContain("set ensemble:functions.reserveConcurrency to false");
     expect(created).toEqual([]);

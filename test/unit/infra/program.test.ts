@@ -1,11 +1,15 @@
 import * as path from "node:path";
 import validateAsl from "asl-validator";
-import { consumers } from "../../../consumers";
+import { topology } from "../../../topology";
 import { contexts, orders } from "../../../contexts";
-import { defineConsumer, pascal } from "../../../platform/model";
+import { correlatorName, correlatorOf, defineConsumer, names, pascal } from "../../../platform/model";
 import { inExample } from "../../support/example";
 import { awaitOutput, comparable, MOCK_CLUSTER_UUID, type RecordedResource } from "../../support/pulumi-mocks";
 import { runProgram, stackFileConfig } from "../../support/stack";
+
+/** Every consumer group the program deploys: those of consumers/ and the platform's correlators. */
+const { consumers } = topology;
+const correlators = consumers.filter((c) => c.correlates);
 
 const CLUSTER = (stack: string) => `arn:aws:kafka:eu-west-1:123456789012:cluster/${stack}-ensemble/${MOCK_CLUSTER_UUID}`;
 const TOPIC = (stack: string, topic: string) => `arn:aws:kafka:eu-west-1:123456789012:topic/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${topic}`;
@@ -115,7 +119,7 @@ describe("the Pulumi program under mocks", () => {
         // a table and two metric filters each; alarms: lag, errors and dead letters per group, lag
         // per mapping, failed and timed-out executions and publisher errors per context, broker disk
         "aws:lambda/eventSourceMapping:EventSourceMapping": mappings,
-        "aws:dynamodb/table:Table": consumers.length,
+        "aws:dynamodb/table:Table": consumers.length + correlators.length,
         "aws:cloudwatch/metricAlarm:MetricAlarm": 3 * consumers.length + mappings + 3 * machines + 1,
         "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2 * consumers.length,
         "aws:cloudwatch/dashboard:Dashboard": 1,
@@ -151,6 +155,7 @@ describe("the Pulumi program under mocks", () => {
       expect(Object.keys(topics).filter((topic) => inExample(topic.replace(/\.(events|dlq)$/, ""))).sort()).toEqual([
         "analytics.dlq",
         "audit-archive.dlq",
+        "billing-correlator.dlq",
         "billing.events",
         "notify-customer.dlq",
         "orders.events",
@@ -172,8 +177,9 @@ describe("the Pulumi program under mocks", () => {
         [
           ...["analytics", "audit-archive", "notify-customer"].flatMap((group) => ["billing", "orders", "shipping"].map((context) => `${stack}.${group}.${context}`)),
           `${stack}.sales-ledger.orders`,
-          `${stack}.start-billing.shipping`,
+          `${stack}.start-billing.orders`,
           `${stack}.start-shipping.orders`,
+          `${stack}.billing-correlator.shipping`,
         ].sort(),
       );
       expect(mappings[`${stack}.notify-customer.orders`]).toMatchObject({
@@ -279,7 +285,7 @@ describe("the Pulumi program under mocks", () => {
     it("alarms on each group's offset lag with the stack's threshold", () => {
       const alarms = run.mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricName === "OffsetLag");
       expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual(
-        ["analytics", "audit-archive", "notify-customer", "sales-ledger", "start-billing", "start-shipping"].map((group) => `${stack}-${group}`),
+        ["analytics", "audit-archive", "billing-correlator", "notify-customer", "sales-ledger", "start-billing", "start-shipping"].map((group) => `${stack}-${group}`),
       );
       for (const alarm of alarms) expect(alarm.inputs.threshold).toBe(expected.lag);
     });
@@ -336,6 +342,7 @@ describe("the Pulumi program under mocks", () => {
         "start-billing.dlq",
         "analytics.dlq",
         "audit-archive.dlq",
+        "billing-correlator.dlq",
       ]);
       // The mocks name every ARN after the logical resource name.
       expect(await awaitOutput(run.program.stateMachineArns.orders!)).toBe("arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleOrdersStateMachine");
@@ -408,7 +415,7 @@ describe("the Pulumi program under mocks", () => {
             ...((state.Branches as { States: Record<string, AnyState> }[] | undefined) ?? []).flatMap((branch) => statesOf(branch.States)),
           ]);
         for (const machine of run.mocks.byType("aws:sfn/stateMachine:StateMachine")) {
-          const milestones = statesOf(JSON.parse(machine.inputs.definition).States).filter((state) => state.Parameters?.Payload?.["executionId.$"] === "$$.Execution.Id");
+          const milestones = statesOf(JSON.parse(machine.inputs.definition).States).filter((state) => state.Parameters?.Payload?.["executionId.$"] === "$$.Execution.Id" && !String(state.Resource).endsWith(".waitForTaskToken"));
           expect(milestones.length).toBeGreaterThan(0);
           for (const state of milestones) {
             expect(state.TimeoutSeconds).toBe((stack === "dev" ? 30 : 60) + 10);
@@ -419,15 +426,16 @@ describe("the Pulumi program under mocks", () => {
         }
       });
 
-      it("lets each state machine invoke exactly its own functions, and task functions touch no Kafka", () => {
+      it("lets each state machine invoke exactly its own functions (and its correlator, by name), and task functions touch no Kafka", () => {
         for (const context of contexts) {
           const prefix = `Ensemble${pascal(context.name)}`;
           const invoke = statementsWith(policies()[`${prefix}StateMachinePolicy`]!, "lambda:InvokeFunction").flatMap((s) => s.Resource);
           const own = run.mocks
             .byType("aws:lambda/function:Function")
-            .filter((f) => f.name.startsWith(prefix))
+            .filter((f) => f.name.startsWith(prefix) && !f.name.startsWith(`Ensemble${pascal(correlatorName(context.name))}`))
             .map((f) => `arn:aws:lambda:eu-west-1:123456789012:function/${f.name}`);
-          expect(invoke.sort()).toEqual(own.sort());
+          const correlator = correlatorOf(context) ? [`arn:aws:lambda:eu-west-1:123456789012:function:${names.consumerFunction(stack, correlatorName(context.name))}`] : [];
+          expect(invoke.sort()).toEqual([...own, ...correlator].sort());
           expect(own).toHaveLength(context.tasks.length + 1);
           for (const task of context.tasks) {
             expect(policies()[`${prefix}${task.name}Policy`]!.flatMap((s) => s.Action).filter((a) => a.startsWith("kafka"))).toEqual([]);
@@ -448,7 +456,7 @@ describe("the Pulumi program under mocks", () => {
 
     // Act
     const after = await runProgram("dev", stackFileConfig("dev"), () => {
-      jest.doMock("../../../topology", () => ({ topology: { contexts, consumers: [...consumers, auditTrail] } }));
+      jest.doMock("../../../topology", () => ({ topology: { contexts, consumers: [...consumers.filter((c) => !c.correlates), auditTrail] } }));
     });
 
     // Assess

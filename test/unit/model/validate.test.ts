@@ -55,6 +55,7 @@ describe("validate", () => {
       "start-billing.dlq",
       "analytics.dlq",
       "audit-archive.dlq",
+      "billing-correlator.dlq",
     ]);
     expect(valid.events.filter((e) => inExample(e.context)).map((e) => e.type)).toEqual([
       "orders.OrderPlaced",
@@ -64,7 +65,7 @@ describe("validate", () => {
       "shipping.ShipmentDispatched",
       "billing.InvoiceIssued",
     ]);
-    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name).filter(inExample)).toEqual(["notify-customer", "sales-ledger", "start-shipping", "analytics", "audit-archive"]);
+    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name).filter(inExample)).toEqual(["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive"]);
   });
 
   it("throws one TopologyError that lists every issue with its file and fix", () => {
