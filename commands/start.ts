@@ -7,6 +7,7 @@ import { BrokerPath, startBroker } from "../platform/broker/start-broker";
 import { runDemo, takeSnapshot } from "../platform/local/demo";
 import { LocalRuntime } from "../platform/local/runtime";
 import { serve } from "../platform/local/serve";
+import { LocalTraces, renderFlow } from "../platform/local/traces";
 import { liveView, renderSummary } from "../platform/local/view";
 import { stackConfigFor } from "./stack-file";
 import { positiveInt } from "./options";
@@ -31,6 +32,7 @@ const program = new Command("npm start --")
       Object.values(StartingPosition),
     ),
   )
+  .option("--trace <key>", "after the demo, show one business key's whole flow across contexts (e.g. an order id: demo-00000) as a tree of spans with timings")
   .addOption(new Option("--log-level <level>", "handlers' Powertools log level").choices(["SILENT", "ERROR", "WARN", "INFO", "DEBUG"]).default("SILENT"))
   .addHelpText(
     "after",
@@ -49,12 +51,15 @@ interface Options {
   partitions?: number;
   startingPosition?: StartingPosition;
   logLevel: string;
+  trace?: string;
 }
 
 async function main(): Promise<void> {
   const options = program.parse().opts<Options>();
   process.env.POWERTOOLS_LOG_LEVEL = options.logLevel;
   const valid = validate(topology, { stack: options.stack });
+  // Every span the platform makes (executions, publishes, records processed, completed waits), kept in memory.
+  const traces = new LocalTraces();
   const config = stackConfigFor(options.stack, topology.consumers.map((c) => c.name), { required: false });
   const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env });
   // The clients' production settings (timeouts, retries), quiet: the view says what matters.
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
       return;
     }
     console.log(renderSummary(result).join("\n"));
+    if (options.trace) console.log(["", ...renderFlow(traces.flowOf(options.trace), options.trace)].join("\n"));
     process.exitCode = result.ok ? 0 : 1;
     if (options.keep) await keepServing(runtime, options.port, options.host, interrupted);
   } finally {

@@ -14,6 +14,7 @@ import { Observability, type ObservabilityArgs } from "./observability";
 import { shallowStackTraces } from "./shallow-stack-traces";
 import { StackKey, type StackKeyArgs } from "./stack-key";
 import { PLATFORM_OWNER } from "../model/tags";
+import { openTelemetry } from "./open-telemetry";
 import { ownerTag } from "./tags";
 
 export interface EnsemblePlatformArgs {
@@ -83,7 +84,11 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
   readonly alarmTopic: AlarmTopic;
 
   constructor(name: string, args: EnsemblePlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("ensemble:infra:Platform", name, {}, { ...opts, transformations: [...(opts.transformations ?? []), ownerTag(PLATFORM_OWNER)] });
+    const tracing = args.config.tracing.openTelemetry;
+    super("ensemble:infra:Platform", name, {}, {
+      ...opts,
+      transformations: [...(opts.transformations ?? []), ownerTag(PLATFORM_OWNER), ...(tracing ? [openTelemetry(tracing)] : [])],
+    });
     const parent = this;
     const { topology, stack, config, transform } = args;
 

@@ -1,3 +1,4 @@
+import { type SpanContext, SpanStatusCode } from "@opentelemetry/api";
 import { ExecutionAbortedError, StateMachine } from "aws-local-stepfunctions";
 import {
   bindWorkflow,
@@ -12,6 +13,7 @@ import {
 } from "../model";
 import { correlatorName } from "../model/correlator";
 import { withDeadline } from "../runtime/deadline";
+import { contextUnder, fromXRayHeader, propagated, toXRayHeader, tracer } from "../runtime/trace-context";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
 import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow-starter";
 import type { LocalTaskTokens } from "./task-tokens";
@@ -90,6 +92,8 @@ interface Run {
   entered: { readonly state: string; readonly input: unknown } | undefined;
   /** Settles once every history event of the run has been seen. */
   history: Promise<void>;
+  /** The execution's trace: its span's context, passed to the functions it invokes as Step Functions passes its X-Ray header. */
+  readonly trace: SpanContext;
 }
 
 /**
@@ -145,9 +149,10 @@ export class LocalStateMachine {
     const invoke = async ({ FunctionName, Payload }: { FunctionName: string; Payload: unknown }) => {
       if (FunctionName === publisherArn) {
         const input = this.withContextFields(Payload as Record<string, unknown>);
-        return { Payload: await timedOutAfter(defaultTimeout, FunctionName, (remainingMs) => options.publisher.publish(input, { remainingMs })) };
+        const traceHeader = this.traceHeaderOf(input.executionId);
+        return { Payload: await timedOutAfter(defaultTimeout, FunctionName, (remainingMs) => options.publisher.publish(input, { remainingMs, traceHeader })) };
       }
-      if (FunctionName === correlatorArn) return this.wait(Payload as { timeoutSeconds: number }, defaultTimeout);
+      if (FunctionName === correlatorArn) return this.wait(Payload as { timeoutSeconds: number; executionId: string }, defaultTimeout);
       const task = taskByArn.get(FunctionName);
       const loading = task ? handlers.get(task) : undefined;
       if (!loading) {
@@ -175,12 +180,19 @@ export class LocalStateMachine {
    * then waits for the token to be completed; its output is the state's result. The executor
    * fails the state with States.Timeout after its TimeoutSeconds, as Step Functions does.
    */
-  private async wait(payload: { timeoutSeconds: number }, functionTimeoutSeconds: number): Promise<unknown> {
+  private async wait(payload: { timeoutSeconds: number; executionId: string }, functionTimeoutSeconds: number): Promise<unknown> {
     const waits = this.options.waits;
     if (!waits) throw new HandlerNotFoundError(`Context "${this.context.name}" waits for events but the local runtime gave its state machine no correlator.`);
     const { taskToken, result } = waits.tokens.issue(payload.timeoutSeconds);
-    await timedOutAfter(functionTimeoutSeconds, correlatorName(this.context.name), () => waits.register({ ...payload, taskToken }));
+    // On AWS the correlator reads the execution's trace from _X_AMZN_TRACE_ID; one process has one environment, so it comes in the payload.
+    const traceHeader = this.traceHeaderOf(payload.executionId);
+    await timedOutAfter(functionTimeoutSeconds, correlatorName(this.context.name), () => waits.register({ ...payload, taskToken, traceHeader }));
     return result;
+  }
+
+  private traceHeaderOf(executionId: unknown): string | undefined {
+    const run = this.runs.get(String(executionId));
+    return run ? toXRayHeader(run.trace) : undefined;
   }
 
   /**
@@ -197,8 +209,12 @@ export class LocalStateMachine {
     return { ...payload, attempt: entry.count, enteredTime: entry.enteredTime, redriveCount: run.redriveCount, executionStartTime: run.startTime };
   }
 
-  /** Starts an execution; a name already used on this machine throws ExecutionAlreadyExists, as StartExecution does. */
-  start(name: string, input: unknown): LocalExecution {
+  /**
+   * Starts an execution; a name already used on this machine throws ExecutionAlreadyExists, as
+   * StartExecution does. `traceHeader` (X-Ray's, as StartExecution takes it) continues the caller's
+   * trace; without one the execution starts a trace of its own.
+   */
+  start(name: string, input: unknown, options: { traceHeader?: string | undefined } = {}): LocalExecution {
     if (this.executions.has(name)) {
       throw new ExecutionAlreadyExistsError(`Execution "${name}" already exists on state machine ${this.name}.`);
     }
@@ -215,8 +231,20 @@ export class LocalStateMachine {
       done: Promise.resolve(),
     };
     this.executions.set(name, execution);
-    this.runs.set(executionArn, { redriveCount: 0, startTime: new Date().toISOString(), attempts: new Map(), entered: undefined, history: Promise.resolve() });
+    const parent = fromXRayHeader(options.traceHeader);
+    const span = tracer().startSpan(
+      `execution ${this.context.name}`,
+      { attributes: { "ensemble.context": this.context.name, "ensemble.execution": executionArn, "ensemble.key": keyOf(input) } },
+      contextUnder(parent),
+    );
+    const trace = propagated(span.spanContext(), parent);
+    this.runs.set(executionArn, { redriveCount: 0, startTime: new Date().toISOString(), attempts: new Map(), entered: undefined, history: Promise.resolve(), trace });
     this.launch(execution, this.machine, input);
+    void execution.done.then(() => {
+      span.setAttribute("ensemble.status", execution.status);
+      if (execution.status !== "SUCCEEDED") span.setStatus({ code: SpanStatusCode.ERROR, message: execution.error?.message ?? execution.status });
+      span.end();
+    });
     return execution;
   }
 
@@ -317,7 +345,7 @@ export class LocalWorkflowStarter implements WorkflowStarter {
       );
     }
     try {
-      return { executionId: machine.start(request.name, request.input).executionArn, started: true };
+      return { executionId: machine.start(request.name, request.input, { traceHeader: request.traceHeader }).executionArn, started: true };
     } catch (error) {
       if (error instanceof ExecutionAlreadyExistsError) {
         return { executionId: `${LOCAL_ACCOUNT}:execution:${machine.name}:${request.name}`, started: false };
@@ -367,3 +395,10 @@ function lambdaTaskStates(definition: { States: Record<string, Record<string, un
 }
 
 export { loadTaskHandler, taskOf };
+
+/** The business key an execution's input names, for finding its trace: the first `...Id` field it has. */
+function keyOf(input: unknown): string {
+  if (input === null || typeof input !== "object") return "";
+  const id = Object.entries(input).find(([field, value]) => /Id$/.test(field) && (typeof value === "string" || typeof value === "number"));
+  return id ? String(id[1]) : "";
+}

@@ -197,6 +197,25 @@ const Tables = z
   })
   .strict();
 
+/**
+ * Export the platform's OpenTelemetry spans (publish, each record a group processes, executions
+ * started, completed waits) from every Lambda: the AWS Distro for OpenTelemetry layer's handler
+ * wrapper registers an SDK that the runtime's spans (`@opentelemetry/api`) then go to.
+ */
+const Tracing = z
+  .object({
+    openTelemetry: z
+      .object({
+        /** The ADOT Lambda layer for Node.js, by ARN (one per region and architecture, arm64 here). */
+        layerArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[^:]+:\d+$/, "expected a Lambda layer version ARN"),
+        /** OTLP endpoint the spans go to; default: the layer's collector, which sends them to X-Ray. */
+        endpoint: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** The `ensemble:*` keys of a stack's `Pulumi.<stack>.yaml`, with their defaults. */
 export const StackConfig = z.object({
   network: Network.prefault({}),
@@ -207,6 +226,7 @@ export const StackConfig = z.object({
   consumers: z.record(z.string(), ConsumerOverride).default({}),
   logs: Logs.prefault({}),
   tables: Tables.prefault({}),
+  tracing: Tracing.prefault({}),
 });
 export type StackConfig = z.output<typeof StackConfig>;
 
@@ -222,6 +242,7 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   consumers: Object.keys(ConsumerOverride.shape),
   logs: Object.keys(Logs.shape),
   tables: Object.keys(Tables.shape),
+  tracing: Object.keys(Tracing.shape),
 };
 
 /** Keys that moved, so a stack file written for an earlier Ensemble gets the new place. */

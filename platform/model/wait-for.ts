@@ -150,4 +150,6 @@ export interface WaitRegistration {
   readonly executionId: string;
   /** The wait state's name, written in by `defineWorkflow`. */
   readonly state: string;
+  /** Locally only: the execution's trace header, which on AWS comes as `_X_AMZN_TRACE_ID`. */
+  readonly traceHeader?: string;
 }

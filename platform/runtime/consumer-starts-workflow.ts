@@ -3,6 +3,7 @@ import type { ConsumerDefinition } from "../model";
 import { type ConsumeOptions, consume, type KafkaHandler, type ReceivedEvent, type RecordContext } from "./consumer";
 import type { ReceivedEnvelope } from "./envelope";
 import { RuntimeConfigError } from "./errors";
+import { toXRayHeader } from "./trace-context";
 import { executionName, SfnWorkflowStarter, type WorkflowStarter } from "./workflow-starter";
 
 /**
@@ -78,7 +79,8 @@ export function startsWorkflow<C extends ConsumerDefinition>(consumer: C, option
         eventId: id,
         eventType: type,
         group: consumer.name,
-        ...(process.env._X_AMZN_TRACE_ID ? { traceHeader: process.env._X_AMZN_TRACE_ID } : {}),
+        // The execution continues the event's trace (X-Ray's header names the same trace id).
+        ...(context.trace ? { traceHeader: toXRayHeader(context.trace) } : process.env._X_AMZN_TRACE_ID ? { traceHeader: process.env._X_AMZN_TRACE_ID } : {}),
       });
       context.logger.info(result.started ? "workflow started" : "workflow already started by an earlier delivery", {
         context: target,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { channel } from "node:diagnostics_channel";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { type SpanContext, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { Context as LambdaContext } from "aws-lambda";
 import type { Kafka } from "kafkajs";
 import { type ConsumedEvent, type ConsumerDefinition, type ContextEvent, PoisonReason } from "../model";
@@ -9,6 +10,7 @@ import { DeadLetterWriter } from "./dead-letter";
 import { decodeEvent, type FilterReason, type ReceivedEnvelope } from "./envelope";
 import { RuntimeError } from "./errors";
 import { idempotencyStoreFromEnv, idempotencyTtlFromEnv, once } from "./idempotency";
+import { contextUnder, fromTraceparent, propagated, tracer } from "./trace-context";
 import { createKafka, kafkaSettingsFromEnv } from "./kafka";
 import {
   isKafkaEvent,
@@ -36,6 +38,12 @@ export interface RecordContext {
   /** Where the record came from. */
   readonly record: { readonly topic: string; readonly partition: number; readonly offset: number; readonly key: string | undefined };
   readonly lambdaContext: LambdaContext | undefined;
+  /**
+   * The trace this record's handling is part of: its `process` span's context when a provider
+   * records spans, else the producer's (the event's `traceparent`). Pass it on to what the
+   * handler starts (`startsWorkflow` does, as the execution's trace header).
+   */
+  readonly trace: SpanContext | undefined;
 }
 
 export type EventHandler<C extends ConsumerDefinition> = (event: ReceivedEvent<C>, context: RecordContext) => Promise<void> | void;
@@ -199,15 +207,32 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
       correlationId: event.correlationId,
       record: { ...coordinates, key: recordKey(record)?.toString("utf8") },
       lambdaContext,
+      trace: undefined,
     };
+    // A span per record, in the producer's trace and linked to its span (a no-op without a provider).
+    const producer = fromTraceparent(event.extensions.traceparent, event.extensions.tracestate);
+    const span = tracer().startSpan(
+      `process ${event.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links: producer ? [{ context: producer }] : [],
+        attributes: { "messaging.system": "kafka", "messaging.consumer.group.name": group, "messaging.message.id": event.id, "ensemble.key": event.subject ?? "" },
+      },
+      contextUnder(producer),
+    );
+    (context as { trace: SpanContext | undefined }).trace = producer ? propagated(span.spanContext(), producer) : undefined;
     const call = { ran: false, content: contentDigest(event) };
     let result: Handled;
     try {
       result = await handleOnce({ event, context, call }, lambdaContext);
     } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span.end();
       loggerOfRecord().error("handler failed; the record will be retried", { ...coordinates, error: error as Error });
       return "failed";
     }
+    span.setAttribute("ensemble.outcome", call.ran ? "handled" : "duplicate");
+    span.end();
     if (call.ran) return "handled";
     // Remembered before contents were (no `content`): a redelivery, as before.
     if (result.content !== undefined && result.content !== call.content) {

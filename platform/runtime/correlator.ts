@@ -1,12 +1,14 @@
+import { type SpanContext, SpanStatusCode } from "@opentelemetry/api";
 import type { Context as LambdaContext } from "aws-lambda";
 import type { ContextDefinition } from "../model";
 import { correlatorOf, keepSecondsOf } from "../model/correlator";
 import { valueAt, WAIT_REGISTRATION_FAILED, type WaitRegistration } from "../model/wait-for";
 import { type ConsumeOptions, consume, type KafkaHandler } from "./consumer";
 import { RuntimeConfigError, RuntimeError } from "./errors";
+import { contextUnder, fromTraceparent, fromXRayHeader, toTraceparent, tracer } from "./trace-context";
 import { isKafkaEvent, type KafkaBatchResponse } from "./msk";
 import { SfnTaskCompleter, type TaskCompleter } from "./task-completer";
-import { waitSlot, type WaitStore, waitStoreFromEnv } from "./wait-store";
+import { type Waiter, waitSlot, type WaitStore, waitStoreFromEnv } from "./wait-store";
 
 /** The error a wait fails with when the execution's state has no value at the wait's state key. */
 export class WaitKeyMissingError extends RuntimeError {
@@ -76,7 +78,7 @@ export function correlatorHandler(context: ContextDefinition, options: Correlato
 
   const onEvents: KafkaHandler = consume(
     consumer,
-    async (event, { logger }) => {
+    async (event, { logger, trace: eventTrace }) => {
       const { id, type, data } = event as { id: string; type: string; data: unknown };
       // One slot per (type, event key) among the waits for this type.
       const keys = [...new Set(waits.filter((w) => w.eventType === type).map((w) => w.eventKey))];
@@ -84,10 +86,11 @@ export function correlatorHandler(context: ContextDefinition, options: Correlato
         const value = valueAt(data, eventKey);
         if (value === undefined || value === null) continue; // validate() requires the key; an optional field waits for nothing
         const slot = waitSlot(type, eventKey, value);
-        const waiters = await store().arrive(slot, { id, data }, keepSecondsOf(waits, type));
+        const traceparent = eventTrace ? toTraceparent(eventTrace) : undefined;
+        const waiters = await store().arrive(slot, { id, data, ...(traceparent ? { traceparent } : {}) }, keepSecondsOf(waits, type));
         const done: string[] = [];
         for (const waiter of waiters) {
-          const completion = await completer().succeed(waiter.taskToken, data);
+          const completion = await completeTraced(waiter, eventTrace, () => completer().succeed(waiter.taskToken, data));
           logger.info(completion === "completed" ? "wait completed" : "wait was no longer waiting", { state: waiter.state, executionId: waiter.executionId, key: value });
           done.push(waiter.taskToken);
         }
@@ -107,11 +110,14 @@ export function correlatorHandler(context: ContextDefinition, options: Correlato
     }
     const slot = waitSlot(wait.eventType, wait.eventKey, input.key);
     const expiresAt = Math.floor(Date.now() / 1000) + wait.timeoutSeconds;
+    // The waiting execution's trace: Step Functions passes it to this invocation (locally, the payload carries it).
+    const traceHeader = input.traceHeader ?? process.env._X_AMZN_TRACE_ID;
+    const waiter = { taskToken: input.taskToken, executionId: input.executionId, state: wait.state, expiresAt, ...(traceHeader ? { traceHeader } : {}) };
     try {
-      const kept = await store().register(slot, { taskToken: input.taskToken, executionId: input.executionId, state: wait.state, expiresAt }, keepSecondsOf(waits, wait.eventType));
+      const kept = await store().register(slot, waiter, keepSecondsOf(waits, wait.eventType));
       if (!kept) return { waiting: true };
       // The event came first: complete this wait now, and forget it.
-      await completer().succeed(input.taskToken, kept.data);
+      await completeTraced(waiter, fromTraceparent(kept.traceparent), () => completer().succeed(input.taskToken, kept.data));
       await store().forget(slot, [input.taskToken]);
       return { waiting: false, eventId: kept.id };
     } catch (error) {
@@ -123,4 +129,26 @@ export function correlatorHandler(context: ContextDefinition, options: Correlato
     isKafkaEvent(event) ? onEvents(event, lambdaContext) : register(event as WaitRegistration)) as CorrelatorHandler;
   handler.close = () => onEvents.close();
   return handler;
+}
+
+/**
+ * A span for completing a wait, in the waiting execution's trace and linked to the awaited
+ * event's: the one place the two flows meet (a no-op without a provider).
+ */
+async function completeTraced<T>(waiter: Waiter, eventTrace: SpanContext | undefined, complete: () => Promise<T>): Promise<T> {
+  const span = tracer().startSpan(
+    `complete wait ${waiter.state}`,
+    { links: eventTrace ? [{ context: eventTrace }] : [], attributes: { "ensemble.execution": waiter.executionId } },
+    contextUnder(fromXRayHeader(waiter.traceHeader)),
+  );
+  try {
+    const result = await complete();
+    span.setAttribute("ensemble.completion", String(result));
+    return result;
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -51,6 +51,8 @@ export interface EnvelopeInput<D> extends MilestoneOrigin {
   readonly data: D;
   /** @default now */
   readonly time?: Date | string | undefined;
+  /** W3C trace context: the CloudEvents distributed-tracing extension (`traceparent`, `tracestate`). */
+  readonly trace?: { readonly traceparent: string; readonly tracestate?: string | undefined };
 }
 
 /** The CloudEvent a milestone publishes. `correlationid` carries the execution id. */
@@ -67,6 +69,7 @@ export function toCloudEvent<D>(input: EnvelopeInput<D>): CloudEvent<D> {
     data: input.data,
     correlationid: input.executionId,
     partitionkey: input.key,
+    ...(input.trace ? { traceparent: input.trace.traceparent, ...(input.trace.tracestate ? { tracestate: input.trace.tracestate } : {}) } : {}),
   });
 }
 

@@ -1,10 +1,12 @@
 import { FunctionEnvironment } from "../model/function-environment";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { Kafka } from "kafkajs";
 import * as z from "zod";
 import { type ContextDefinition, type ContextEvent, names, TOPIC_MAX_MESSAGE_BYTES } from "../model";
 import { eventId, toCloudEvent, toKafkaRecord } from "./envelope";
 import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFailedError, PublishTimeoutError, UnknownEventError } from "./errors";
 import { withDeadline } from "./deadline";
+import { contextUnder, fromXRayHeader, propagated, toTraceparent, tracer } from "./trace-context";
 import { createIdempotentProducer, createKafka, kafkaSettingsFromEnv, SharedProducer } from "./kafka";
 import { findPublished } from "./published-check";
 import { recordBatchBytes } from "./record-size";
@@ -60,6 +62,11 @@ export interface MilestonePublisherOptions {
 export interface PublishOptions {
   /** What the Lambda has left (`getRemainingTimeInMillis()`): the publish gives up before. */
   readonly remainingMs?: number;
+  /**
+   * The execution's X-Ray trace header: on Lambda, `_X_AMZN_TRACE_ID`, which Step Functions
+   * passes to the functions its tasks invoke. The event's `traceparent` continues its trace.
+   */
+  readonly traceHeader?: string | undefined;
 }
 
 /** The longest one publish may take when the caller has no deadline. */
@@ -114,7 +121,37 @@ export class MilestonePublisher {
     const parsed = event.schema.safeParse(input.data);
     if (!parsed.success) throw new InvalidEventError(event.type, schemaProblems(parsed.error));
 
-    const cloudEvent = toCloudEvent({ ...input, event, data: parsed.data, time: input.time ?? input.enteredTime });
+    // A span per publish, in the execution's trace; the event carries it on (a new trace when there is none).
+    const parent = fromXRayHeader(options.traceHeader);
+    const span = tracer().startSpan(
+      `publish ${event.type}`,
+      { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "kafka", "messaging.destination.name": this.topic, "ensemble.key": input.key, "ensemble.execution": input.executionId } },
+      contextUnder(parent),
+    );
+    const carried = propagated(span.spanContext(), parent);
+    const trace = { traceparent: toTraceparent(carried), tracestate: carried.traceState?.serialize() };
+    try {
+      const result = await this.send(input, event, parsed.data, trace, started, options);
+      span.setAttribute("messaging.message.id", result.eventId);
+      return result;
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async send(
+    input: MilestoneInput,
+    event: ContextEvent,
+    data: unknown,
+    trace: { traceparent: string; tracestate: string | undefined },
+    started: number,
+    options: PublishOptions,
+  ): Promise<MilestoneResult> {
+    const cloudEvent = toCloudEvent({ ...input, event, data, time: input.time ?? input.enteredTime, trace });
     const record = toKafkaRecord(cloudEvent);
     const bytes = recordBatchBytes(record);
     if (bytes > TOPIC_MAX_MESSAGE_BYTES) throw new EventTooLargeError(event.type, this.topic, bytes, TOPIC_MAX_MESSAGE_BYTES);
@@ -183,6 +220,7 @@ export class MilestonePublisher {
  */
 export function milestoneHandler(context: ContextDefinition, options: MilestonePublisherOptions = {}) {
   const publisher = new MilestonePublisher(context, options);
+  // Lambda sets _X_AMZN_TRACE_ID per invocation: read it at each call.
   return (input: unknown, lambda?: { getRemainingTimeInMillis(): number }): Promise<MilestoneResult> =>
-    publisher.publish(input, lambda ? { remainingMs: lambda.getRemainingTimeInMillis() } : {});
+    publisher.publish(input, { traceHeader: process.env._X_AMZN_TRACE_ID, ...(lambda ? { remainingMs: lambda.getRemainingTimeInMillis() } : {}) });
 }

@@ -24,11 +24,15 @@ export interface Waiter {
   readonly state: string;
   /** Epoch seconds: when the wait times out. */
   readonly expiresAt: number;
+  /** The waiting execution's X-Ray trace header, so its completion shows in its trace. */
+  readonly traceHeader?: string | undefined;
 }
 
 export interface KeptEvent {
   readonly id: string;
   readonly data: unknown;
+  /** The trace the event's handling is part of, for a wait that registers after it. */
+  readonly traceparent?: string;
 }
 
 /** One slot per awaited type, event key path and key value. */

@@ -24,12 +24,13 @@ const ENTRIES: Record<string, string> = Object.fromEntries(FUNCTIONS.map((f) => 
 const KINDS: Record<string, FunctionKind> = Object.fromEntries(FUNCTIONS.map((f) => [f.functionName, f.kind]));
 
 /**
- * Code only, per kind of function: a ratchet a little above today's sizes (publishers 449–450 KB,
- * consumers 526–530 KB, tasks 1.4–3 KB; `npm run bundles -- --composition` shows what makes them
+ * Code only, per kind of function: a ratchet a little above today's sizes (publishers 460–463 KB,
+ * consumers 539–543 KB, tasks 1.4–4 KB; the OpenTelemetry trace API and the trace context added
+ * 11 KB to each; `npm run bundles -- --composition` shows what makes them
  * up), so growth is a decision rather than an accident; bundling the AWS SDK by mistake adds
  * 0.5–0.6 MB. Sizes are deterministic: the same sources, the same bytes.
  */
-const CODE_BUDGET_BYTES: Record<FunctionKind, number> = { task: 8 * 1024, publisher: 460 * 1024, consumer: 540 * 1024 };
+const CODE_BUDGET_BYTES: Record<FunctionKind, number> = { task: 8 * 1024, publisher: 466 * 1024, consumer: 546 * 1024 };
 
 /** Sizes and build times, for test-results/bundle-sizes.json (the tests print nothing). */
 const measured: Record<string, { codeBytes: number; mapBytes: number; buildMs: number[] }> = {};
