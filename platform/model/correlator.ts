@@ -49,9 +49,9 @@ export const correlatorName = (context: string) => `${context}-correlator`;
 export const CORRELATOR_HANDLER = "ensemble:correlator";
 
 /**
- * How long the correlator keeps what it stores for one awaited event type (an event that came
- * first, a registered wait) after the last write to it: the longest wait for that type, so a
- * registered wait outlives its own timeout and an early event waits as long as any wait would.
+ * How long the correlator keeps an event of one awaited type that came first (from the event's
+ * time) and a slot's item (from its last write): the longest wait for that type, so an early event
+ * waits as long as any wait would and a registered wait outlives its own timeout.
  */
 export function keepSecondsOf(waits: readonly WaitState[], eventType: string): number {
   return Math.max(0, ...waits.filter((w) => w.eventType === eventType).map((w) => w.timeoutSeconds));

@@ -86,7 +86,10 @@ export interface WaitForOptions extends Transition {
  * the correlator's own fault. Each attempt gets a new task token; the old one's waiter is answered
  * "gone" later and forgotten.
  */
-const waitRetry: readonly Retrier[] = [{ ...transient[0]!, ErrorEquals: [...transient[0]!.ErrorEquals, WAIT_REGISTRATION_FAILED] }];
+const waitRetry: readonly Retrier[] = [
+  // The correlator's reserved concurrency is shared with its pollers: a burst of registrations can be throttled for a while.
+  { ...transient[0]!, ErrorEquals: [...transient[0]!.ErrorEquals, WAIT_REGISTRATION_FAILED], MaxAttempts: 6, MaxDelaySeconds: 30 },
+];
 
 /**
  * A state that pauses the execution until `event` (another context's) arrives with the same

@@ -72,14 +72,15 @@ export function correlatorHandler(context: ContextDefinition, options: Correlato
   if (!consumer) throw new RuntimeConfigError(`Context "${context.name}" has no waitFor states, so no correlator; remove its correlator function.`);
   const waits = context.workflow!.waits;
   let fromEnv: WaitStore | undefined;
-  const store = () => options.store ?? (fromEnv ??= waitStoreFromEnv());
+  const store = () => options.store ?? (fromEnv ??= waitStoreFromEnv(consumer.name));
   let sfn: SfnTaskCompleter | undefined;
   const completer = () => options.completer ?? registeredCompleter ?? (sfn ??= new SfnTaskCompleter());
 
   const onEvents: KafkaHandler = consume(
     consumer,
     async (event, { logger, trace: eventTrace }) => {
-      const { id, type, data } = event as { id: string; type: string; data: unknown };
+      const { id, type, data, time } = event as { id: string; type: string; data: unknown; time: string | undefined };
+      const seconds = time ? Math.floor(Date.parse(time) / 1000) : Number.NaN;
       // One slot per (type, event key) among the waits for this type.
       const keys = [...new Set(waits.filter((w) => w.eventType === type).map((w) => w.eventKey))];
       for (const eventKey of keys) {
@@ -87,10 +88,12 @@ export function correlatorHandler(context: ContextDefinition, options: Correlato
         if (value === undefined || value === null) continue; // validate() requires the key; an optional field waits for nothing
         const slot = waitSlot(type, eventKey, value);
         const traceparent = eventTrace ? toTraceparent(eventTrace) : undefined;
-        const waiters = await store().arrive(slot, { id, data, ...(traceparent ? { traceparent } : {}) }, keepSecondsOf(waits, type));
+        const arrived = { id, data, ...(Number.isFinite(seconds) ? { time: seconds } : {}), ...(traceparent ? { traceparent } : {}) };
+        // Waiters get the kept event: this one, unless another for the key came first.
+        const { waiters, event: kept } = await store().arrive(slot, arrived, keepSecondsOf(waits, type));
         const done: string[] = [];
         for (const waiter of waiters) {
-          const completion = await completeTraced(waiter, eventTrace, () => completer().succeed(waiter.taskToken, data));
+          const completion = await completeTraced(waiter, eventTrace, () => completer().succeed(waiter.taskToken, kept.data));
           logger.info(completion === "completed" ? "wait completed" : "wait was no longer waiting", { state: waiter.state, executionId: waiter.executionId, key: value });
           done.push(waiter.taskToken);
         }
@@ -118,7 +121,8 @@ export function correlatorHandler(context: ContextDefinition, options: Correlato
       if (!kept) return { waiting: true };
       // The event came first: complete this wait now, and forget it.
       await completeTraced(waiter, fromTraceparent(kept.traceparent), () => completer().succeed(input.taskToken, kept.data));
-      await store().forget(slot, [input.taskToken]);
+      // Cleanup only: the wait is complete; a waiter left behind is answered "gone" and forgotten later.
+      await store().forget(slot, [input.taskToken]).catch(() => {});
       return { waiting: false, eventId: kept.id };
     } catch (error) {
       throw new WaitRegistrationError(`Could not register wait "${wait.state}" of execution ${input.executionId}: ${(error as Error).message}`, { cause: error });

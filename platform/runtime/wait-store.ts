@@ -12,8 +12,11 @@ import { dynamoDbClientConfig } from "./idempotency";
 export interface WaitStore {
   /** Adds a waiter; answers the event already kept for the slot, if one is (and not expired). */
   register(slot: string, waiter: Waiter, keepSeconds: number): Promise<KeptEvent | undefined>;
-  /** Keeps the event (the first one, while it is kept); answers the waiters registered, unexpired. */
-  arrive(slot: string, event: KeptEvent, keepSeconds: number): Promise<Waiter[]>;
+  /**
+   * Keeps the event (the first one, while it is kept); answers the waiters registered, unexpired,
+   * and the event they get: the one kept, which is this one unless another came first.
+   */
+  arrive(slot: string, event: KeptEvent, keepSeconds: number): Promise<{ waiters: Waiter[]; event: KeptEvent }>;
   /** Forgets waiters that were completed or are gone. */
   forget(slot: string, tokens: readonly string[]): Promise<void>;
 }
@@ -31,6 +34,8 @@ export interface Waiter {
 export interface KeptEvent {
   readonly id: string;
   readonly data: unknown;
+  /** The event's `time` (epoch seconds): it is kept for the keep time from then, not from its arrival, so a replayed old event is not fresh. */
+  readonly time?: number;
   /** The trace the event's handling is part of, for a wait that registers after it. */
   readonly traceparent?: string;
 }
@@ -72,34 +77,38 @@ export class DynamoDbWaitStore implements WaitStore {
     return old?.event && Number(old.eventUntil) > nowSeconds() ? (JSON.parse(String(old.event)) as KeptEvent) : undefined;
   }
 
-  async arrive(slot: string, event: KeptEvent, keepSeconds: number): Promise<Waiter[]> {
+  async arrive(slot: string, event: KeptEvent, keepSeconds: number): Promise<{ waiters: Waiter[]; event: KeptEvent }> {
     const now = nowSeconds();
+    const until = (event.time ?? now) + keepSeconds;
     let old: Record<string, unknown> | undefined;
+    let kept = event;
     try {
       // The first event is kept; an expired one (not yet deleted) is replaced.
       ({ Attributes: old } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id: slot },
-          UpdateExpression: "SET #event = :event, eventUntil = :until, expiresAt = :until",
-          ConditionExpression: "attribute_not_exists(#event) OR eventUntil < :now",
+          UpdateExpression: "SET #event = :event, eventUntil = :until, expiresAt = :exp",
+          ConditionExpression: "attribute_not_exists(#event) OR eventUntil <= :now",
           ExpressionAttributeNames: { "#event": "event" },
-          ExpressionAttributeValues: { ":event": JSON.stringify(event), ":until": now + keepSeconds, ":now": now },
+          ExpressionAttributeValues: { ":event": JSON.stringify(event), ":until": until, ":exp": Math.max(until, now + keepSeconds), ":now": now },
           ReturnValues: "ALL_OLD",
         }),
       ));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) && (error as Error).name !== "ConditionalCheckFailedException") throw error;
       // An event is kept already (a redelivery, or a second event for the key): waiters
-      // registered since found it and completed themselves; any left over are answered again.
+      // registered since found it and completed themselves; any left over get the kept one.
       ({ Attributes: old } = await this.client.send(
         new UpdateCommand({ TableName: this.tableName, Key: { id: slot }, UpdateExpression: "SET expiresAt = :exp", ExpressionAttributeValues: { ":exp": now + keepSeconds }, ReturnValues: "ALL_OLD" }),
       ));
+      if (old?.event) kept = JSON.parse(String(old.event)) as KeptEvent;
     }
-    return Object.entries(old ?? {})
+    const waiters = Object.entries(old ?? {})
       .filter(([name]) => name.startsWith("w_"))
       .map(([, value]) => JSON.parse(String(value)) as Waiter)
       .filter((waiter) => waiter.expiresAt > now);
+    return { waiters, event: kept };
   }
 
   async forget(slot: string, tokens: readonly string[]): Promise<void> {
@@ -121,11 +130,11 @@ export class InMemoryWaitStore implements WaitStore {
     return item.event && item.eventUntil! > nowSeconds() ? item.event : undefined;
   }
 
-  async arrive(slot: string, event: KeptEvent, keepSeconds: number): Promise<Waiter[]> {
+  async arrive(slot: string, event: KeptEvent, keepSeconds: number): Promise<{ waiters: Waiter[]; event: KeptEvent }> {
     const item = this.item(slot);
     const now = nowSeconds();
-    if (!item.event || item.eventUntil! < now) Object.assign(item, { event, eventUntil: now + keepSeconds });
-    return [...item.waiters.values()].filter((waiter) => waiter.expiresAt > now);
+    if (!item.event || item.eventUntil! <= now) Object.assign(item, { event, eventUntil: (event.time ?? now) + keepSeconds });
+    return { waiters: [...item.waiters.values()].filter((waiter) => waiter.expiresAt > now), event: item.event! };
   }
 
   async forget(slot: string, tokens: readonly string[]): Promise<void> {
@@ -139,11 +148,18 @@ export class InMemoryWaitStore implements WaitStore {
   }
 }
 
-let inMemoryStore: InMemoryWaitStore | undefined;
+const inMemoryStores = new Map<string, InMemoryWaitStore>();
 
-/** `ENSEMBLE_WAIT_TABLE` set (by the infra): DynamoDB; unset: one in-process store (the local runtime). */
-export function waitStoreFromEnv(env: NodeJS.ProcessEnv = process.env): WaitStore {
+/**
+ * `ENSEMBLE_WAIT_TABLE` set (by the infra): DynamoDB; unset: an in-process store per correlator
+ * (the local runtime), as each has its own table on AWS.
+ */
+export function waitStoreFromEnv(correlator: string, env: NodeJS.ProcessEnv = process.env): WaitStore {
   const tableName = env[FunctionEnvironment.WaitTable]?.trim();
-  if (!tableName) return (inMemoryStore ??= new InMemoryWaitStore());
+  if (!tableName) {
+    let store = inMemoryStores.get(correlator);
+    if (!store) inMemoryStores.set(correlator, (store = new InMemoryWaitStore()));
+    return store;
+  }
   return new DynamoDbWaitStore(tableName, new DynamoDBClient(dynamoDbClientConfig(env)));
 }

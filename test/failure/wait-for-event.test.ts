@@ -58,9 +58,12 @@ let producer: Producer;
 /** Deliveries and executions are the runtime's own counters: re-check the conditions on them every 50 ms as well. */
 let poll: NodeJS.Timeout;
 
+/** When this run's events happened: one time for all, so a (key, note) always gives the same bytes. */
+const RUN_TIME = new Date().toISOString();
+
 /** The Ready event for `key`, as a producer of `source` writes it: the same bytes every time for one (key, note). */
 function readyRecord(key: string, note = "first") {
-  const event = toCloudEvent({ event: source.events.Ready, key, data: { key, note }, state: "Ready", executionId: `arn:aws:states:local:000000000000:execution:${source.name}:${key}-${note}`, time: "2026-12-07T00:00:00.000Z" });
+  const event = toCloudEvent({ event: source.events.Ready, key, data: { key, note }, state: "Ready", executionId: `arn:aws:states:local:000000000000:execution:${source.name}:${key}-${note}`, time: RUN_TIME });
   return toKafkaRecord(event);
 }
 const send = (records: ReturnType<typeof readyRecord>[]) => producer.send({ topic: names.contextTopic(source.name), acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });

@@ -36,16 +36,31 @@ describe.each([
   it("answers a wait registered first when its event arrives, and forgets it once answered", async () => {
     const slot = freshSlot();
     expect(await store.register(slot, waiter("t1"), HOUR)).toBeUndefined();
-    expect(await store.arrive(slot, { id: "e1", data: { orderId: "o" } }, HOUR)).toEqual([waiter("t1")].map((w) => ({ ...w, expiresAt: expect.any(Number) })));
+    expect(await store.arrive(slot, { id: "e1", data: { orderId: "o" } }, HOUR)).toEqual({ waiters: [{ ...waiter("t1"), expiresAt: expect.any(Number) }], event: { id: "e1", data: { orderId: "o" } } });
     await store.forget(slot, ["t1"]);
-    expect(await store.arrive(slot, { id: "e1", data: { orderId: "o" } }, HOUR)).toEqual([]);
+    expect((await store.arrive(slot, { id: "e1", data: { orderId: "o" } }, HOUR)).waiters).toEqual([]);
   });
 
   it("keeps an event that arrives first for the wait registered after it, and keeps the first of two", async () => {
     const slot = freshSlot();
-    expect(await store.arrive(slot, { id: "e1", data: { n: 1 } }, HOUR)).toEqual([]);
-    expect(await store.arrive(slot, { id: "e2", data: { n: 2 } }, HOUR)).toEqual([]);
+    expect(await store.arrive(slot, { id: "e1", data: { n: 1 } }, HOUR)).toEqual({ waiters: [], event: { id: "e1", data: { n: 1 } } });
+    expect(await store.arrive(slot, { id: "e2", data: { n: 2 } }, HOUR)).toEqual({ waiters: [], event: { id: "e1", data: { n: 1 } } });
     expect(await store.register(slot, waiter("t2"), HOUR)).toEqual({ id: "e1", data: { n: 1 } });
+  });
+
+  it("gives a waiter still registered when a second event comes the first event's data, not the second's", async () => {
+    const slot = freshSlot();
+    await store.arrive(slot, { id: "e1", data: { n: 1 } }, HOUR);
+    // A waiter the first arrival did not see and that has not completed itself yet (a registration racing a redelivery).
+    await store.register(slot, waiter("t3"), HOUR);
+    expect(await store.arrive(slot, { id: "e2", data: { n: 2 } }, HOUR)).toEqual({ waiters: [{ ...waiter("t3"), expiresAt: expect.any(Number) }], event: { id: "e1", data: { n: 1 } } });
+  });
+
+  it("keeps an event for the keep time from its own time, so a replayed old event is not fresh", async () => {
+    const slot = freshSlot();
+    const longAgo = Math.floor(Date.now() / 1000) - 2 * HOUR;
+    await store.arrive(slot, { id: "e-replayed", data: {}, time: longAgo }, HOUR);
+    expect(await store.register(slot, waiter("t4"), HOUR)).toBeUndefined();
   });
 
   it("does not hand out an event past its keep time, nor a waiter past its timeout", async () => {
@@ -53,7 +68,7 @@ describe.each([
     await store.arrive(slot, { id: "e-old", data: {} }, -1);
     expect(await store.register(slot, { ...waiter("t-old"), expiresAt: Math.floor(Date.now() / 1000) - 1 }, HOUR)).toBeUndefined();
     // The expired event is replaced by the next, which finds no live waiter.
-    expect(await store.arrive(slot, { id: "e-new", data: { fresh: true } }, HOUR)).toEqual([]);
+    expect((await store.arrive(slot, { id: "e-new", data: { fresh: true } }, HOUR)).waiters).toEqual([]);
     expect(await store.register(slot, waiter("t-new"), HOUR)).toEqual({ id: "e-new", data: { fresh: true } });
   });
 
@@ -67,7 +82,7 @@ describe.each([
           if (await store.register(slot, waiter(token), HOUR)) note(token, "register");
         };
         const arrive = async () => {
-          for (const w of await store.arrive(slot, { id: `e-${token}`, data: {} }, HOUR)) note(w.taskToken, "arrive");
+          for (const w of (await store.arrive(slot, { id: `e-${token}`, data: {} }, HOUR)).waiters) note(w.taskToken, "arrive");
         };
         return i % 2 === 0 ? [register(), arrive()] : [arrive(), register()];
       }),
