@@ -19,3 +19,18 @@ export const InvoiceIssued = defineEvent({
     taxRateBasisPoints: z.number().int().nonnegative(),
   }),
 });
+
+export const InvoiceFailed = defineEvent({
+  name: "InvoiceFailed",
+  description: "Billing cannot invoice the order: its failure milestone, published once whenever a billing execution fails. Orders refunds, shipping recalls.",
+  schema: z.object({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    /** What the customer paid, to refund. */
+    totalCents: z.number().int().nonnegative(),
+    currency: z.string().length(3),
+    /** The error the execution failed with, e.g. `UnsupportedCurrency`, `NotDispatched`, `States.Timeout`. */
+    reason: z.string().min(1),
+    detail: z.string(),
+  }),
+});

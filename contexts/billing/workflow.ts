@@ -6,15 +6,24 @@ import { InvoiceIssued } from "./events";
 export const DISPATCH_WAIT_SECONDS = 7 * 24 * 3600;
 
 /**
- * Computes the tax and reserves an invoice number in parallel as soon as the order is placed,
- * waits for shipping to dispatch that order, then issues the invoice. A currency without a tax
- * rate, or an order not dispatched within a week, voids the reserved number and leaves the order
- * to be invoiced by hand (the execution fails, visibly).
+ * Waits for shipping to dispatch the order, then computes the tax and reserves an invoice number
+ * in parallel, then issues the invoice. When it cannot (a currency without a tax rate, or no
+ * dispatch within a week) the execution fails, and the context's failure milestone,
+ * `InvoiceFailed`, tells the other contexts, which compensate: orders refunds the payment,
+ * shipping recalls the parcel (see context.ts).
  */
 export default defineWorkflow({
   Comment: "Invoices a placed order once shipping has dispatched it: tax and invoice number in parallel, then the invoice.",
-  StartAt: "Prepare",
+  StartAt: "AwaitDispatch",
   States: {
+    AwaitDispatch: waitFor(ShipmentDispatched, {
+      from: "shipping",
+      key: "$.orderId",
+      timeoutSeconds: DISPATCH_WAIT_SECONDS,
+      resultPath: "$.dispatch",
+      catch: { errors: [WAIT_TIMED_OUT], to: "NotDispatched" },
+      next: "Prepare",
+    }),
     Prepare: {
       Type: "Parallel",
       Branches: [
@@ -25,22 +34,13 @@ export default defineWorkflow({
       ResultSelector: { "tax.$": "$[0].tax", "invoiceNumber.$": "$[1].invoiceNumber" },
       ResultPath: "$.prepared",
       Catch: [{ ErrorEquals: ["UnsupportedCurrency"], ResultPath: "$.error", Next: "VoidNumber" }],
-      Next: "AwaitDispatch",
+      Next: "Issue",
     },
-    AwaitDispatch: waitFor(ShipmentDispatched, {
-      from: "shipping",
-      key: "$.orderId",
-      timeoutSeconds: DISPATCH_WAIT_SECONDS,
-      resultPath: "$.dispatch",
-      catch: { errors: [WAIT_TIMED_OUT], to: "VoidUndispatched" },
-      next: "Issue",
-    }),
     Issue: task("IssueInvoice", { next: "Issued", retry: transient }),
     Issued: milestone(InvoiceIssued, { key: "$.invoiceId", next: "Invoiced" }),
     Invoiced: succeed(),
     VoidNumber: task("VoidInvoiceNumber", { next: "NotInvoiced", retry: transient, comment: "Compensation: void the number the other branch reserved." }),
-    NotInvoiced: fail("UnsupportedCurrency", "The order's currency has no tax rate: no invoice was issued and its number was voided; invoice it by hand."),
-    VoidUndispatched: task("VoidInvoiceNumber", { next: "NotDispatched", retry: transient, comment: "Compensation: the order was not dispatched in time; void its number." }),
-    NotDispatched: fail("NotDispatched", "Shipping did not dispatch the order within the wait: no invoice was issued and its number was voided; invoice it by hand once it ships."),
+    NotInvoiced: fail("UnsupportedCurrency", "The order's currency has no tax rate: no invoice was issued and its number was voided."),
+    NotDispatched: fail("NotDispatched", "Shipping did not dispatch the order within the wait: no invoice was issued."),
   },
 });

@@ -118,8 +118,36 @@ export class StockLedger {
   }
 }
 
+/** The workflow's input when it refunds an order (compensation; see `refund-order`). */
+export interface RefundRequest {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly currency: string;
+  readonly refund: { readonly cents: number; readonly reason: string };
+}
+
+export interface RefundedOrder extends RefundRequest {
+  readonly refundedCents: number;
+  readonly reason: string;
+}
+
 export class PaymentLedger {
   private readonly charges = new Map<string, number>();
+  private readonly refunds = new Map<string, number>();
+
+  /** Refunds an order once and marks it refunded; refunding again returns the first refund. */
+  refund(orderId: string, cents: number): number {
+    const id = `pay-${orderId}`;
+    const refunded = this.refunds.get(id);
+    if (refunded !== undefined) return refunded;
+    // A charge made by another container is known here only from the request: refund what it says.
+    this.refunds.set(id, cents);
+    return cents;
+  }
+
+  isRefunded(orderId: string): boolean {
+    return this.refunds.has(`pay-${orderId}`);
+  }
 
   /** Charges an order once; declines above the credit limit. */
   charge(orderId: string, totalCents: number): string {

@@ -22,3 +22,16 @@ export const OrderRejected = defineEvent({
     reason: z.enum(["out-of-stock", "payment-declined", "invalid-order"]),
   }),
 });
+
+export const OrderRefunded = defineEvent({
+  name: "OrderRefunded",
+  description: "The order's payment was refunded because another context could not complete its part (compensation); the order is marked refunded.",
+  schema: z.object({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    refundedCents: z.number().int().nonnegative(),
+    currency: z.string().length(3),
+    /** Why, as the failing context said it (e.g. billing's `UnsupportedCurrency`). */
+    reason: z.string().min(1),
+  }),
+});

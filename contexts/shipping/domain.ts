@@ -93,7 +93,7 @@ export interface PackedItem extends PackItem {
 
 /** A task failure a workflow catches by name (Lambda reports `name` as the error type). */
 export class ShippingError extends Error {
-  constructor(name: "UnknownProduct" | "ParcelRejected" | "BookingCancelled", message: string) {
+  constructor(name: "UnknownProduct" | "ParcelRejected" | "BookingCancelled" | "ShipmentCancelled", message: string) {
     super(message);
     this.name = name;
   }
@@ -189,6 +189,43 @@ export class CarrierDesk {
   }
 }
 
+/** The workflow's input when it recalls an order's shipment (compensation; see `recall-shipment`). */
+export interface RecallRequest {
+  readonly orderId: string;
+  readonly recall: { readonly reason: string };
+}
+
+export interface RecalledShipment extends RecallRequest {
+  readonly shipmentId: string;
+  readonly action: "return" | "cancel";
+  readonly reason: string;
+}
+
+/**
+ * Shipments recalled before dispatch: their dispatch stops. Deployed, each container has its own
+ * copy; a real context keeps it in its database, where the dispatch task reads it.
+ */
+export class Recalls {
+  private readonly cancelled = new Set<string>();
+  private readonly dispatched = new Set<string>();
+
+  /** A parcel the carrier took: a recall after this is a return. */
+  markDispatched(shipmentId: string): void {
+    this.dispatched.add(shipmentId);
+  }
+
+  /** Recalls a shipment: "return" when it was dispatched, else "cancel" (and it never will be). The same answer every time. */
+  recall(shipmentId: string): "return" | "cancel" {
+    if (this.dispatched.has(shipmentId)) return "return";
+    this.cancelled.add(shipmentId);
+    return "cancel";
+  }
+
+  isCancelled(shipmentId: string): boolean {
+    return this.cancelled.has(shipmentId);
+  }
+}
+
 /** Boxes packed per shipment, one per order line. */
 export class PackingStation {
   private readonly boxes = new Map<string, PackedItem>();
@@ -209,4 +246,5 @@ export class PackingStation {
 }
 
 export const desk = new CarrierDesk();
+export const recalls = new Recalls();
 export const packing = new PackingStation();

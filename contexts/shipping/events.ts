@@ -53,3 +53,14 @@ export const ShipmentDispatched = defineEvent({
     currency: z.string().length(3),
   }),
 });
+
+export const ShipmentRecalled = defineEvent({
+  name: "ShipmentRecalled",
+  description: "Compensation for an order another context could not complete: a dispatched parcel is expected back (return), one not yet dispatched is cancelled.",
+  schema: z.object({
+    shipmentId: z.string().min(1),
+    orderId: z.string().min(1),
+    action: z.enum(["return", "cancel"]),
+    reason: z.string().min(1),
+  }),
+});

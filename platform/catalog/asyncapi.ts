@@ -1,34 +1,35 @@
 import { stringify } from "yaml";
-import {
-  CLOUDEVENTS_CONTENT_TYPE,
-  CLOUDEVENTS_MEDIA_TYPE,
-  DEAD_LETTER_HEADERS,
-  deadLetterClientId,
-  ON_FAILURE_REASONS,
-  POISON_REASONS,
-  publisherClientId,
-} from "./contracts";
-import { DeadLetterHeaders } from "../model";
+import { deadLetterChannel, deadLetteredRecordMessage, deadLetterHeaders, deadLetterOperation, deadLetterOperationId, onFailureRecord, onFailureRecordMessage } from "./asyncapi-dead-letters";
+import { invariantsExtension, messageInvariants, VIOLATION_MESSAGE, violationMessage, violationSchema, violationsChannel, violationsOperation, violationsOperationId } from "./asyncapi-invariants";
 import type { CatalogFacts, ContextFacts, EventFacts, GroupFacts, JsonSchema, SubscriptionFacts, TopicFacts } from "./catalog-contents";
+import { CLOUDEVENTS_CONTENT_TYPE, CLOUDEVENTS_MEDIA_TYPE, publisherClientId } from "./contracts";
+import { pointer } from "./json-pointer";
+import { failureMilestoneSentence, platformRoleText } from "./wording";
+
+export { deadLetterOperationId } from "./asyncapi-dead-letters";
+export { violationsOperationId } from "./asyncapi-invariants";
 
 /**
  * The AsyncAPI 3.0.0 document of a topology, as a plain object whose key order is the order
  * written here and whose lists follow declaration order, so the same model gives the same bytes.
  *
  * - one server: the stack's MSK cluster, `kafka-secure`, SASL/OAUTHBEARER with MSK IAM tokens;
- * - one channel per topic (context topics and dead-letter topics) with Kafka channel bindings;
+ * - one channel per topic (context, dead-letter and violations topics) with Kafka channel bindings;
  * - one message per event type: the CloudEvent (structured mode) whose `data` is the event's
  *   zod schema as JSON Schema, the `content-type` header, the entity id as Kafka key;
- * - operations: `send` per context (its milestones) and per group (its dead letters), and
- *   `receive` per group per subscribed context, with the exact consumer group id.
+ * - operations: `send` per context (its milestones) and per group (its dead letters; the
+ *   invariants group's violations too), and `receive` per group per subscribed context, with the
+ *   exact consumer group id.
  *
- * Ensemble facts AsyncAPI has no field for go under `x-ensemble`.
+ * Ensemble facts AsyncAPI has no field for go under `x-ensemble`; the invariants, which span
+ * channels, under the document's `x-ensemble-invariants` and each message's they read.
  */
 export function asyncApiDocument(facts: CatalogFacts): Record<string, unknown> {
   const server = facts.stack;
   const serverRef = { $ref: `#/servers/${pointer(server)}` };
   const eventTopics = facts.topics.filter((t) => t.purpose === "events");
   const deadLetterTopics = facts.topics.filter((t) => t.purpose === "dead-letter");
+  const violationTopics = facts.topics.filter((t) => t.purpose === "violations");
 
   return {
     asyncapi: "3.0.0",
@@ -44,12 +45,14 @@ export function asyncApiDocument(facts: CatalogFacts): Record<string, unknown> {
     channels: Object.fromEntries([
       ...eventTopics.map((topic) => [topic.name, contextChannel(facts, topic, serverRef)]),
       ...deadLetterTopics.map((topic) => [topic.name, deadLetterChannel(topic, serverRef)]),
+      ...violationTopics.map((topic) => [topic.name, violationsChannel(facts, topic, serverRef)]),
     ]),
     operations: Object.fromEntries([
       ...facts.contexts.map((context) => [publishOperationId(context.name), publishOperation(context)]),
       ...facts.groups.flatMap((group) => [
         ...group.subscriptions.map((s) => [receiveOperationId(group.name, s.context), receiveOperation(facts, group, s)]),
         [deadLetterOperationId(group.name), deadLetterOperation(group)],
+        ...(group.checksInvariants ? [[violationsOperationId(group.name), violationsOperation(group, group.checksInvariants.violationTopic)]] : []),
       ]),
     ]),
     components: {
@@ -61,11 +64,13 @@ export function asyncApiDocument(facts: CatalogFacts): Record<string, unknown> {
         ["CloudEventHeaders", cloudEventHeaders()],
         ["DeadLetterHeaders", deadLetterHeaders()],
         ["OnFailureRecord", onFailureRecord()],
+        ...(violationTopics.length > 0 ? [[VIOLATION_MESSAGE, violationSchema(facts)]] : []),
       ]),
       messages: Object.fromEntries([
-        ...facts.events.map((event) => [event.type, eventMessage(event)]),
+        ...facts.events.map((event) => [event.type, eventMessage(facts, event)]),
         ["DeadLetteredRecord", deadLetteredRecordMessage()],
         ["OnFailureRecord", onFailureRecordMessage()],
+        ...(violationTopics.length > 0 ? [[VIOLATION_MESSAGE, violationMessage()]] : []),
       ]),
       securitySchemes: { mskIam: mskIamScheme() },
       correlationIds: {
@@ -75,6 +80,7 @@ export function asyncApiDocument(facts: CatalogFacts): Record<string, unknown> {
         },
       },
     },
+    ...(facts.invariants.length > 0 ? { "x-ensemble-invariants": invariantsExtension(facts) } : {}),
   };
 }
 
@@ -85,21 +91,30 @@ export function asyncApiYaml(facts: CatalogFacts): string {
 
 export const publishOperationId = (context: string) => `${context}.publish`;
 export const receiveOperationId = (group: string, context: string) => `${group}.receive.${context}`;
-export const deadLetterOperationId = (group: string) => `${group}.dead-letter`;
 
 function infoDescription(facts: CatalogFacts): string {
   const lines = [
     ...(facts.info.description ? [facts.info.description, ""] : []),
     `Every event of stack \`${facts.stack}\`: who publishes it, its CloudEvent and data schema, and every consumer group that receives it.`,
-    "Generated by `npm run catalog` from `contexts/` and `consumers/`; do not edit (`npm run catalog -- --check` fails when it is stale).",
+    "Generated by `npm run catalog` from `contexts/`, `consumers/` and `invariants/`; do not edit (`npm run catalog -- --check` fails when it is stale).",
     "",
     "Bounded contexts (each publishes its milestones to its own topic):",
     ...facts.contexts.map((c) => `- \`${c.name}\` → \`${c.topic}\`${c.description ? `: ${c.description}` : ""}`),
     "",
     "Consumer groups (each one Lambda and one MSK event source mapping per subscribed topic):",
-    ...facts.groups.map((g) => `- \`${g.name}\`${g.startsWorkflow ? ` (starts the \`${g.startsWorkflow}\` workflow)` : ""}${g.description ? `: ${g.description}` : ""}`),
+    ...facts.groups.map((g) => `- \`${g.name}\`${groupRole(g)}${g.description ? `: ${g.description}` : ""}`),
+    ...(facts.invariants.length > 0
+      ? ["", "Invariants (checked by the platform's invariants group; violations go to the violations topic):", ...facts.invariants.map((i) => `- \`${i.name}\`: ${i.text}`)]
+      : []),
   ];
   return lines.join("\n");
+}
+
+/** What a group is for when it is not simply the user's: shown after its name. */
+function groupRole(group: GroupFacts): string {
+  if (group.startsWorkflow) return ` (starts the \`${group.startsWorkflow}\` workflow)`;
+  const role = platformRoleText(group);
+  return role ? ` (${role})` : "";
 }
 
 function serverObject(facts: CatalogFacts) {
@@ -132,7 +147,7 @@ function mskIamScheme() {
       "SASL/OAUTHBEARER over TLS (port 9098) with an MSK IAM token: a SigV4-signed token made from the caller's AWS credentials",
       "(aws-msk-iam-sasl-signer-js in the functions, `ENSEMBLE_KAFKA_AUTH=iam`). No authorization server and no OAuth flow:",
       "what a client may do is its IAM policy (a publisher writes only its context topic; a group reads only its topics,",
-      "uses only its group ids and writes only its dead-letter topic).",
+      "uses only its group ids and writes only its dead-letter topic, and the invariants group its violations topic).",
     ].join(" "),
     flows: {},
     "x-sasl-mechanism": "OAUTHBEARER",
@@ -157,28 +172,6 @@ function contextChannel(facts: CatalogFacts, topic: TopicFacts, server: { $ref: 
   };
 }
 
-function deadLetterChannel(topic: TopicFacts, server: { $ref: string }) {
-  return {
-    address: topic.name,
-    title: topic.name,
-    summary: `Dead letters of the ${topic.owner} consumer group.`,
-    description: [
-      `Records \`${topic.owner}\` gave up on. Poison records (${POISON_REASONS.map((r) => `\`${r}\``).join(", ")}) are written by the group's`,
-      `function at once, unchanged, with \`ensemble-dlq-*\` headers; records that failed every retry or grew too old`,
-      `(${ON_FAILURE_REASONS.map((r) => `\`${r}\``).join(", ")}) are written by the event source mapping's on-failure destination`,
-      `\`kafka://${topic.name}\` as AWS's failure record. A record whose copy would exceed the topic's \`max.message.bytes\``,
-      `is written as a reference instead: header \`ensemble-dlq-reference: true\`, a bounded prefix of the value, and the source coordinates.`,
-    ].join(" "),
-    servers: [server],
-    messages: {
-      DeadLetteredRecord: { $ref: "#/components/messages/DeadLetteredRecord" },
-      OnFailureRecord: { $ref: "#/components/messages/OnFailureRecord" },
-    },
-    bindings: { kafka: { topic: topic.name, partitions: topic.partitions, bindingVersion: "0.5.0" } },
-    "x-ensemble": { purpose: topic.purpose, group: topic.owner },
-  };
-}
-
 function publishOperation(context: ContextFacts) {
   return {
     action: "send",
@@ -188,6 +181,7 @@ function publishOperation(context: ContextFacts) {
     description: [
       `Milestone states of \`${context.stateMachine}\` invoke the publisher \`${context.publisherFunction}\`, which validates \`data\``,
       "against the event's schema and writes with an idempotent producer (`acks=all`); a retried publish has the same event id.",
+      ...(context.failure ? [`\`${context.failure.eventType}\`: ${failureMilestoneSentence(context.name, context.failure.states.map(code))}`] : []),
     ].join(" "),
     messages: context.events.map((event) => ({ $ref: `#/channels/${pointer(context.topic)}/messages/${pointer(event.type)}` })),
     bindings: { kafka: { clientId: { type: "string", enum: [publisherClientId(context.name)] }, bindingVersion: "0.5.0" } },
@@ -196,6 +190,9 @@ function publishOperation(context: ContextFacts) {
       stateMachine: context.stateMachine,
       publisherFunction: context.publisherFunction,
       milestones: context.events.flatMap((event) => event.milestones.map((m) => ({ state: m.state, event: event.type, key: m.key ?? null, inMap: m.inMap }))),
+      ...(context.failure
+        ? { failureMilestone: { event: context.failure.eventType, key: context.failure.key, data: context.failure.data, states: context.failure.states, backstop: true } }
+        : {}),
     },
   };
 }
@@ -237,32 +234,26 @@ function receiveOperation(facts: CatalogFacts, group: GroupFacts, subscription: 
         onFailure: `kafka://${group.deadLetterTopic}`,
       },
       ...(starts ? { startsWorkflow: { context: starts.name, stateMachine: starts.stateMachine } } : {}),
+      ...(group.completesWaitsOf ? { completesWaitsOf: group.completesWaitsOf } : {}),
+      ...(group.checksInvariants ? { checksInvariants: group.checksInvariants.invariants, reportsViolationsTo: group.checksInvariants.violationTopic } : {}),
     },
   };
 }
 
-function deadLetterOperation(group: GroupFacts) {
-  const channel = `#/channels/${pointer(group.deadLetterTopic)}`;
-  return {
-    action: "send",
-    channel: { $ref: channel },
-    title: `${group.name} dead-letters what it cannot process`,
-    summary: `Poison records and records out of retries go to ${group.deadLetterTopic}.`,
-    messages: [{ $ref: `${channel}/messages/DeadLetteredRecord` }, { $ref: `${channel}/messages/OnFailureRecord` }],
-    bindings: { kafka: { clientId: { type: "string", enum: [deadLetterClientId(group.name)] }, bindingVersion: "0.5.0" } },
-    "x-ensemble": { group: group.name },
-  };
-}
-
-function eventMessage(event: EventFacts) {
+function eventMessage(facts: CatalogFacts, event: EventFacts) {
   const key = event.keys.length > 0 ? event.keys.map((k) => `\`${k}\``).join(" or ") : "the milestone's key";
+  const failure = event.failureMilestoneOf ? facts.contexts.find((c) => c.name === event.failureMilestoneOf)?.failure : undefined;
+  const invariants = messageInvariants(facts, event);
   return {
     name: event.type,
     title: event.name,
     summary: event.description ?? `${event.type}, published by the ${event.context} context.`,
     description: [
-      `Published by the \`${event.context}\` state machine at ${event.milestones.map((m) => `\`${m.state}\``).join(", ") || "its milestones"}; key ${key} of the state.`,
+      failure
+        ? `${failureMilestoneSentence(event.context, failure.states.map(code))} Key \`${failure.key}\` of the execution's input.`
+        : `Published by the \`${event.context}\` state machine at ${event.milestones.map((m) => `\`${m.state}\``).join(", ") || "its milestones"}; key ${key} of the state.`,
       `Received by ${event.consumers.map((c) => `\`${c.group}\``).join(", ") || "no consumer group yet"}.`,
+      ...(invariants.length > 0 ? [`Read by the invariant${invariants.length > 1 ? "s" : ""} ${invariants.map((i) => `\`${i.name}\``).join(", ")} (\`x-ensemble-invariants\`).`] : []),
     ].join(" "),
     contentType: CLOUDEVENTS_MEDIA_TYPE,
     headers: { $ref: "#/components/schemas/CloudEventHeaders" },
@@ -280,7 +271,9 @@ function eventMessage(event: EventFacts) {
       version: event.version,
       dataschema: event.dataschema,
       consumers: event.consumers.map((c) => c.group),
+      ...(event.failureMilestoneOf ? { failureMilestoneOf: event.failureMilestoneOf } : {}),
     },
+    ...(invariants.length > 0 ? { "x-ensemble-invariants": invariants } : {}),
   };
 }
 
@@ -320,86 +313,11 @@ function cloudEventHeaders(): JsonSchema {
   };
 }
 
-function deadLetterHeaders(): JsonSchema {
-  return {
-    type: "object",
-    description: "Headers the consumer wrapper adds to a poison record, besides the record's own, which it keeps.",
-    required: Object.keys(DEAD_LETTER_HEADERS).filter((name) => name !== DeadLetterHeaders.Reference),
-    properties: Object.fromEntries(
-      Object.entries(DEAD_LETTER_HEADERS).map(([name, description]) => [
-        name,
-        name === DeadLetterHeaders.Reason ? { type: "string", enum: [...POISON_REASONS], description } : { type: "string", description },
-      ]),
-    ),
-  };
-}
-
-function onFailureRecord(): JsonSchema {
-  return {
-    type: "object",
-    description: "What Lambda writes to a Kafka on-failure destination: failure metadata and the record as the function received it.",
-    required: ["requestContext", "version", "timestamp", "KafkaBatchInfo", "payload"],
-    properties: {
-      requestContext: {
-        type: "object",
-        properties: {
-          requestId: { type: "string" },
-          functionArn: { type: "string" },
-          condition: { type: "string", examples: ["RetriesExhausted"] },
-          approximateInvokeCount: { type: "integer", minimum: 0 },
-        },
-      },
-      responseContext: {
-        type: "object",
-        description: "Absent when the record never reached the function.",
-        properties: { statusCode: { type: "integer" }, executedVersion: { type: "string" }, functionError: { type: "string" } },
-      },
-      version: { type: "string" },
-      timestamp: { type: "string", format: "date-time" },
-      KafkaBatchInfo: { type: "object", description: "Batch size, event source, payload size and the record's offset and timestamp." },
-      payload: {
-        type: "object",
-        description: "The failed record in the shape the function receives it: `records` keyed `<topic>-<partition>`, base64 key and value (the CloudEvent), byte-array headers.",
-      },
-    },
-  };
-}
-
-function deadLetteredRecordMessage() {
-  return {
-    name: "DeadLetteredRecord",
-    title: "Poison record",
-    summary: "A record that can never succeed, written unchanged (key, value, headers) with the reason in headers.",
-    description: `Reasons: ${POISON_REASONS.map((r) => `\`${r}\``).join(", ")}. The value is whatever the source record held: usually a CloudEvent, possibly not even JSON.`,
-    headers: { $ref: "#/components/schemas/DeadLetterHeaders" },
-    payload: { description: "The source record's value, unchanged; for a reference (`ensemble-dlq-reference: true`), its first bytes only." },
-    bindings: { kafka: { key: { type: "string", description: "The source record's key, unchanged." }, bindingVersion: "0.5.0" } },
-  };
-}
-
-function onFailureRecordMessage() {
-  return {
-    name: "OnFailureRecord",
-    title: "On-failure record",
-    summary: "A record the event source mapping gave up on: out of retries, or older than the group's maximum record age.",
-    description: [
-      "Written by Lambda, in AWS's format: https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html.",
-      `The local runtime's emulated mapping also adds the \`ensemble-dlq-*\` headers, with reason ${ON_FAILURE_REASONS.map((r) => `\`${r}\``).join(" or ")}.`,
-    ].join(" "),
-    contentType: "application/json",
-    payload: { $ref: "#/components/schemas/OnFailureRecord" },
-    bindings: { kafka: { key: { type: "string", description: "The source record's key." }, bindingVersion: "0.5.0" } },
-  };
-}
+const code = (value: string) => `\`${value}\``;
 
 /** `Orders.OrderPlaced` → `OrderPlaced`: the topic already says the context. */
 function shortName(type: string): string {
   return type.slice(type.indexOf(".") + 1);
-}
-
-/** A JSON Pointer token (RFC 6901). */
-function pointer(token: string): string {
-  return token.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
 function slug(text: string): string {

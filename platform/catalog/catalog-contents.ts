@@ -1,10 +1,12 @@
 import * as path from "node:path";
 import * as z from "zod";
-import { type ContextDefinition, correlatorName, MILESTONE_FUNCTION, names, partitionsOf, type StartingPosition, type State, type ValidTopology } from "../model";
+import { type ContextDefinition, correlatorName, INVARIANTS_GROUP, MILESTONE_FUNCTION, names, partitionsOf, type StartingPosition, type State, type TopicPurpose, type ValidTopology } from "../model";
 import { planConsumerGroups } from "../model/consumer-group-plan";
+import { followersOf } from "../model/invariant";
 import { defaultStackConfig, type StackConfig } from "../model/stack-config";
 import { dataSchemaUrn } from "./contracts";
 import { CatalogOptionsError } from "./errors";
+import { ruleText } from "./wording";
 
 /** A JSON Schema (draft-07) as a plain object. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -54,6 +56,10 @@ export interface EventFacts {
   readonly keys: readonly string[];
   /** Groups receiving it, in declaration order. */
   readonly consumers: readonly { readonly group: string; readonly groupId: string; readonly startsWorkflow: string | undefined }[];
+  /** The invariants that read it, in declaration order. */
+  readonly invariants: readonly string[];
+  /** The context whose failure milestone it is (published once whenever an execution fails). */
+  readonly failureMilestoneOf: string | undefined;
 }
 
 export interface ContextFacts {
@@ -68,7 +74,19 @@ export interface ContextFacts {
   readonly startedBy: readonly string[];
   /** Its wait states: the event each awaits, how they correlate, and the correlator that completes them. */
   readonly waits: readonly WaitFacts[];
+  readonly failure: FailureFacts | undefined;
   readonly definedIn: string | undefined;
+}
+
+/** A context's failure milestone (see the model's `onFailure`). */
+export interface FailureFacts {
+  readonly eventType: string;
+  /** Path into the execution's input: the event's key. */
+  readonly key: string;
+  /** Each field of the event's data and where it comes from (`$.error`, `$.cause`, `$.input.…`). */
+  readonly data: Readonly<Record<string, string>>;
+  /** The `Announce<Fail>` states that publish it; the backstop publishes it for any other failure. */
+  readonly states: readonly string[];
 }
 
 export interface WaitFacts {
@@ -78,14 +96,6 @@ export interface WaitFacts {
   readonly key: { readonly event: string; readonly state: string };
   readonly timeoutSeconds: number;
   readonly correlator: string;
-}
-
-/** One line per wait: `AwaitDispatch: shipping.ShipmentDispatched where $.orderId = $.orderId, up to 7 d`. */
-export function waitLine(wait: WaitFacts): string {
-  const key = wait.key.event === wait.key.state ? wait.key.event : `${wait.key.event} = ${wait.key.state}`;
-  const hours = wait.timeoutSeconds / 3600;
-  const timeout = hours >= 24 && hours % 24 === 0 ? `${hours / 24} d` : hours >= 1 && Number.isInteger(hours) ? `${hours} h` : `${wait.timeoutSeconds} s`;
-  return `${wait.state}: ${wait.eventType} by ${key}, up to ${timeout}`;
 }
 
 /** A group's subscription to one context's topic: one event source mapping, one group id. */
@@ -105,6 +115,8 @@ export interface GroupFacts {
   readonly startsWorkflow: string | undefined;
   /** For a correlator: the context whose waits it completes. */
   readonly completesWaitsOf: string | undefined;
+  /** For the platform's invariants group: the invariants it checks, and where it reports violations. */
+  readonly checksInvariants: { readonly invariants: readonly string[]; readonly violationTopic: string } | undefined;
   readonly function: string;
   readonly batch: { readonly size: number; readonly windowSeconds: number };
   readonly scaling: { readonly minPollers: number; readonly maxPollers: number };
@@ -117,10 +129,32 @@ export interface GroupFacts {
 
 export interface TopicFacts {
   readonly name: string;
-  readonly purpose: "events" | "dead-letter";
+  readonly purpose: TopicPurpose;
   /** The context or group it belongs to. */
   readonly owner: string;
   readonly partitions: number;
+}
+
+export interface InvariantFacts {
+  readonly name: string;
+  readonly description: string | undefined;
+  /** JSONPath of the business key in the data of every event it reads. */
+  readonly key: string;
+  /** The event type that opens a key's flow. */
+  readonly after: string;
+  readonly rule: "exactlyOne" | "never";
+  /** The event types expected (exactlyOne) or forbidden (never) after `after`. */
+  readonly followers: readonly string[];
+  /** exactlyOne's bound; undefined for never. */
+  readonly withinSeconds: number | undefined;
+  /** Every event type it reads, `after` first. */
+  readonly reads: readonly string[];
+  /** The rule in words (see `ruleText`). */
+  readonly text: string;
+  /** The group that checks it and the topic it reports violations to. */
+  readonly checkedBy: string;
+  readonly violationTopic: string;
+  readonly definedIn: string | undefined;
 }
 
 /** Everything the catalog says, derived once from the validated model, in declaration order. */
@@ -132,6 +166,7 @@ export interface CatalogFacts {
   readonly events: readonly EventFacts[];
   readonly groups: readonly GroupFacts[];
   readonly topics: readonly TopicFacts[];
+  readonly invariants: readonly InvariantFacts[];
 }
 
 export function catalogFacts(topology: ValidTopology, options: CatalogOptions): CatalogFacts {
@@ -140,7 +175,7 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
   const partitions = options.partitions ?? config.kafka.partitions;
   if (!Number.isInteger(partitions) || partitions < 1) throw new CatalogOptionsError(`partitions must be a whole number of at least 1, got ${partitions}; pass --partitions <n> or set ensemble:kafka.partitions.`);
 
-  const groups = planConsumerGroups(topology.consumers, stack, config).map(({ consumer, mappings, settings, deadLetterTopic, functionName }): GroupFacts => {
+  const groups = planConsumerGroups(topology.consumers, stack, config).map(({ consumer, mappings, settings, deadLetterTopic, functionName, violationTopic }): GroupFacts => {
     return {
       name: consumer.name,
       description: consumer.description,
@@ -148,6 +183,7 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
       deadLetterTopic,
       startsWorkflow: consumer.startWorkflow?.name,
       completesWaitsOf: consumer.correlates?.name,
+      checksInvariants: consumer.checks && { invariants: consumer.checks.map((i) => i.name), violationTopic: violationTopic ?? names.violationTopic() },
       function: functionName,
       batch: { size: settings.batchSize, windowSeconds: settings.windowSeconds },
       scaling: { minPollers: settings.minPollers, maxPollers: settings.maxPollers },
@@ -156,6 +192,27 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
       bisectOnError: consumer.bisectOnError,
       startingPosition: consumer.startingPosition,
       definedIn: portable(consumer.definedIn),
+    };
+  });
+
+  const invariants = (topology.invariants ?? []).map((invariant): InvariantFacts => {
+    const checker = groups.find((g) => g.checksInvariants?.invariants.includes(invariant.name));
+    const facts = {
+      name: invariant.name,
+      description: invariant.description,
+      key: invariant.key,
+      after: invariant.after.type,
+      rule: "exactlyOne" in invariant ? ("exactlyOne" as const) : ("never" as const),
+      followers: followersOf(invariant).map((e) => e.type),
+      withinSeconds: invariant.withinSeconds,
+      reads: invariant.reads.map((e) => e.type),
+    };
+    return {
+      ...facts,
+      text: ruleText(facts),
+      checkedBy: checker?.name ?? INVARIANTS_GROUP,
+      violationTopic: checker?.checksInvariants?.violationTopic ?? names.violationTopic(),
+      definedIn: portable(invariant.definedIn),
     };
   });
 
@@ -179,6 +236,8 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
           const subscription = group.subscriptions.find((s) => s.types.includes(event.type));
           return subscription ? [{ group: group.name, groupId: subscription.groupId, startsWorkflow: group.startsWorkflow }] : [];
         }),
+        invariants: invariants.filter((i) => i.reads.includes(event.type)).map((i) => i.name),
+        failureMilestoneOf: context.failure?.type === event.type ? context.name : undefined,
       };
     });
     return {
@@ -197,6 +256,12 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
         timeoutSeconds: w.timeoutSeconds,
         correlator: correlatorName(context.name),
       })),
+      failure: context.failure && {
+        eventType: context.failure.type,
+        key: context.failure.key,
+        data: context.failure.data,
+        states: milestones.filter((m) => m.eventType === context.failure!.type).map((m) => m.state),
+      },
       definedIn: portable(context.definedIn),
     };
   });
@@ -222,6 +287,7 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
     events: contexts.flatMap((c) => c.events),
     groups,
     topics,
+    invariants,
   };
 }
 

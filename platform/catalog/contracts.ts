@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADER_DESCRIPTIONS, OnFailureReason, PoisonReason } from "../model";
+import { DEAD_LETTER_HEADER_DESCRIPTIONS, OnFailureReason, PoisonReason, VIOLATION_EVENT_TYPE, ViolationKind } from "../model";
 
 /**
  * What the runtime puts on the wire, as the catalog describes it. The catalog reads only the
@@ -29,3 +29,17 @@ export const POISON_REASONS = Object.values(PoisonReason);
 
 /** Records the event source mapping sends to the on-failure destination. */
 export const ON_FAILURE_REASONS = Object.values(OnFailureReason);
+
+/** CloudEvent `type` of a violation on the violations topic. */
+export const VIOLATION_TYPE = VIOLATION_EVENT_TYPE;
+
+/** CloudEvent `source` of a violation (`platform/runtime/invariants.ts`, `KafkaViolationReporter`). */
+export const VIOLATION_SOURCE = "invariants";
+
+/** Each kind of violation the checker reports, and when (`platform/model/invariant.ts`). */
+export const VIOLATION_KINDS: Readonly<Record<ViolationKind, string>> = {
+  [ViolationKind.Missing]: "exactlyOne: none of the expected events came within the bound",
+  [ViolationKind.MoreThanOne]: "exactlyOne: more than one of them came",
+  [ViolationKind.Late]: "exactlyOne: the one that came was later than the bound",
+  [ViolationKind.Forbidden]: "never: a forbidden event came after the opening one",
+};

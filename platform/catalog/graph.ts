@@ -9,11 +9,15 @@ import type { CatalogFacts } from "./catalog-contents";
  *
  * Dead-letter topics are not nodes: each group has exactly one, so it is written on the group
  * (and listed in the tables) rather than doubling the topic column with dead ends.
+ *
+ * Invariants add one node and one edge, not one per invariant: the `invariants` group already
+ * receives every event they read (its delivery edges say which), so what is left to draw is
+ * where it reports, the violations topic, on an edge labelled with the invariants' names.
  */
-export const NodeKind = { Context: "context", Topic: "topic", Group: "group" } as const;
+export const NodeKind = { Context: "context", Topic: "topic", Group: "group", Violations: "violations" } as const;
 export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
 
-export const EdgeKind = { Publishes: "publishes", Delivers: "delivers", Starts: "starts", Completes: "completes" } as const;
+export const EdgeKind = { Publishes: "publishes", Delivers: "delivers", Starts: "starts", Completes: "completes", Reports: "reports" } as const;
 export type EdgeKind = (typeof EdgeKind)[keyof typeof EdgeKind];
 
 export interface GraphNode {
@@ -33,10 +37,10 @@ export interface GraphEdge {
   readonly from: string;
   readonly to: string;
   readonly kind: EdgeKind;
-  /** One entry per line: the event names carried, or "starts". */
+  /** One entry per line: the event names carried, "starts", "completes <state>", or the invariants reported on. */
   readonly label: readonly string[];
-  /** The context whose events the edge carries (the started one for "starts"). */
-  readonly context: string;
+  /** The context whose events the edge carries (the started one for "starts"); undefined for "reports". */
+  readonly context: string | undefined;
 }
 
 export interface TopologyGraph {
@@ -72,6 +76,16 @@ export function topologyGraph(facts: CatalogFacts): TopologyGraph {
       description: g.description,
       context: undefined,
     })),
+    ...facts.topics
+      .filter((t) => t.purpose === "violations")
+      .map((t) => ({
+        key: nodeKey(NodeKind.Violations, t.name),
+        kind: NodeKind.Violations,
+        name: t.name,
+        detail: plural(facts.invariants.length, "invariant"),
+        description: `Violations of ${facts.invariants.map((i) => i.name).join(", ")}, reported by the ${t.owner} group.`,
+        context: undefined,
+      })),
   ];
   const short = (type: string) => type.slice(type.indexOf(".") + 1);
   const edges: GraphEdge[] = [
@@ -102,6 +116,11 @@ export function topologyGraph(facts: CatalogFacts): TopologyGraph {
         ? [{ from: nodeKey(NodeKind.Group, correlator), to: nodeKey(NodeKind.Context, c.name), kind: EdgeKind.Completes, label: c.waits.map((w) => `completes ${w.state}`), context: c.name }]
         : [];
     }),
+    ...facts.groups.flatMap((g) =>
+      g.checksInvariants
+        ? [{ from: nodeKey(NodeKind.Group, g.name), to: nodeKey(NodeKind.Violations, g.checksInvariants.violationTopic), kind: EdgeKind.Reports, label: g.checksInvariants.invariants, context: undefined }]
+        : [],
+    ),
   ];
   return { nodes, edges };
 }

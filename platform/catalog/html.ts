@@ -1,6 +1,7 @@
-import { type CatalogFacts, type EventFacts, type GroupFacts, waitLine } from "./catalog-contents";
+import type { CatalogFacts, EventFacts, GroupFacts } from "./catalog-contents";
+import { failureMilestoneSentence, platformRole, waitLine } from "./wording";
 import { type GraphNode, NodeKind, type TopologyGraph } from "./graph";
-import { DIAGRAM_LEGEND, GENERATED_NOTE, summaryLine } from "./markdown";
+import { diagramLegend, GENERATED_NOTE, summaryLine } from "./markdown";
 import { topologySvg } from "./svg";
 
 /**
@@ -28,12 +29,12 @@ export function catalogHtml(facts: CatalogFacts, graph: TopologyGraph, mermaid: 
     `<h1>${esc(facts.info.title)} <span class="muted">event catalog</span></h1>`,
     `<p class="meta">Stack <code>${esc(facts.stack)}</code> · version ${esc(facts.info.version)} · ${esc(summaryLine(facts))}</p>`,
     `<p class="note">${markdownCode(GENERATED_NOTE)} Also: <a href="asyncapi.yaml">asyncapi.yaml</a> (AsyncAPI 3.0) · <a href="topology.md">topology.md</a>.</p>`,
-    `<nav><a href="#diagram">Diagram</a><a href="#contexts">Contexts</a><a href="#events">Events</a><a href="#groups">Consumer groups</a><a href="#topics">Topics</a></nav>`,
+    `<nav><a href="#diagram">Diagram</a><a href="#contexts">Contexts</a>${facts.invariants.length > 0 ? `<a href="#invariants">Invariants</a>` : ""}<a href="#events">Events</a><a href="#groups">Consumer groups</a><a href="#topics">Topics</a></nav>`,
     "</header>",
     "<main>",
     `<section id="diagram">`,
     "<h2>Diagram</h2>",
-    `<p class="legend">${markdownCode(DIAGRAM_LEGEND)} Click a node for its details.</p>`,
+    `<p class="legend">${markdownCode(diagramLegend(facts))} Click a node for its details.</p>`,
     `<div class="diagram">`,
     svg.trimEnd(),
     "</div>",
@@ -42,6 +43,7 @@ export function catalogHtml(facts: CatalogFacts, graph: TopologyGraph, mermaid: 
     "</details>",
     "</section>",
     contextsSection(facts),
+    ...(facts.invariants.length > 0 ? [invariantsSection(facts)] : []),
     eventsSection(facts),
     groupsSection(facts),
     topicsSection(facts),
@@ -53,7 +55,8 @@ export function catalogHtml(facts: CatalogFacts, graph: TopologyGraph, mermaid: 
 }
 
 export function nodeHref(node: GraphNode): string {
-  return `#${node.kind === NodeKind.Context ? "context" : node.kind === NodeKind.Topic ? "topic" : "group"}-${node.name}`;
+  const section = node.kind === NodeKind.Context ? "context" : node.kind === NodeKind.Group ? "group" : "topic";
+  return `#${section}-${node.name}`;
 }
 
 function contextsSection(facts: CatalogFacts): string {
@@ -67,7 +70,7 @@ function contextsSection(facts: CatalogFacts): string {
         cells: [
           `<code class="name">${esc(c.name)}</code>${c.description ? `<div class="desc">${esc(c.description)}</div>` : ""}${c.definedIn ? `<div class="file">${esc(c.definedIn)}</div>` : ""}`,
           `<code>${esc(c.topic)}</code>`,
-          c.events.map((e) => `<a href="#event-${attr(e.type)}"><code>${esc(e.name)}</code></a>`).join("<br>"),
+          c.events.map((e) => `<a href="#event-${attr(e.type)}"><code>${esc(e.name)}</code></a>${e.failureMilestoneOf ? ` <span class="tag failure">on failure</span>` : ""}`).join("<br>"),
           `<code>${esc(c.stateMachine)}</code>`,
           c.startedBy.map((g) => `<a href="#group-${attr(g)}"><code>${esc(g)}</code></a>`).join("<br>") || `<span class="muted">—</span>`,
           c.waits.map((w) => `${esc(waitLine(w))} <span class="tag"><a href="#group-${attr(w.correlator)}">${esc(w.correlator)}</a></span>`).join("<br>") || `<span class="muted">—</span>`,
@@ -78,11 +81,34 @@ function contextsSection(facts: CatalogFacts): string {
   ].join("\n");
 }
 
-function eventsSection(facts: CatalogFacts): string {
-  return [`<section id="events">`, "<h2>Events</h2>", ...facts.events.map(eventArticle), "</section>"].join("\n");
+function invariantsSection(facts: CatalogFacts): string {
+  const first = facts.invariants[0]!;
+  return [
+    `<section id="invariants">`,
+    "<h2>Invariants</h2>",
+    `<p>Checked by the platform's <a href="#group-${attr(first.checkedBy)}"><code>${esc(first.checkedBy)}</code></a> group, which receives every event they read; each violation is reported once to <a href="#topic-${attr(first.violationTopic)}"><code>${esc(first.violationTopic)}</code></a>.</p>`,
+    table(
+      ["Invariant", "Rule", "Reads"],
+      facts.invariants.map((i) => ({
+        id: `invariant-${i.name}`,
+        cells: [
+          `<code class="name">${esc(i.name)}</code>${i.description ? `<div class="desc">${esc(i.description)}</div>` : ""}${i.definedIn ? `<div class="file">${esc(i.definedIn)}</div>` : ""}`,
+          `<span class="rule">${esc(i.text)}</span>`,
+          i.reads.map((type) => `<a href="#event-${attr(type)}"><code>${esc(type)}</code></a>`).join("<br>"),
+        ],
+      })),
+    ),
+    "</section>",
+  ].join("\n");
 }
 
-function eventArticle(event: EventFacts): string {
+function eventsSection(facts: CatalogFacts): string {
+  return [`<section id="events">`, "<h2>Events</h2>", ...facts.events.map((event) => eventArticle(facts, event)), "</section>"].join("\n");
+}
+
+function eventArticle(facts: CatalogFacts, event: EventFacts): string {
+  const failure = event.failureMilestoneOf ? facts.contexts.find((c) => c.name === event.failureMilestoneOf)?.failure : undefined;
+  const invariants = facts.invariants.filter((i) => event.invariants.includes(i.name));
   const states = event.milestones.map((m) => `<code>${esc(m.state)}</code>${m.inMap ? " (in a Map, once per item)" : ""}`).join(", ");
   const producer = [
     `<a href="#context-${attr(event.context)}"><code>${esc(event.context)}</code></a> → <a href="#topic-${attr(event.topic)}"><code>${esc(event.topic)}</code></a>`,
@@ -102,6 +128,10 @@ function eventArticle(event: EventFacts): string {
     `<article class="event" id="event-${attr(event.type)}">`,
     `<h3><code>${esc(event.type)}</code> <span class="muted">v${event.version}</span></h3>`,
     ...(event.description ? [`<p>${esc(event.description)}</p>`] : []),
+    ...(failure ? [`<p class="failure">${markdownCode(failureMilestoneSentence(event.context, failure.states.map((state) => `\`${state}\``)))}</p>`] : []),
+    ...(invariants.length > 0
+      ? [`<ul class="invariants">${invariants.map((i) => `<li>Read by invariant <a href="#invariant-${attr(i.name)}"><code>${esc(i.name)}</code></a>: <span class="rule">${esc(i.text)}</span>.</li>`).join("")}</ul>`]
+      : []),
     table(["Producer", "Schema", "Consumers"], [{ cells: [producer, `<code class="urn">${esc(event.dataschema).replace(/:/g, ":<wbr>")}</code>`, consumers] }]),
     `<details><summary>Data schema <span class="muted">(JSON Schema draft-07, from the zod schema)</span></summary>`,
     `<pre><code>${esc(JSON.stringify(event.schema, null, 2))}</code></pre>`,
@@ -124,8 +154,9 @@ function groupsSection(facts: CatalogFacts): string {
 }
 
 function groupCells(group: GroupFacts): string[] {
+  const role = platformRole(group);
   return [
-    `<code class="name">${esc(group.name)}</code>${group.description ? `<div class="desc">${esc(group.description)}</div>` : ""}${group.definedIn ? `<div class="file">${esc(group.definedIn)}</div>` : ""}`,
+    `<code class="name">${esc(group.name)}</code>${role ? ` <span class="tag">${esc(role.what)}</span><div class="desc">${esc(role.does)}</div>` : ""}${group.description ? `<div class="desc">${esc(group.description)}</div>` : ""}${group.definedIn ? `<div class="file">${esc(group.definedIn)}</div>` : ""}`,
     group.subscriptions
       .map(
         (s) =>
@@ -145,7 +176,7 @@ function topicsSection(facts: CatalogFacts): string {
   return [
     `<section id="topics">`,
     "<h2>Topics</h2>",
-    `<p>${facts.partitions} partitions per context topic, half that (at least 1) per dead-letter topic, as the stack creates them.</p>`,
+    `<p>${facts.partitions} partitions per context topic, half that (at least 1) per dead-letter${facts.invariants.length > 0 ? " and violations" : ""} topic, as the stack creates them.</p>`,
     table(
       ["Topic", "Purpose", "Owner", "Partitions"],
       facts.topics.map((t) => ({
@@ -229,5 +260,9 @@ const CSS = [
   ".event th:nth-child(1){width:31%}.event th:nth-child(2){width:31%}",
   "td code.urn{white-space:normal}",
   ".tag{display:inline-block;font-size:12px;padding:0 6px;border-radius:10px;background:#efe6f8;color:#5a2d86}",
+  ".tag.failure{background:#fdecea;color:#8a1c16}",
+  "p.failure{border-left:3px solid #c5221f;padding-left:8px}",
+  "ul.invariants{margin:6px 0;padding-left:20px}",
+  ".rule{font-style:italic}",
   "main{padding-bottom:48px}",
 ].join("\n");

@@ -1,6 +1,6 @@
-export { asyncApiDocument, asyncApiYaml, deadLetterOperationId, publishOperationId, receiveOperationId } from "./asyncapi";
+export { asyncApiDocument, asyncApiYaml, deadLetterOperationId, publishOperationId, receiveOperationId, violationsOperationId } from "./asyncapi";
 export * as contracts from "./contracts";
-export { type CatalogFacts, type CatalogOptions, catalogFacts, jsonSchemaOf } from "./catalog-contents";
+export { type CatalogFacts, type CatalogOptions, catalogFacts, type InvariantFacts, jsonSchemaOf } from "./catalog-contents";
 export { CATALOG_FILES, type CatalogFile, generateCatalog } from "./generate";
 export { EdgeKind, type GraphEdge, type GraphNode, NodeKind, nodeKey, type TopologyGraph, topologyGraph } from "./graph";
 export { catalogHtml } from "./html";

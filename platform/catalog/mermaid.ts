@@ -1,29 +1,32 @@
 import { EdgeKind, type GraphNode, NodeKind, type TopologyGraph } from "./graph";
 
-/** Node shapes: contexts are rounded boxes, topics cylinders (a log), groups hexagons. */
+/** Node shapes: contexts are rounded boxes, topics cylinders (a log), groups hexagons; the violations topic a red cylinder. */
 const SHAPES: Record<NodeKind, readonly [open: string, close: string]> = {
   [NodeKind.Context]: ["(", ")"],
   [NodeKind.Topic]: ["[(", ")]"],
   [NodeKind.Group]: ["{{", "}}"],
+  [NodeKind.Violations]: ["[(", ")]"],
 };
 
 const CLASS_DEFS: Record<NodeKind, string> = {
   [NodeKind.Context]: "fill:#e8f0fe,stroke:#3b6fd8,stroke-width:2px,color:#10244d",
   [NodeKind.Topic]: "fill:#fff4e0,stroke:#c77d02,stroke-width:2px,color:#4a2e00",
   [NodeKind.Group]: "fill:#e6f4ea,stroke:#2e8b57,stroke-width:2px,color:#0f3320",
+  [NodeKind.Violations]: "fill:#fdecea,stroke:#c5221f,stroke-width:2px,color:#5c0f0b",
 };
 
 /**
  * The graph as a Mermaid flowchart, left to right: each node declared once on its own line
  * (`id("label")`), then the edges by id (`a -->|"label"| b`), labelled with the event names they carry;
  * workflow-starting groups get a dotted `starts` edge to the context they start, correlators a
- * dotted `completes <state>` edge to the context whose waits they complete.
+ * dotted `completes <state>` edge to the context whose waits they complete, and the invariants
+ * group an edge to the violations topic labelled with the invariants it checks.
  */
 export function mermaidFlowchart(graph: TopologyGraph): string {
   const ids = mermaidIds(graph.nodes);
   const id = (key: string) => ids.get(key)!;
   const lines = ["flowchart LR"];
-  for (const kind of Object.values(NodeKind)) lines.push(`  classDef ${kind} ${CLASS_DEFS[kind]}`);
+  for (const kind of Object.values(NodeKind)) if (graph.nodes.some((n) => n.kind === kind)) lines.push(`  classDef ${kind} ${CLASS_DEFS[kind]}`);
   for (const node of graph.nodes) {
     const [open, close] = SHAPES[node.kind];
     lines.push(`  ${id(node.key)}${open}"${text(node.name)}"${close}:::${node.kind}`);

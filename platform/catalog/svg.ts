@@ -9,7 +9,9 @@ import { EdgeKind, type GraphEdge, type GraphNode, NodeKind, type TopologyGraph 
  * - topic → group: a curve into a port on the group's left side; each port carries a label with
  *   the event names the group receives from that topic, stacked so labels never overlap;
  * - group → context ("starts", and a correlator's "completes"): a dashed edge routed in lanes around the right, bottom and left
- *   of the diagram, so it crosses no node.
+ *   of the diagram, so it crosses no node;
+ * - the invariants group → the violations topic: a straight edge into a fourth column, right of
+ *   those lanes, labelled with the invariants' names (only when the topology declares invariants).
  *
  * Text is monospace, so widths are computed, not measured: the same model gives the same bytes.
  * Every node is a `<g data-node="<kind>:<name>">` linking to its section of the page.
@@ -40,6 +42,7 @@ const HEADER_H = 64;
 /** Edge colours by context, in declaration order; "starts" edges are always purple. */
 export const PALETTE = ["#3b6fd8", "#0f8b7d", "#c0641a", "#b03a6f", "#5b7f1a", "#7a5bc7", "#9a7b00", "#1f7fb0"] as const;
 const STARTS_COLOR = "#7b3fb3";
+const VIOLATIONS_COLOR = "#c5221f";
 
 /** Scoped to `.topology`, so the SVG looks the same standalone and inline in a page. */
 const STYLE = [
@@ -52,6 +55,8 @@ const STYLE = [
   ".topology .node-topic .shape{fill:#fff4e0;stroke:#c77d02}",
   ".topology .node-topic .rim{fill:none;stroke:#c77d02;stroke-width:2}",
   ".topology .node-group .shape{fill:#e6f4ea;stroke:#2e8b57}",
+  ".topology .node-violations .shape{fill:#fdecea;stroke:#c5221f}",
+  ".topology .node-violations .rim{fill:none;stroke:#c5221f;stroke-width:2}",
   ".topology .node .name{font-size:13px;font-weight:bold;fill:#17202b}",
   ".topology .node .detail{font-size:11px;fill:#4d5966}",
   ".topology .node a:hover .shape,.topology .node a:focus .shape{stroke-width:3.5}",
@@ -61,6 +66,7 @@ const KIND_LABELS: Record<NodeKind, string> = {
   [NodeKind.Context]: "Bounded contexts",
   [NodeKind.Topic]: "Topics",
   [NodeKind.Group]: "Consumer groups",
+  [NodeKind.Violations]: "Violations",
 };
 
 interface Box {
@@ -89,14 +95,18 @@ export function topologySvg(graph: TopologyGraph, options: SvgOptions = {}): str
   const contexts = of(NodeKind.Context);
   const topics = of(NodeKind.Topic);
   const groups = of(NodeKind.Group);
+  const violations = of(NodeKind.Violations);
   const colorOf = (context: string | undefined) => {
     const index = contexts.findIndex((c) => c.name === context);
     return index < 0 ? STARTS_COLOR : PALETTE[index % PALETTE.length]!;
   };
+  const edgeColor = (edge: GraphEdge) =>
+    edge.kind === EdgeKind.Reports ? VIOLATIONS_COLOR : edge.kind === EdgeKind.Starts || edge.kind === EdgeKind.Completes ? STARTS_COLOR : colorOf(edge.context);
   const publishes = graph.edges.filter((e) => e.kind === EdgeKind.Publishes);
   const delivers = graph.edges.filter((e) => e.kind === EdgeKind.Delivers);
   // "completes" edges (correlator → waiting context) go the same way as "starts".
   const starts = graph.edges.filter((e) => e.kind === EdgeKind.Starts || e.kind === EdgeKind.Completes);
+  const reports = graph.edges.filter((e) => e.kind === EdgeKind.Reports);
 
   // Column widths and gaps.
   const nodeWidth = (n: GraphNode) => Math.max(width(n.name, TITLE), width(n.detail, SMALL)) + 2 * PAD_X + (n.kind === NodeKind.Group ? 2 * HEX_INSET : 0);
@@ -113,7 +123,12 @@ export function topologySvg(graph: TopologyGraph, options: SvgOptions = {}): str
   const xC = left;
   const xT = xC + wC + gap1;
   const xG = xT + wT + gap2;
-  const right = xG + wG + (lanes > 0 ? lanes * LANE + 12 : 0) + MARGIN;
+  const lanesRight = xG + wG + (lanes > 0 ? lanes * LANE + 12 : 0);
+  // The violations column, past the lanes so its edge's label sits clear of them.
+  const wV = violations.length > 0 ? columnWidth(violations) : 0;
+  const gap3 = Math.max(0, ...reports.map((e) => pillWidth(e.label) + 2 * LEAD));
+  const xV = lanesRight + gap3;
+  const right = (violations.length > 0 ? xV + wV : lanesRight) + MARGIN;
   const top = MARGIN + HEADER_H;
 
   // Groups: stacked; each tall enough for its ports.
@@ -139,6 +154,11 @@ export function topologySvg(graph: TopologyGraph, options: SvgOptions = {}): str
     const topic = publishes.find((e) => e.from === c.key)?.to;
     if (topic) boxes.set(topic, { x: xT, y: centre - TOPIC_H / 2, w: wT, h: TOPIC_H });
   });
+  // The violations topic level with the group that reports to it: a straight edge.
+  for (const edge of reports) {
+    const from = boxes.get(edge.from);
+    if (from) boxes.set(edge.to, { x: xV, y: from.y + from.h / 2 - TOPIC_H / 2, w: wV, h: TOPIC_H });
+  }
   // A topic no context publishes to cannot happen in a valid topology; place any leftovers anyway.
   topics.filter((t) => !boxes.has(t.key)).forEach((t, i) => boxes.set(t.key, { x: xT, y: top + i * (TOPIC_H + ROW_GAP), w: wT, h: TOPIC_H }));
   const box = (key: string) => boxes.get(key)!;
@@ -158,12 +178,12 @@ export function topologySvg(graph: TopologyGraph, options: SvgOptions = {}): str
 
   const bottom = top + contentH;
   const height = bottom + (lanes > 0 ? lanes * LANE + 24 : 0) + MARGIN;
-  const colors = [...new Set([...graph.edges.map((e) => (e.kind === EdgeKind.Starts ? STARTS_COLOR : colorOf(e.context)))])];
+  const colors = [...new Set(graph.edges.map(edgeColor))];
 
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" id="${attr(options.id ?? "topology")}" class="topology" viewBox="0 0 ${num(right)} ${num(height)}" width="${num(right)}" height="${num(height)}" role="img" aria-labelledby="${attr(options.id ?? "topology")}-title" font-family="${attr(FONT)}">`,
-    `<title id="${attr(options.id ?? "topology")}-title">Topology: ${contexts.length} contexts, ${topics.length} topics, ${groups.length} consumer groups</title>`,
+    `<title id="${attr(options.id ?? "topology")}-title">Topology: ${contexts.length} contexts, ${topics.length} topics, ${groups.length} consumer groups${violations.length > 0 ? ", the violations topic" : ""}</title>`,
     `<style>${STYLE}</style>`,
     `<defs>`,
     ...colors.map(
@@ -172,7 +192,12 @@ export function topologySvg(graph: TopologyGraph, options: SvgOptions = {}): str
     ),
     `</defs>`,
   );
-  out.push(...header(xC, wC, xT, wT, xG, wG));
+  out.push(...header([
+    [NodeKind.Context, xC, wC],
+    [NodeKind.Topic, xT, wT],
+    [NodeKind.Group, xG, wG],
+    ...(violations.length > 0 ? [[NodeKind.Violations, xV, wV] as const] : []),
+  ]));
 
   // Edges first, so nodes and labels sit on top of them.
   for (const edge of publishes) {
@@ -241,18 +266,25 @@ export function topologySvg(graph: TopologyGraph, options: SvgOptions = {}): str
     );
   });
 
+  for (const edge of reports) {
+    const from = box(edge.from);
+    const y = from.y + from.h / 2;
+    const pillW = pillWidth(edge.label);
+    out.push(
+      `<g class="edge edge-${edge.kind}" data-edge="${attr(`${edge.from}->${edge.to}`)}">`,
+      `<path d="M${num(from.x + from.w)},${num(y)} L${num(xV - 1)},${num(y)}" stroke="${VIOLATIONS_COLOR}" marker-end="url(#arrow-${VIOLATIONS_COLOR.slice(1)})"/>`,
+      pill(lanesRight + (gap3 - pillW) / 2, y - pillHeight(edge.label) / 2, edge.label, VIOLATIONS_COLOR),
+      `</g>`,
+    );
+  }
+
   for (const node of graph.nodes) out.push(nodeMarkup(node, box(node.key), options.href?.(node)));
   out.push(`</svg>`);
   return `${out.join("\n")}\n`;
 }
 
-function header(xC: number, wC: number, xT: number, wT: number, xG: number, wG: number): string[] {
+function header(columns: readonly (readonly [kind: NodeKind, x: number, w: number])[]): string[] {
   const y = MARGIN + 18;
-  const columns: [NodeKind, number, number][] = [
-    [NodeKind.Context, xC, wC],
-    [NodeKind.Topic, xT, wT],
-    [NodeKind.Group, xG, wG],
-  ];
   return [
     `<g class="columns">`,
     ...columns.map(([kind, x, w]) => `<text class="column" x="${num(x + w / 2)}" y="${num(y)}" text-anchor="middle">${text(KIND_LABELS[kind])}</text>`),
@@ -262,7 +294,8 @@ function header(xC: number, wC: number, xT: number, wT: number, xG: number, wG: 
 
 function nodeMarkup(node: GraphNode, b: Box, href: string | undefined): string {
   const cx = b.x + b.w / 2;
-  const cy = b.y + b.h / 2 + (node.kind === NodeKind.Topic ? CYLINDER_RY / 2 : 0);
+  const cylinder = node.kind === NodeKind.Topic || node.kind === NodeKind.Violations;
+  const cy = b.y + b.h / 2 + (cylinder ? CYLINDER_RY / 2 : 0);
   const title = node.description ? `${node.name}: ${node.description}` : node.name;
   const inner = [
     shape(node.kind, b),
@@ -278,7 +311,8 @@ function shape(kind: NodeKind, b: Box): string {
   switch (kind) {
     case NodeKind.Context:
       return `<rect class="shape" x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" rx="10"/>`;
-    case NodeKind.Topic: {
+    case NodeKind.Topic:
+    case NodeKind.Violations: {
       const rx = w / 2;
       const ry = CYLINDER_RY;
       const body = `M${num(x)},${num(y + ry)} L${num(x)},${num(y + h - ry)} A${num(rx)},${ry} 0 0 0 ${num(x + w)},${num(y + h - ry)} L${num(x + w)},${num(y + ry)} A${num(rx)},${ry} 0 0 0 ${num(x)},${num(y + ry)} Z`;

@@ -5,6 +5,7 @@ import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, FunctionEnviro
 import { InvalidComponentArgsError, StateMachineDefinitionError } from "./errors";
 import { publisherEntry, taskEntry } from "./function-entries";
 import { type AlarmSettings, metricAlarm } from "./alarm";
+import { createFailureBackstop, createFailureQueue, type FailureBackstopNodes, type FailureBackstopTransform, failureQueueStatements } from "./failure-backstop";
 import { LOG_RETENTION_DEFAULT_DAYS, STATE_MACHINE_LOGS_DEFAULT, type StateMachineLogLevel } from "../model/security-baseline";
 import { LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
 import { publisherStatements } from "./kafka-iam";
@@ -84,6 +85,14 @@ export interface BoundedContextArgs {
    */
   correlatorFunctionArn?: pulumi.Input<string>;
   /**
+   * The stack's KMS key: encrypts the failure backstop's dead-letter queue (a context with a
+   * failure milestone). Its policy must let EventBridge use it ({@link StackKey}'s `eventBridgeQueues`).
+   * @default SQS's own key
+   * @example
+   * kmsKeyArn: key.arn
+   */
+  kmsKeyArn?: pulumi.Input<string>;
+  /**
    * Edits the args of each resource the component creates, before it is created. `task` applies
    * to every task function (the resource name tells them apart), `publisher` to the publisher.
    * @default no change
@@ -103,6 +112,8 @@ export interface BoundedContextArgs {
     publisher?: LambdaFunctionArgs["transform"];
     /** Each alarm (the resource name tells them apart). */
     alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+    /** The failure backstop's queue, rule, target, permission and asynchronous invocation config. */
+    failureBackstop?: FailureBackstopTransform;
   };
 }
 
@@ -112,7 +123,9 @@ export interface BoundedContextArgs {
  * VPC unless told otherwise), the milestone publisher Lambda inside the VPC, and alarms on failed
  * and timed-out executions and publisher errors. The state machine may invoke only these
  * functions; the publisher may only connect to the cluster and write, idempotently, the
- * context's topic.
+ * context's topic. A context with a failure milestone also gets the failure backstop (see
+ * failure-backstop.ts): an EventBridge rule handing its failed executions to the publisher, and a
+ * dead-letter queue, with an alarm, for what could not be published.
  *
  * @example
  * const ordersContext = new BoundedContext("Orders", { context: orders, stack: "dev", cluster, network });
@@ -132,7 +145,10 @@ export class BoundedContext extends pulumi.ComponentResource {
     role: aws.iam.Role;
     policy: aws.iam.RolePolicy;
     logGroup: aws.cloudwatch.LogGroup;
+    /** Every alarm of the context, the failure backstop's included. */
     alarms: aws.cloudwatch.MetricAlarm[];
+    /** A context with a failure milestone: what publishes it for executions that failed any way. */
+    failureBackstop: FailureBackstopNodes | undefined;
   };
 
   constructor(name: string, args: BoundedContextArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -149,16 +165,30 @@ export class BoundedContext extends pulumi.ComponentResource {
     this.stateMachineName = names.stateMachine(stack, context.name);
 
     const tasks = createTasks();
+    const failureQueue = context.failure
+      ? createFailureQueue(name, { queueName: `${this.stateMachineName}-failure-dlq`, kmsKeyArn: args.kmsKeyArn, transform: args.transform?.failureBackstop?.queue }, parent)
+      : undefined;
     const publisher = createPublisher();
     const logGroup = createLogGroup();
     const role = createRole();
     const policy = createPolicy();
     const stateMachine = createStateMachine();
     const alarms = args.alarms ? createAlarms(args.alarms) : [];
+    const { stateMachineName } = this;
+    const failureBackstop =
+      context.failure && failureQueue
+        ? createFailureBackstop(
+            name,
+            { stateMachineName, stateMachineArn: stateMachine.arn, eventType: context.failure.type, publisher, queue: failureQueue, alarms: args.alarms },
+            { ...args.transform?.failureBackstop, alarm: args.transform?.alarm },
+            parent,
+          )
+        : undefined;
+    if (failureBackstop?.alarm) alarms.push(failureBackstop.alarm);
 
     this.stateMachineArn = stateMachine.arn;
     this.functions = [...Object.values(tasks), publisher];
-    this.nodes = { tasks, publisher, stateMachine, role, policy, logGroup, alarms };
+    this.nodes = { tasks, publisher, stateMachine, role, policy, logGroup, alarms, failureBackstop };
     this.registerOutputs({ stateMachineArn: this.stateMachineArn });
 
     function createTasks() {
@@ -202,7 +232,10 @@ export class BoundedContext extends pulumi.ComponentResource {
             [FunctionEnvironment.PublishCheckGroupPrefix]: names.publishCheckGroupPrefix(stack, context.name),
           },
           vpc,
-          statements: args.cluster.arn.apply((arn) => publisherStatements(arn, names.contextTopic(context.name), names.publishCheckGroupPrefix(stack, context.name))),
+          statements: pulumi.all([args.cluster.arn, failureQueue?.arn, args.kmsKeyArn]).apply(([clusterArn, queueArn, keyArn]) => [
+            ...publisherStatements(clusterArn, names.contextTopic(context.name), names.publishCheckGroupPrefix(stack, context.name)),
+            ...(queueArn ? failureQueueStatements(queueArn, keyArn) : []),
+          ]),
           transform: args.transform?.publisher,
         },
         { parent },

@@ -4,7 +4,10 @@ import { FunctionEnvironment, IDEMPOTENCY_TABLE_SCHEMA, pascal } from "../model"
 import { type ConsumerGroupPlan, type MappingPlan } from "../model/consumer-group-plan";
 import { ALARM_METRICS_MAX, type AlarmSettings, inRunsOf, metricAlarm, metricQuery } from "./alarm";
 import { WAIT_TABLE_SCHEMA } from "../model/correlator";
+import { INVARIANT_TABLE_SCHEMA } from "../model/invariants-group";
 import { correlatorStatements } from "./correlator-iam";
+import { createInvariantChecks, type InvariantChecksNodes, type InvariantChecksTransform, invariantKeepSeconds } from "./invariant-checks";
+import { invariantsStatements } from "./invariant-iam";
 import { InvalidComponentArgsError } from "./errors";
 import { consumerEntry } from "./function-entries";
 import { LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
@@ -92,6 +95,10 @@ export interface ConsumerGroupArgs {
     idempotencyTable?: Transform<aws.dynamodb.TableArgs>;
     /** A correlator's table of waits. */
     waitTable?: Transform<aws.dynamodb.TableArgs>;
+    /** The invariants group's table of each key's events. */
+    invariantTable?: Transform<aws.dynamodb.TableArgs>;
+    /** The invariants group's schedule, its metric filter and alarm. */
+    invariantChecks?: InvariantChecksTransform;
     lagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
     /** Each Kafka group id's lag alarm (the resource name ends in the context's name). */
     mappingLagAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
@@ -107,7 +114,9 @@ export interface ConsumerGroupArgs {
  * subscribed event types, provisioned pollers, retries, bisect, partial batch responses and
  * the `kafka://<group>.dlq` on-failure destination; its own idempotency table, reserved
  * concurrency and alarms on offset lag and errors. It can read only its topics, use only its
- * group ids and write only its dead-letter topic.
+ * group ids and write only its dead-letter topic. A correlator has its table of waits too; the
+ * invariants group its table of each key's events, the violations topic to write, a schedule and
+ * an alarm on violations.
  *
  * @example
  * const group = new ConsumerGroup("NotifyCustomer", {
@@ -122,6 +131,8 @@ export interface ConsumerGroupArgs {
 interface TableSchema {
   readonly partitionKey: { readonly name: string; readonly type: string };
   readonly ttlAttribute: string;
+  /** A global secondary index of what is due (the invariants table's), every attribute projected. */
+  readonly dueIndex?: { readonly name: string; readonly partitionKey: { readonly name: string; readonly type: string }; readonly sortKey: { readonly name: string; readonly type: string } };
 }
 
 export class ConsumerGroup extends pulumi.ComponentResource {
@@ -134,6 +145,10 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     table: aws.dynamodb.Table;
     /** A correlator's table of waits and early events. */
     waitTable: aws.dynamodb.Table | undefined;
+    /** The invariants group's table of each key's events. */
+    invariantTable: aws.dynamodb.Table | undefined;
+    /** The invariants group's schedule, violations metric filter and alarms. */
+    invariantChecks: InvariantChecksNodes | undefined;
     /** By Kafka group id (one mapping per subscribed context). */
     eventSourceMappings: Record<string, aws.lambda.EventSourceMapping>;
     lagAlarm: aws.cloudwatch.MetricAlarm;
@@ -158,26 +173,52 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     if (waitTable && !args.waitingStateMachineArn) {
       throw new InvalidComponentArgsError(`ConsumerGroup "${name}": the correlator ${consumer.name} needs waitingStateMachineArn, the state machine whose waits it completes.`);
     }
+    const { invariantTable: invariantTableName, violationTopic } = plan;
+    const checks = consumer.checks ?? [];
+    const invariantTable = invariantTableName ? createTable(`${name}InvariantTable`, invariantTableName, INVARIANT_TABLE_SCHEMA, args.transform?.invariantTable) : undefined;
     const fn = createFunction();
     const eventSourceMappings = Object.fromEntries(plan.mappings.map((mapping) => [mapping.groupId, createEventSourceMapping(mapping)]));
     const lagAlarm = createLagAlarm();
     const mappingLagAlarms = Object.fromEntries(plan.mappings.map((mapping) => [mapping.groupId, createMappingLagAlarm(mapping)]));
     const errorAlarm = createErrorAlarm();
     const deadLetterAlarms = createDeadLetterAlarms();
+    const invariantChecks =
+      invariantTable && violationTopic
+        ? createInvariantChecks(
+            name,
+            { stack: plan.stack, functionName, invariants: checks, fn, violationTopic, alarms: args.alarms, dependsOn: args.dependsOn, transform: args.transform?.invariantChecks },
+            parent,
+          )
+        : undefined;
 
     this.fn = fn;
     this.functionName = fn.name;
-    this.nodes = { function: fn, table, waitTable, eventSourceMappings, lagAlarm, mappingLagAlarms, errorAlarm, deadLetterAlarms };
+    this.nodes = { function: fn, table, waitTable, invariantTable, invariantChecks, eventSourceMappings, lagAlarm, mappingLagAlarms, errorAlarm, deadLetterAlarms };
     this.registerOutputs({ functionName: this.functionName });
 
     function createTable(id: string, tableName: string, schema: TableSchema, edit: Transform<aws.dynamodb.TableArgs> | undefined) {
+      const index = schema.dueIndex;
       return new aws.dynamodb.Table(
         id,
         transform(edit, id, {
           name: tableName,
           billingMode: "PAY_PER_REQUEST",
           hashKey: schema.partitionKey.name,
-          attributes: [{ name: schema.partitionKey.name, type: schema.partitionKey.type }],
+          attributes: [schema.partitionKey, ...(index ? [index.partitionKey, index.sortKey] : [])].map((key) => ({ name: key.name, type: key.type })),
+          ...(index
+            ? {
+                globalSecondaryIndexes: [
+                  {
+                    name: index.name,
+                    keySchemas: [
+                      { attributeName: index.partitionKey.name, keyType: "HASH" },
+                      { attributeName: index.sortKey.name, keyType: "RANGE" },
+                    ],
+                    projectionType: "ALL",
+                  },
+                ],
+              }
+            : {}),
           ttl: { attributeName: schema.ttlAttribute, enabled: true },
           // The AWS-managed KMS key (Control Tower CT.DYNAMODB.PR.2).
           serverSideEncryption: { enabled: true },
@@ -189,12 +230,16 @@ export class ConsumerGroup extends pulumi.ComponentResource {
     }
 
     function createFunction() {
-      const statements = pulumi.all([args.cluster.arn, table.arn, args.startStateMachineArn, waitTable?.arn, args.waitingStateMachineArn]).apply(([clusterArn, tableArn, stateMachineArn, waitTableArn, waitingArn]) => {
+      const tableArns = pulumi.all([table.arn, waitTable?.arn, invariantTable?.arn]);
+      const statements = pulumi.all([args.cluster.arn, tableArns, args.startStateMachineArn, args.waitingStateMachineArn]).apply(([clusterArn, [tableArn, waitTableArn, invariantTableArn], stateMachineArn, waitingArn]) => {
+        const topics = plan.mappings.map((mapping) => mapping.topic);
         const list: PolicyStatement[] = [
-          ...consumerStatements(clusterArn, { topics: plan.mappings.map((mapping) => mapping.topic), groupIds, deadLetterTopic }),
+          ...consumerStatements(clusterArn, { topics, groupIds, deadLetterTopic, ...(violationTopic ? { writeTopics: [violationTopic] } : {}) }),
           ...(waitTableArn && waitingArn
             ? correlatorStatements(tableArn, waitTableArn, waitingArn)
-            : [{ Sid: "IdempotencyTable", Effect: "Allow" as const, Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: [tableArn] }]),
+            : invariantTableArn
+              ? invariantsStatements(tableArn, invariantTableArn)
+              : [{ Sid: "IdempotencyTable", Effect: "Allow" as const, Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: [tableArn] }]),
         ];
         if (stateMachineArn) list.push({ Sid: "StartWorkflow", Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachineArn] });
         return list;
@@ -217,6 +262,13 @@ export class ConsumerGroup extends pulumi.ComponentResource {
             POWERTOOLS_SERVICE_NAME: consumer.name,
             ...(args.startStateMachineArn ? { [FunctionEnvironment.StartStateMachineArn]: args.startStateMachineArn } : {}),
             ...(waitTable ? { [FunctionEnvironment.WaitTable]: waitTable.name } : {}),
+            ...(invariantTable && violationTopic
+              ? {
+                  [FunctionEnvironment.InvariantTable]: invariantTable.name,
+                  [FunctionEnvironment.ViolationTopic]: violationTopic,
+                  [FunctionEnvironment.InvariantKeepSeconds]: String(invariantKeepSeconds(checks, settings.dedupeWindowSeconds)),
+                }
+              : {}),
           },
           vpc: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [args.network.functionSecurityGroupId] },
           statements,

@@ -19,8 +19,25 @@ export function publisherEntry(context: ContextDefinition): string {
   ].join("\n");
 }
 
-/** The entry module of a consumer group's bundle: re-exports the group's handler (a correlator's: the platform's, bound to its context). */
+/**
+ * Where the project declares its invariants, from the repository root: `invariants/index.ts`,
+ * exporting `invariants`. The invariants group's bundle binds the platform's handler to them.
+ */
+export const INVARIANTS_MODULE = "./invariants";
+
+/**
+ * The entry module of a consumer group's bundle: re-exports the group's handler (a correlator's:
+ * the platform's, bound to its context; the invariants group's: the platform's, bound to the
+ * project's invariants).
+ */
 export function consumerEntry(consumer: ConsumerDefinition): string {
+  if (consumer.checks) {
+    return [
+      `import { invariants } from ${JSON.stringify(INVARIANTS_MODULE)};`,
+      `import { invariantsHandler } from "./platform/runtime/invariants";`,
+      `export const handler = invariantsHandler(invariants);`,
+    ].join("\n");
+  }
   if (consumer.correlates) {
     const context = consumer.correlates;
     return [

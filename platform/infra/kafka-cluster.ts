@@ -1,3 +1,4 @@
+import type { TopicPurpose } from "../model";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { pascal, topicConfigs } from "../model";
@@ -163,13 +164,14 @@ export interface KafkaTopicArgs {
    */
   retentionHours: number;
   /**
-   * What the topic holds: a context's events, or a group's dead letters (a larger
-   * `max.message.bytes`, for Lambda's on-failure records).
+   * What the topic holds: a context's events, a group's dead letters (a larger
+   * `max.message.bytes`, for Lambda's on-failure records) or the invariants group's violations
+   * (which carry the events seen, so take the same larger size).
    * @default "events"
    * @example
    * purpose: "dead-letter"
    */
-  purpose?: "events" | "dead-letter";
+  purpose?: TopicPurpose;
 }
 
 /** The raw resources of a {@link KafkaCluster}; none but topics for an existing cluster. */

@@ -46,6 +46,8 @@ export type ConsumerAccess = {
   topics: readonly string[];
   /** The group's dead-letter topic (`<group>.dlq`): the `kafka://` on-failure destination. */
   deadLetterTopic: string;
+  /** Topics the function writes besides its dead-letter topic: the invariants group's violations topic. */
+  writeTopics?: readonly string[];
 } & (
   | { /** The Kafka consumer group id. */ groupId: string; groupIds?: never }
   | { /** The Kafka consumer group ids, one per event source mapping. */ groupIds: readonly string[]; groupId?: never }
@@ -127,12 +129,14 @@ export function publisherStatements(clusterArn: string, topic: string, checkGrou
  *   permission a `kafka://` on-failure destination needs, "Capturing discarded batches"
  *   (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), also what the wrapper's
  *   dead-letter producer needs; it is idempotent, hence `WriteDataIdempotently` on the cluster.
+ *   `writeTopics` get the same two actions, in the same statements (each action once).
  * - the EC2 actions of AWSLambdaMSKExecutionRole that a VPC function's role lacks
  *   (`DescribeVpcs`, `DescribeSecurityGroups`; the function's own VPC statement grants the
  *   rest): describe actions accept no narrower resource than `*`.
  */
 export function consumerStatements(clusterArn: string, access: ConsumerAccess): PolicyStatement[] {
   const topics = [...new Set(access.topics)];
+  const writes = [...new Set([access.deadLetterTopic, ...(access.writeTopics ?? [])])];
   const groupIds = [...new Set(access.groupIds ?? [access.groupId])];
   const group = groupIds.join(", ");
   if (topics.length === 0) throw new InvalidComponentArgsError(`consumer group "${group}" reads no topic; give at least one in \`topics\`.`);
@@ -161,7 +165,7 @@ export function consumerStatements(clusterArn: string, access: ConsumerAccess): 
       Sid: "KafkaDescribeTopics",
       Effect: "Allow",
       Action: ["kafka-cluster:DescribeTopic"],
-      Resource: [...topics, access.deadLetterTopic].map((topic) => topicArn(clusterArn, topic)),
+      Resource: [...new Set([...topics, ...writes])].map((topic) => topicArn(clusterArn, topic)),
     },
     {
       Sid: "KafkaReadTopics",
@@ -176,10 +180,11 @@ export function consumerStatements(clusterArn: string, access: ConsumerAccess): 
       Resource: groupIds.map((groupId) => groupArn(clusterArn, groupId)),
     },
     {
-      Sid: "KafkaWriteDeadLetterTopic",
+      // Named for what it writes: the dead-letter topic alone, or that and `writeTopics`.
+      Sid: writes.length === 1 ? "KafkaWriteDeadLetterTopic" : "KafkaWriteTopics",
       Effect: "Allow",
       Action: ["kafka-cluster:WriteData"],
-      Resource: [topicArn(clusterArn, access.deadLetterTopic)],
+      Resource: writes.map((topic) => topicArn(clusterArn, topic)),
     },
     {
       Sid: "KafkaIdempotentWrite",

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { pascal } from "../model";
 import { inRunsOf } from "./alarm";
+import { INVARIANT_VIOLATIONS_METRIC } from "./invariant-checks";
 import { metricNamespace } from "./metric-namespace";
 import { type Transform, transform } from "./transform";
 
@@ -47,6 +48,13 @@ export interface ObservabilityArgs {
    * alarmArns: [group.nodes.lagAlarm.arn, context.nodes.alarms[0].arn]
    */
   alarmArns?: pulumi.Input<string>[];
+  /**
+   * Show the invariants group's violations, per invariant (a stack whose topology declares invariants).
+   * @default false
+   * @example
+   * invariantViolations: true
+   */
+  invariantViolations?: boolean;
   /**
    * Edits the args of each resource the component creates, before it is created.
    * @default no change
@@ -136,7 +144,9 @@ export class Observability extends pulumi.ComponentResource {
         `${name}Dashboard`,
         transform(args.transform?.dashboard, `${name}Dashboard`, {
           dashboardName: args.dashboardName,
-          dashboardBody: pulumi.all([region, pulumi.all(args.alarmArns ?? [])]).apply(([awsRegion, alarmArns]) => JSON.stringify(dashboardBody(awsRegion, args.stack, alarmArns))),
+          dashboardBody: pulumi
+            .all([region, pulumi.all(args.alarmArns ?? [])])
+            .apply(([awsRegion, alarmArns]) => JSON.stringify(dashboardBody(awsRegion, args.stack, alarmArns, { invariantViolations: args.invariantViolations ?? false }))),
         }),
         { parent },
       );
@@ -153,9 +163,10 @@ export class Observability extends pulumi.ComponentResource {
  * namespace `AWS/Lambda`, dimension `EventSourceMappingUUID`) carry no name to search by, only
  * the mapping's UUID (`pulumi stack output eventSourceMappingUuids`), so those two widgets show
  * every mapping in the account and region; listing this stack's UUIDs instead would change the
- * dashboard whenever a group is added.
+ * dashboard whenever a group is added. A stack with invariants gets one more, under the rest:
+ * violations per invariant, from the invariants group's metric filter.
  */
-export function dashboardBody(region: string, stack: string, alarmArns: readonly string[] = []) {
+export function dashboardBody(region: string, stack: string, alarmArns: readonly string[] = [], options: { invariantViolations?: boolean } = {}) {
   // Alarm widgets list their alarms by ARN, at most 100 each; rows of 4 alarms, 2 units high.
   const alarmRuns = inRunsOf([...alarmArns].sort(), ALARMS_PER_WIDGET);
   const alarmHeight = (run: readonly string[]) => Math.min(2 + 2 * Math.ceil(run.length / 4), 12);
@@ -214,6 +225,7 @@ export function dashboardBody(region: string, stack: string, alarmArns: readonly
       widget("Milestone publisher errors per context", "Sum", [`{AWS/Lambda,FunctionName} MetricName="Errors" ${stack} publisher`], 12, 30),
       widget("Offset lag per Kafka group id (each event source mapping, region-wide)", "Maximum", [perMapping("SumOffsetLag")], 0, 36),
       widget("Broker data volume used, %", "Maximum", [`{AWS/Kafka,"Broker ID","Cluster Name"} MetricName="KafkaDataLogsDiskUsed" ${stack}`], 12, 36),
+      ...(options.invariantViolations ? [widget("Invariant violations per invariant", "Sum", [`{${metricNamespace(stack)},Invariant} MetricName="${INVARIANT_VIOLATIONS_METRIC}"`], 0, 42)] : []),
     ],
   };
 }

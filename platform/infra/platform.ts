@@ -94,7 +94,11 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
 
     // Declaring thousands of resources; an error thrown before the restore ends the program anyway.
     const restoreStackTraces = shallowStackTraces();
-    const key = new StackKey(`${name}Key`, { aliasName: `${stack}-ensemble`, transform: transform?.key }, { parent });
+    const key = new StackKey(
+      `${name}Key`,
+      { aliasName: `${stack}-ensemble`, eventBridgeQueues: topology.contexts.some((context) => context.failure !== undefined), transform: transform?.key },
+      { parent },
+    );
     const logs: LogSettings = { retentionDays: config.logs.retentionDays, kmsKeyArn: key.arn };
     const alarmTopic = createAlarmTopic();
     const alarms: AlarmSettings = { ...config.alarms, actions: [alarmTopic.arn, ...config.alarms.notify.topicArns] };
@@ -163,6 +167,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
         cluster.addTopic(topic.name, {
           partitions: partitionsOf(topic, config.kafka.partitions),
           replicationFactor: replicas,
+          // Dead letters and violations wait for a person, not a consumer: both keep the longer retention.
           retentionHours: topic.purpose === "events" ? config.kafka.retentionHours : config.kafka.deadLetterRetentionHours,
           purpose: topic.purpose,
         }),
@@ -194,6 +199,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               tasksInVpc: config.functions.tasksInVpc,
               // By name: the correlator is created after the state machine it answers.
               ...(correlatorOf(context) ? { correlatorFunctionArn: functionArn(names.consumerFunction(stack, correlatorName(context.name))) } : {}),
+              kmsKeyArn: key.arn,
               alarms,
               transform: transform?.context,
             },
@@ -239,6 +245,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
             logGroupName: groups[c.name]!.fn.nodes.logGroup.name,
           })),
           alarmArns: allAlarms().map((alarm) => alarm.arn),
+          invariantViolations: Object.values(groups).some((group) => group.nodes.invariantChecks !== undefined),
           transform: transform?.observability,
         },
         { parent },
@@ -249,7 +256,13 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
       return [
         ...cluster.nodes.diskAlarms,
         ...Object.values(contexts).flatMap((context) => context.nodes.alarms),
-        ...Object.values(groups).flatMap((group) => [group.nodes.lagAlarm, ...Object.values(group.nodes.mappingLagAlarms), group.nodes.errorAlarm, ...group.nodes.deadLetterAlarms]),
+        ...Object.values(groups).flatMap((group) => [
+          group.nodes.lagAlarm,
+          ...Object.values(group.nodes.mappingLagAlarms),
+          group.nodes.errorAlarm,
+          ...group.nodes.deadLetterAlarms,
+          ...(group.nodes.invariantChecks?.violationsAlarms ?? []),
+        ]),
       ];
     }
   }

@@ -10,6 +10,14 @@ export interface StackKeyArgs {
    */
   aliasName: string;
   /**
+   * Let EventBridge encrypt what it sends to SQS queues under the key: the failure backstops'
+   * dead-letter queues, for a stack with a context that declares a failure milestone.
+   * @default false
+   * @example
+   * eventBridgeQueues: topology.contexts.some((context) => context.failure)
+   */
+  eventBridgeQueues?: boolean;
+  /**
    * Edits the args of each resource the component creates, before it is created.
    * @default no change
    * @example
@@ -23,9 +31,10 @@ export interface StackKeyArgs {
 
 /**
  * The stack's customer-managed KMS key (symmetric, yearly rotation): it encrypts every log group
- * the stack creates, the alarm topic, and the MSK cluster's data at rest. Its policy lets the
- * account's IAM policies govern it (as KMS's default policy does), CloudWatch Logs use it for this
- * account's log groups in this region only, and CloudWatch alarms publish to the topic it encrypts.
+ * the stack creates, the alarm topic, the MSK cluster's data at rest and the failure backstops'
+ * dead-letter queues. Its policy lets the account's IAM policies govern it (as KMS's default policy
+ * does), CloudWatch Logs use it for this account's log groups in this region only, CloudWatch
+ * alarms publish to the topic it encrypts and, when asked, EventBridge send to queues it encrypts.
  *
  * @example
  * const key = new StackKey("Key", { aliasName: "dev-ensemble" });
@@ -60,7 +69,7 @@ export class StackKey extends pulumi.ComponentResource {
           deletionWindowInDays: 30,
           policy: pulumi
             .all([partition, region, identity.accountId])
-            .apply(([p, r, account]) => JSON.stringify(stackKeyPolicy({ partition: p, region: r, account }))),
+            .apply(([p, r, account]) => JSON.stringify(stackKeyPolicy({ partition: p, region: r, account, eventBridgeQueues: args.eventBridgeQueues ?? false }))),
         }),
         { parent },
       );
@@ -85,9 +94,13 @@ export class StackKey extends pulumi.ComponentResource {
  *   KMS-encrypted SNS topic (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
  * - grants only for AWS services (Control Tower's CT.KMS.PR.3,
  *   https://docs.aws.amazon.com/controltower/latest/controlreference/kms-rules.html): MSK's grant
- *   for the cluster's volumes is one, a person's grant is refused.
+ *   for the cluster's volumes is one, a person's grant is refused;
+ * - with `eventBridgeQueues`, EventBridge may generate data keys and decrypt, which it needs to
+ *   send to a queue encrypted with the key, a rule's dead-letter queue
+ *   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html);
+ *   the queue's own policy decides which rule may send.
  */
-export function stackKeyPolicy({ partition, region, account }: { partition: string; region: string; account: string }) {
+export function stackKeyPolicy({ partition, region, account, eventBridgeQueues = false }: { partition: string; region: string; account: string; eventBridgeQueues?: boolean }) {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -121,6 +134,9 @@ export function stackKeyPolicy({ partition, region, account }: { partition: stri
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
       },
+      ...(eventBridgeQueues
+        ? [{ Sid: "EventBridgeToEncryptedQueues", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*" }]
+        : []),
     ],
   };
 }

@@ -1,4 +1,5 @@
-import type { Scenario } from "../model";
+import type { Scenario, Violation } from "../model";
+import { valueAt } from "../model/wait-for";
 import type { LocalExecution } from "./state-machine";
 import type { LocalRuntime } from "./runtime";
 
@@ -31,6 +32,10 @@ export interface DemoResult {
   readonly deliveries: number;
   readonly problems: readonly string[];
   readonly last: Snapshot;
+  /** How many business keys ended in each end state the scenario names, as checked against their events. */
+  readonly endStates: Readonly<Record<string, number>>;
+  /** What the invariants group found once the run settled. */
+  readonly violations: readonly Violation[];
 }
 
 export interface RunDemoOptions {
@@ -84,14 +89,21 @@ export async function runDemo(runtime: LocalRuntime, scenario: Scenario, options
   const timedOut = !settled(last);
   options.onSnapshot?.(last);
 
-  const problems = verdict(scenario, { executions: executionsSince(runtime, since), snapshot: last, ...(timedOut ? { timedOutAfterMs: options.timeoutMs } : {}) });
+  // Every flow is over: what an invariant still expects will not come.
+  const violations = timedOut ? [] : await runtime.settleInvariants();
+  const published = runtime.published.slice(since.published);
+  const problems = verdict(scenario, { executions: executionsSince(runtime, since), snapshot: last, published, violations, ...(timedOut ? { timedOutAfterMs: options.timeoutMs } : {}) });
+  const endStates: Record<string, number> = {};
+  for (const execution of scenario.executions) if (execution.endState) endStates[execution.endState] = (endStates[execution.endState] ?? 0) + 1;
   return {
     ok: problems.length === 0,
     wallMs: Date.now() - startedAt,
-    published: runtime.published.length - since.published,
+    published: published.length,
     deliveries: last.groups.reduce((sum, g) => sum + g.delivered, 0),
     problems,
     last,
+    endStates,
+    violations,
   };
 }
 
@@ -105,6 +117,10 @@ export interface Outcome {
   /** Every execution the run started: the scenario's and those consumer groups started. */
   readonly executions: readonly Pick<LocalExecution, "context" | "name" | "status" | "error">[];
   readonly snapshot: Snapshot;
+  /** What the run published (retries included), for the checks by business key. */
+  readonly published?: readonly { readonly eventId: string; readonly type: string; readonly data: unknown }[];
+  /** What the invariants group reported once the run settled. */
+  readonly violations?: readonly Violation[];
   /** Set when the run gave up waiting. */
   readonly timedOutAfterMs?: number;
 }
@@ -128,7 +144,20 @@ export function verdict(scenario: Scenario, outcome: Outcome): string[] {
   }
   const planned = new Set(scenario.executions.map((e) => e.name));
   const others = outcome.executions.filter((e) => !(e.context === scenario.context && planned.has(e.name)) && e.status !== "SUCCEEDED");
-  problems.push(...capped(others.map((e) => `${e.context} execution ${e.name} (started by a consumer group) ended ${ended(e)}, expected SUCCEEDED`)));
+  // Those the scenario expects to fail (a failure milestone's executions) are counted, not listed.
+  const expectedFailures = scenario.startedFailures ?? {};
+  const unexpected = others.filter((e) => expectedFailures[e.context] === undefined);
+  problems.push(...capped(unexpected.map((e) => `${e.context} execution ${e.name} (started by a consumer group) ended ${ended(e)}, expected SUCCEEDED`)));
+  for (const [context, expected] of Object.entries(expectedFailures)) {
+    const failed = others.filter((e) => e.context === context).length;
+    if (failed !== expected) problems.push(`${context}: ${failed} executions started by consumer groups did not succeed, expected ${expected}`);
+  }
+  if (scenario.key && outcome.published) problems.push(...capped(keyProblems(scenario, scenario.key, outcome.published)));
+  problems.push(
+    ...capped(
+      (outcome.violations ?? []).map((v) => `invariant ${v.invariant} violated for ${v.key} (${v.kind}): ${v.message} Events seen: ${v.events.map((e) => e.type).join(", ") || "none"}.`),
+    ),
+  );
 
   const types = [...new Set([...Object.keys(scenario.milestones), ...Object.keys(outcome.snapshot.milestones)])].sort();
   for (const type of types) {
@@ -141,6 +170,30 @@ export function verdict(scenario: Scenario, outcome: Outcome): string[] {
     if (group.delivered < group.expected) problems.push(`${group.name} received ${group.delivered} of ${group.expected} events`);
     if (group.deadLettered > 0) problems.push(`${group.name} dead-lettered ${group.deadLettered} records`);
     if (group.deadLettered < 0) problems.push(`${group.name}: its dead-letter topic could not be read`);
+  }
+  return problems;
+}
+
+/** Each scenario execution's business key got exactly the events the scenario expects for it, by type (distinct ids). */
+function keyProblems(scenario: Scenario, keyPath: string, published: NonNullable<Outcome["published"]>): string[] {
+  const byKey = new Map<string, Map<string, Set<string>>>();
+  for (const event of published) {
+    const key = valueAt(event.data, keyPath);
+    if (key === undefined || key === null) continue;
+    const types = byKey.get(String(key)) ?? new Map<string, Set<string>>();
+    byKey.set(String(key), types.set(event.type, (types.get(event.type) ?? new Set()).add(event.eventId)));
+  }
+  const problems: string[] = [];
+  for (const execution of scenario.executions) {
+    if (!execution.events) continue;
+    const key = String(valueAt(execution.input, keyPath));
+    const seen = byKey.get(key) ?? new Map<string, Set<string>>();
+    const types = [...new Set([...Object.keys(execution.events), ...seen.keys()])].sort();
+    const wrong = types.filter((type) => (seen.get(type)?.size ?? 0) !== (execution.events![type] ?? 0));
+    if (wrong.length > 0) {
+      const counts = wrong.map((type) => `${type} ${seen.get(type)?.size ?? 0} (expected ${execution.events![type] ?? 0})`).join(", ");
+      problems.push(`${key}${execution.endState ? ` (${execution.endState})` : ""}: ${counts}`);
+    }
   }
   return problems;
 }

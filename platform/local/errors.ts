@@ -118,3 +118,14 @@ export class TopicsNotReadyError extends LocalError {
     this.name = "TopicsNotReadyError";
   }
 }
+
+/**
+ * An execution a group started published an event the group says its executions do not reach
+ * (`reaches`): the start-loop check trusted that, so the local runtime holds the workflow to it.
+ */
+export class EventNotReachedError extends LocalError {
+  constructor(message: string) {
+    super(message);
+    this.name = "Ensemble.EventNotReached";
+  }
+}

@@ -9,7 +9,10 @@ import { MilestonePublisher, type PublishOptions } from "../runtime/publisher";
 import { useWorkflowStarter } from "../runtime/consumer-starts-workflow";
 import { correlatorHandler, useTaskCompleter } from "../runtime/correlator";
 import { correlatorName } from "../model/correlator";
-import { ConsumerGroupNotFoundError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
+import { INVARIANTS_GROUP, type Violation } from "../model/invariant";
+import { InMemoryInvariantStore } from "../runtime/invariant-store";
+import { type InvariantsHandler, invariantsHandler } from "../runtime/invariants";
+import { ConsumerGroupNotFoundError, EventNotReachedError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
 import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, offsetLag, type PartialBatchReading } from "./event-source-mapping";
 import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
 import { LocalTaskTokens } from "./task-tokens";
@@ -21,6 +24,8 @@ export interface PublishedEvent {
   readonly type: string;
   readonly key: string;
   readonly context: string;
+  /** The event's data, for checks by business key. */
+  readonly data: unknown;
 }
 
 /** What one consumer group has received so far. */
@@ -113,6 +118,8 @@ export class LocalRuntime {
   private admin: Admin | undefined;
   private restoreStarter: (() => void) | undefined;
   private restoreCompleter: (() => void) | undefined;
+  /** The group that started each execution a group started: what its milestones are held to (`reaches`). */
+  private readonly startedBy = new Map<string, string>();
   /** The task tokens of waiting executions, completed by the correlators as SendTaskSuccess would. */
   readonly taskTokens = new LocalTaskTokens();
 
@@ -155,7 +162,7 @@ export class LocalRuntime {
     subscribe(BATCH_STATS_CHANNEL, this.countWrapperFilters);
     // Handlers read these when they are loaded: where to dead-letter, how to start workflows.
     process.env.KAFKA_BROKERS = this.options.brokers.join(",");
-    this.restoreStarter = useWorkflowStarter(new LocalWorkflowStarter(this.machines));
+    this.restoreStarter = useWorkflowStarter(new LocalWorkflowStarter(this.machines, (request, executionArn) => request.group && this.startedBy.set(executionArn, request.group)));
     this.restoreCompleter = useTaskCompleter(this.taskTokens);
     for (const consumer of topology.consumers) {
       this.handlers.set(consumer.name, loadHandler(consumer));
@@ -281,18 +288,40 @@ export class LocalRuntime {
     this.publishers.push(publisher);
     return {
       publish: async (input: unknown, options?: PublishOptions) => {
+        const { type, key, data, executionId } = input as { type: string; key: string; data: unknown; executionId: string };
+        this.checkReached(executionId, type);
         const result = await publisher.publish(input, options);
-        const { type, key } = input as { type: string; key: string };
-        this.published.push({ eventId: result.eventId, type, key, context: context.name });
+        // A repeat that found a record already counted here (the failure backstop after its Announce state) sent nothing.
+        if (!result.alreadyPublished || !this.published.some((e) => e.eventId === result.eventId)) this.published.push({ eventId: result.eventId, type, key, context: context.name, data });
         return result;
       },
     };
+  }
+
+  /** Fails a milestone of an execution whose starting group says its executions do not reach that event. */
+  private checkReached(executionId: string, type: string): void {
+    const group = this.startedBy.get(executionId);
+    const reaches = group ? this.plans.get(group)?.consumer.reaches : undefined;
+    if (!reaches || reaches.some((event) => event.type === type)) return;
+    throw new EventNotReachedError(
+      `Execution ${executionId}, started by group "${group}", publishes ${type}, but the group says its executions reach only ${reaches.map((e) => e.type).join(", ")}: ` +
+        `the start-loop check trusted that. Fix the group's input so the workflow takes its path, or add ${type} to its reaches.`,
+    );
   }
 
   private async invokeCorrelator(context: ContextDefinition, registration: unknown): Promise<unknown> {
     const handler = this.handlers.get(correlatorName(context.name));
     if (!handler) throw new HandlerNotFoundError(`Context "${context.name}" waits for events but its correlator group "${correlatorName(context.name)}" is not in the topology; build it with defineTopology.`);
     return handler(registration);
+  }
+
+  /**
+   * Checks every invariant over what the invariants group has received, as if every flow were over
+   * (the demo's end): answers each violation, reported once. Empty without invariants.
+   */
+  async settleInvariants(): Promise<Violation[]> {
+    const handler = this.handlers.get(INVARIANTS_GROUP) as InvariantsHandler | undefined;
+    return handler?.settle ? handler.settle() : [];
   }
 
   private consumer(name: string): ConsumerDefinition {
@@ -306,6 +335,8 @@ export class LocalRuntime {
 export function loadHandler(consumer: ConsumerDefinition): KafkaHandler {
   // A correlator's handler is the platform's, bound to the context it completes waits of.
   if (consumer.correlates) return correlatorHandler(consumer.correlates) as KafkaHandler;
+  // So is the invariants group's, bound to the invariants it checks (a store in memory).
+  if (consumer.checks) return invariantsHandler(consumer.checks, { store: new InMemoryInvariantStore() }) as unknown as KafkaHandler;
   if (!consumer.definedIn) {
     throw new HandlerNotFoundError(
       `Cannot locate consumer group "${consumer.name}" to load its handler: its definition records no file; declare it with defineConsumer() in a module of its own.`,

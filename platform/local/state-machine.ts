@@ -16,6 +16,7 @@ import { withDeadline } from "../runtime/deadline";
 import { contextUnder, fromXRayHeader, propagated, toXRayHeader, tracer } from "../runtime/trace-context";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
 import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow-starter";
+import { announceFailure } from "./failure-announcer";
 import type { LocalTaskTokens } from "./task-tokens";
 import { ExecutionAlreadyExistsError, ExecutionNotRedrivableError, FunctionTimedOutError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
 
@@ -306,11 +307,15 @@ export class LocalStateMachine {
         this.runs.delete(executionArn);
         observer?.onEnded?.(execution);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         // aws-local-stepfunctions wraps what failed the execution (a Fail state's error, an
         // uncaught task error) in an ExecutionError; report the wrapped one, as AWS does.
         const cause = ((error as Error).cause ?? error) as Error;
-        execution.status = error instanceof ExecutionAbortedError ? "ABORTED" : "FAILED";
+        const status = error instanceof ExecutionAbortedError ? "ABORTED" : "FAILED";
+        // EventBridge's status change, which on AWS invokes the publisher's backstop; before the
+        // status is set, so a run that waits for nothing running also waits for the failure event.
+        if (!this.stopping) await this.announceFailure(execution, status, cause);
+        execution.status = status;
         execution.error = { name: cause.name, message: cause.message };
         observer?.onEnded?.(execution);
       },
@@ -318,8 +323,18 @@ export class LocalStateMachine {
     void execution.done.then(() => this.aborts.delete(name));
   }
 
-  /** Aborts every execution still running (a StopExecution each): nothing is left waiting on a retry or a task. */
+  /** The context's failure milestone for a failed execution, as EventBridge's status change has the publisher publish it on AWS (see `announceFailure`). */
+  private async announceFailure(execution: LocalExecution, status: "FAILED" | "ABORTED", cause: Error): Promise<void> {
+    const run = this.runs.get(execution.executionArn);
+    await announceFailure(this.context, this.options.publisher, { execution, stateMachineArn: this.arn, status, cause, startTime: run?.startTime, redriveCount: run?.redriveCount ?? 0 });
+  }
+
+  /** Set by `abortRunning`: executions aborted at shutdown announce nothing. */
+  private stopping = false;
+
+  /** Aborts every execution still running (a StopExecution each, at shutdown: no failure milestone): nothing is left waiting on a retry or a task. */
   abortRunning(): void {
+    this.stopping = true;
     for (const abort of this.aborts.values()) abort();
     this.aborts.clear();
   }
@@ -334,7 +349,11 @@ export class LocalStateMachine {
  * repeated execution name answers `started: false`, as ExecutionAlreadyExists does on AWS.
  */
 export class LocalWorkflowStarter implements WorkflowStarter {
-  constructor(private readonly machines: ReadonlyMap<string, LocalStateMachine>) {}
+  constructor(
+    private readonly machines: ReadonlyMap<string, LocalStateMachine>,
+    /** Told of each execution started, with the request (the group that asked). */
+    private readonly onStarted?: (request: StartWorkflowRequest, executionArn: string) => void,
+  ) {}
 
   async start(request: StartWorkflowRequest): Promise<StartWorkflowResult> {
     const machine = this.machines.get(request.stateMachine);
@@ -345,7 +364,9 @@ export class LocalWorkflowStarter implements WorkflowStarter {
       );
     }
     try {
-      return { executionId: machine.start(request.name, request.input, { traceHeader: request.traceHeader }).executionArn, started: true };
+      const { executionArn } = machine.start(request.name, request.input, { traceHeader: request.traceHeader });
+      this.onStarted?.(request, executionArn);
+      return { executionId: executionArn, started: true };
     } catch (error) {
       if (error instanceof ExecutionAlreadyExistsError) {
         return { executionId: `${LOCAL_ACCOUNT}:execution:${machine.name}:${request.name}`, started: false };

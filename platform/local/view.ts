@@ -39,9 +39,17 @@ export function renderSummary(result: DemoResult): string[] {
     `${result.published} events published, ${result.deliveries} deliveries in ${seconds.toFixed(1)} s ` +
       `(${(result.published / seconds).toFixed(0)} events/s published, ${(result.deliveries / seconds).toFixed(0)} deliveries/s)`,
   );
+  const ends = Object.entries(result.endStates ?? {});
+  if (ends.length > 0) lines.push(`end states by key: ${ends.map(([state, n]) => `${state} ${n}`).join(", ")}`);
+  const violations = result.violations ?? [];
+  lines.push(violations.length === 0 ? "invariants: every one holds for every key" : `invariants: ${violations.length} violation(s)`);
+  for (const v of violations) {
+    lines.push(`  ✗ ${v.invariant} for ${v.key} (${v.kind}): ${v.message}`);
+    for (const e of v.events) lines.push(`      ${e.time}  ${e.type}  ${e.id}`);
+  }
   lines.push(
     result.ok
-      ? "OK: every execution ended as expected; every milestone was published as expected and reached every subscribed group; nothing was dead-lettered."
+      ? "OK: every execution ended as expected; every key's flow ended as expected with every invariant holding; every milestone reached every subscribed group; nothing was dead-lettered."
       : "NOT OK:",
   );
   for (const problem of result.problems) lines.push(`  - ${problem}`);

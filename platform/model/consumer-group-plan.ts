@@ -21,6 +21,10 @@ export interface ConsumerGroupPlan {
   readonly idempotencyTable: string;
   /** A correlator's table of waits and early events; undefined for every other group. */
   readonly waitTable: string | undefined;
+  /** The invariants group's table of each key's events; undefined for every other group. */
+  readonly invariantTable: string | undefined;
+  /** The topic the invariants group reports violations to; undefined for every other group. */
+  readonly violationTopic: string | undefined;
   /** One per subscribed context, in first-subscription order; keyed by `groupId`, never by position. */
   readonly mappings: readonly MappingPlan[];
   readonly settings: ConsumerSettings;
@@ -93,6 +97,8 @@ export function planConsumerGroup(consumer: ConsumerDefinition, stack: string, c
     deadLetterTopic: names.deadLetterTopic(consumer.name),
     idempotencyTable: names.idempotencyTable(stack, consumer.name),
     waitTable: consumer.correlates ? names.waitTable(stack, consumer.correlates.name) : undefined,
+    invariantTable: consumer.checks ? names.invariantTable(stack) : undefined,
+    violationTopic: consumer.checks ? names.violationTopic() : undefined,
     mappings,
     settings: {
       batchSize: override.batchSize ?? consumer.batch.size,

@@ -1,3 +1,4 @@
+import type { InvariantDefinition } from "./invariant";
 import type { ContextDefinition } from "./context";
 import type { ContextEvent, EventData } from "./event";
 import { callerFile } from "./source";
@@ -68,6 +69,15 @@ export interface ConsumerSpec<Name extends string, On extends readonly ContextEv
    * startWorkflow: shipping
    */
   readonly startWorkflow?: ContextDefinition;
+  /**
+   * With `startWorkflow`: the events of that context the executions this group starts can reach,
+   * when their input takes a path that publishes only some (a refund path, say). The start-loop
+   * check follows only these; the local runtime fails an execution that publishes another.
+   * @default every event of the started context
+   * @example
+   * startWorkflow: orders, reaches: [orders.events.OrderRefunded]
+   */
+  readonly reaches?: readonly ContextEvent[];
 }
 
 export interface ConsumerDefinition<Name extends string = string, On extends readonly ContextEvent[] = readonly ContextEvent[]> {
@@ -84,11 +94,15 @@ export interface ConsumerDefinition<Name extends string = string, On extends rea
   readonly startingPosition: StartingPosition;
   /** The context whose state machine this group starts, if any. */
   readonly startWorkflow: ContextDefinition | undefined;
+  /** The events of `startWorkflow` its executions can reach; undefined for all of them. */
+  readonly reaches?: readonly ContextEvent[];
   /**
    * The context whose waiting executions this group completes: set on the correlator the model
    * makes for a context whose workflow has `waitFor` states (see `correlatorOf`), never by hand.
    */
   readonly correlates?: ContextDefinition;
+  /** The invariants this group checks: set on the platform's `invariants` group (see `invariantsGroupOf`), never by hand. */
+  readonly checks?: readonly InvariantDefinition[];
   /** The file that declared this consumer, for error messages and to resolve `handler`. */
   readonly definedIn: string | undefined;
 }
@@ -136,6 +150,7 @@ export function defineConsumer<const Name extends string, const On extends reado
     bisectOnError: spec.bisectOnError ?? CONSUMER_DEFAULTS.bisectOnError,
     startingPosition: spec.startingPosition ?? CONSUMER_DEFAULTS.startingPosition,
     startWorkflow: spec.startWorkflow,
+    ...(spec.reaches ? { reaches: spec.reaches } : {}),
     definedIn: callerFile(),
   };
 }

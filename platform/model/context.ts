@@ -1,6 +1,7 @@
 import type { ContextEvent, EventDefinition } from "./event";
 import { names } from "./names";
 import { callerFile } from "./source";
+import { type FailureMilestone, withFailureMilestones } from "./failure-milestone";
 import { ownEvents, type WorkflowDefinition } from "./workflow";
 
 /**
@@ -49,6 +50,11 @@ export interface ContextSpec<Name extends string, Events extends readonly EventD
   readonly tasks?: Readonly<Record<string, TaskModule | TaskSpec>>;
   /** The state machine that orchestrates the tasks and reaches the milestones. */
   readonly workflow?: WorkflowDefinition;
+  /**
+   * The event the context publishes, once, when an execution fails: from every `Fail` state and
+   * for any other failure (see `onFailure`). One of `events`.
+   */
+  readonly failure?: FailureMilestone;
 }
 
 type BoundEvents<Context extends string, Events extends readonly EventDefinition[]> = {
@@ -68,6 +74,8 @@ export interface ContextDefinition<
   readonly eventList: readonly ContextEvent<Name>[];
   readonly tasks: readonly TaskDefinition[];
   readonly workflow: WorkflowDefinition | undefined;
+  /** The failure milestone, when the context declares one (see `onFailure`). */
+  readonly failure: (FailureMilestone & { readonly type: string }) | undefined;
   /** The context's folder, where its context.ts and tasks/ are; undefined when not declared. */
   readonly dir: string | undefined;
   /** The file that declared this context, for error messages. */
@@ -104,7 +112,8 @@ export function defineContext<const Name extends string, const Events extends re
     events,
     eventList,
     tasks: Object.entries(spec.tasks ?? {}).map(([name, task]) => ({ name, ...(typeof task === "function" ? { module: task } : task) })),
-    workflow: spec.workflow && ownEvents(spec.workflow, spec.name),
+    workflow: spec.workflow && ownEvents(spec.failure ? withFailureMilestones(spec.workflow, spec.failure, spec.name) : spec.workflow, spec.name),
+    failure: spec.failure && { ...spec.failure, type: names.eventType(spec.name, spec.failure.event.name) },
     dir: spec.dir,
     definedIn: callerFile(),
   };

@@ -15,6 +15,12 @@ export const FunctionEnvironment = {
   StartStateMachineArn: "ENSEMBLE_START_STATE_MACHINE_ARN",
   /** A correlator's DynamoDB table of waits and early events. */
   WaitTable: "ENSEMBLE_WAIT_TABLE",
+  /** The invariants group's DynamoDB table of each key's events. */
+  InvariantTable: "ENSEMBLE_INVARIANT_TABLE",
+  /** How long the invariants group keeps a key's events after its last one, seconds: the longest bound plus the deduplication window. */
+  InvariantKeepSeconds: "ENSEMBLE_INVARIANT_KEEP_SECONDS",
+  /** The topic the invariants group reports violations to. */
+  ViolationTopic: "ENSEMBLE_VIOLATION_TOPIC",
   /** Prefix of the throwaway consumer groups a retried publish checks its topic with. */
   PublishCheckGroupPrefix: "ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX",
 } as const;

@@ -9,9 +9,23 @@ export {
   type ConsumerDefinition,
   type ConsumerSpec,
 } from "./consumer";
-export { findIssues, validate, type Topic, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
+export { findIssues, validate, type Topic, type TopicPurpose, type Topology, type ValidateOptions, type ValidTopology } from "./validate";
 export { defineTopology } from "./topology";
 export { CORRELATOR_HANDLER, correlatorName, correlatorOf } from "./correlator";
+export {
+  defineInvariant,
+  type Duration,
+  evaluate,
+  INVARIANTS_GROUP,
+  type InvariantDefinition,
+  type InvariantSpec,
+  type SeenEvent,
+  type Violation,
+  VIOLATION_EVENT_TYPE,
+  ViolationKind,
+} from "./invariant";
+export { invariantsGroupOf } from "./invariants-group";
+export { FAILURE_STATE, type FailureMilestone, onFailure } from "./failure-milestone";
 export { WAIT_EVENT_TOO_LARGE, WAIT_REGISTRATION_FAILED, WAIT_TIMED_OUT, waitFor, type WaitForOptions } from "./wait-for";
 // The stack's settings and each group's plan on it are imported from ./stack-config and
 // ./consumer-group-plan: zod schemas built at load, which Lambda bundles (through contexts/) need not carry.

@@ -20,6 +20,10 @@ export const names = {
   idempotencyTable: (stack: string, group: string) => `${stack}-${group}-idempotency`,
   /** A correlator's DynamoDB table of waits and early events (one per waiting context). */
   waitTable: (stack: string, context: string) => `${stack}-${context}-waits`,
+  /** The invariants group's DynamoDB table: each key's events, per invariant. */
+  invariantTable: (stack: string) => `${stack}-invariants`,
+  /** Where the invariants group reports violations; unprefixed, like context topics. */
+  violationTopic: () => "invariants.violations",
   publisherFunction: (stack: string, context: string) => `${stack}-${context}-publisher`,
   /** Consumer groups a retried publish reads its own topic with, `<prefix>.<uuid>`, never committed. */
   publishCheckGroupPrefix: (stack: string, context: string) => `${stack}.${context}.publish-check`,

@@ -1,3 +1,4 @@
+import type { TopicPurpose } from "./validate";
 import { DEAD_LETTER_MAX_MESSAGE_BYTES, TOPIC_MAX_MESSAGE_BYTES } from "./limits";
 import { ModelError } from "./errors";
 
@@ -27,7 +28,7 @@ const DELETION_SLACK_MS = HOUR_MS;
  * https://kafka.apache.org/documentation/#topicconfigs_retention.ms
  * https://kafka.apache.org/documentation/#topicconfigs_segment.ms
  */
-export function topicConfigs(purpose: "events" | "dead-letter", hours: number): Record<"retention.ms" | "segment.ms" | "max.message.bytes", string> {
+export function topicConfigs(purpose: TopicPurpose, hours: number): Record<"retention.ms" | "segment.ms" | "max.message.bytes", string> {
   const retentionMs = hours * HOUR_MS;
   return {
     "retention.ms": String(retentionMs),

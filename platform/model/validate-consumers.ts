@@ -44,6 +44,12 @@ export function checkConsumers(topology: Topology, physical: PhysicalNames, chec
     if (consumer.startWorkflow && contextNames.has(consumer.startWorkflow.name) && !topology.contexts.find((c) => c.name === consumer.startWorkflow!.name)?.workflow) {
       report(file, subject, `starts the workflow of context "${consumer.startWorkflow.name}", which has no workflow.`, `give that context a workflow, or start another one.`);
     }
+    if (consumer.reaches && !consumer.startWorkflow) report(file, subject, `says which events its executions reach, but starts no workflow.`, `remove reaches, or add startWorkflow.`);
+    for (const event of consumer.reaches ?? []) {
+      if (consumer.startWorkflow && event.context !== consumer.startWorkflow.name) {
+        report(file, subject, `says its executions reach "${event.type}", an event of another context than the one it starts ("${consumer.startWorkflow.name}").`, `list events of ${consumer.startWorkflow.name} only.`);
+      }
+    }
     if (consumer.startWorkflow && !contextNames.has(consumer.startWorkflow.name)) {
       const suggestions = closest(consumer.startWorkflow.name, [...contextNames]);
       report(
@@ -55,7 +61,7 @@ export function checkConsumers(topology: Topology, physical: PhysicalNames, chec
     }
     checkSettings(consumer, report);
     // A correlator's handler is the platform's (see correlatorOf): no file of the user's.
-    if (checkFiles && file && !consumer.correlates) checkHandlerFile(consumer, file, report);
+    if (checkFiles && file && !consumer.correlates && !consumer.checks) checkHandlerFile(consumer, file, report);
   }
 }
 
@@ -65,20 +71,15 @@ export function checkConsumers(topology: Topology, physical: PhysicalNames, chec
  */
 export function checkStartLoops(topology: Topology, report: Report) {
   const starters = topology.consumers.filter((c) => c.startWorkflow);
-  // context -> [group, started context] for each group started by one of its events
-  const next = new Map<string, { group: ConsumerDefinition; to: string }[]>();
-  for (const group of starters) {
-    for (const from of new Set(group.on.map((e) => e.context))) {
-      next.set(from, [...(next.get(from) ?? []), { group, to: group.startWorkflow!.name }]);
-    }
-  }
+  const eventsOf = new Map(topology.contexts.map((c) => [c.name, new Set<string>(c.eventList.map((e) => e.type))]));
+  // What the executions a group starts can publish: the events it says they reach, else all of the context's.
+  const reached = (group: ConsumerDefinition) => (group.reaches ? new Set<string>(group.reaches.map((e) => e.type)) : (eventsOf.get(group.startWorkflow!.name) ?? new Set<string>()));
   const reported = new Set<string>();
-  const walk = (context: string, path: { group: ConsumerDefinition; from: string }[]) => {
-    for (const edge of next.get(context) ?? []) {
-      const loopStart = path.findIndex((step) => step.from === edge.to);
-      const steps = [...path, { group: edge.group, from: context }];
-      if (edge.to === steps[0]!.from || loopStart >= 0) {
-        const loop = steps.slice(Math.max(loopStart, 0));
+  const walk = (context: string, publishable: ReadonlySet<string>, path: { group: ConsumerDefinition; from: string }[]) => {
+    for (const group of starters.filter((g) => g.on.some((e) => publishable.has(e.type)))) {
+      const loopStart = path.findIndex((step) => step.group === group);
+      if (loopStart >= 0) {
+        const loop = path.slice(loopStart);
         const culprit = loop[loop.length - 1]!.group;
         // The same loop is found from each of its contexts: report it once.
         const key = loop.map((step) => step.group.name).sort().join(",");
@@ -88,15 +89,15 @@ export function checkStartLoops(topology: Topology, report: Report) {
         report(
           culprit.definedIn,
           `consumer "${culprit.name}"`,
-          `starts workflows in a loop: ${chain} → ${edge.to}; every execution would start another, forever.`,
-          `start a workflow whose events do not lead back here, or subscribe to other events.`,
+          `starts workflows in a loop: ${chain} → ${context}; every execution would start another, forever.`,
+          `start a workflow whose events do not lead back here, subscribe to other events, or say which events the started executions reach (reaches: [...]) when their input takes a path that does not.`,
         );
         continue;
       }
-      if (path.length < 32) walk(edge.to, steps);
+      if (path.length < 32) walk(group.startWorkflow!.name, reached(group), [...path, { group, from: context }]);
     }
   };
-  for (const context of next.keys()) walk(context, []);
+  for (const [context, events] of eventsOf) walk(context, events, []);
 }
 
 function checkSubscriptions(

@@ -57,7 +57,7 @@ export function checkWaits(topology: Topology, report: Report) {
 }
 
 /** Why `path` does not lead to a required scalar field of the event's data, or undefined when it does. */
-function keyProblem(event: ContextEvent, path: string): string | undefined {
+export function keyProblem(event: ContextEvent, path: string): string | undefined {
   let node = z.toJSONSchema(event.schema, { io: "output", unrepresentable: "any" }) as JsonSchema;
   for (const field of path.split(".").slice(1)) {
     if (!node.properties?.[field]) return `names "${field}", which ${event.name}'s data does not have.`;

@@ -8,6 +8,7 @@ import { checkContexts } from "./validate-contexts";
 import { checkStack, PhysicalNames } from "./validate-names";
 import { defineTopology, type Topology } from "./topology";
 import { checkWaits } from "./validate-waits";
+import { checkInvariants } from "./validate-invariants";
 
 export type { Topology };
 
@@ -21,10 +22,12 @@ export interface ValidateOptions {
   readonly checkFiles?: boolean;
 }
 
+/** `events` carries a context's milestones; `dead-letter` a group's failed records; `violations` what the invariants group reports. */
+export type TopicPurpose = "events" | "dead-letter" | "violations";
+
 export interface Topic {
   readonly name: string;
-  /** `events` carries a context's milestones; `dead-letter` a group's failed records. */
-  readonly purpose: "events" | "dead-letter";
+  readonly purpose: TopicPurpose;
   /** The context or consumer group the topic belongs to. */
   readonly owner: string;
 }
@@ -56,6 +59,7 @@ export function validate(declared: Topology, options: ValidateOptions = {}): Val
       ...topology.consumers.map(
         (c): Topic => ({ name: names.deadLetterTopic(c.name), purpose: "dead-letter", owner: c.name }),
       ),
+      ...topology.consumers.filter((c) => c.checks).map((c): Topic => ({ name: names.violationTopic(), purpose: "violations", owner: c.name })),
     ],
     subscribersOf: (eventType) => topology.consumers.filter((c) => c.on.some((e) => e.type === eventType)),
   };
@@ -75,6 +79,7 @@ export function findIssues(declared: Topology, options: ValidateOptions = {}): T
   checkConsumers(topology, physical, options.checkFiles ?? true, report);
   checkStartLoops(topology, report);
   checkWaits(topology, report);
+  checkInvariants(topology, report);
   physical.reportCollisions();
   return issues;
 }

@@ -8,6 +8,7 @@ import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFail
 import { withDeadline } from "./deadline";
 import { contextUnder, fromXRayHeader, propagated, toTraceparent, tracer } from "./trace-context";
 import { createIdempotentProducer, createKafka, kafkaSettingsFromEnv, SharedProducer } from "./kafka";
+import { failureMilestoneInput, isExecutionStatusChange } from "./failure-backstop";
 import { findPublished } from "./published-check";
 import { recordBatchBytes } from "./record-size";
 import { schemaProblems } from "./schema";
@@ -212,7 +213,9 @@ export class MilestonePublisher {
 
 /**
  * The Lambda handler of a context's milestone publisher. The publisher (and its connection)
- * lives as long as the container; each publish gives up before the invocation's timeout.
+ * lives as long as the container; each publish gives up before the invocation's timeout. Invoked
+ * by milestone states, and, for a context with a failure milestone, by EventBridge when one of its
+ * executions fails (the backstop: the failure event is published even when no Fail state was reached).
  *
  * @example
  * // the bundle entry the infra generates for context "orders"
@@ -221,6 +224,13 @@ export class MilestonePublisher {
 export function milestoneHandler(context: ContextDefinition, options: MilestonePublisherOptions = {}) {
   const publisher = new MilestonePublisher(context, options);
   // Lambda sets _X_AMZN_TRACE_ID per invocation: read it at each call.
-  return (input: unknown, lambda?: { getRemainingTimeInMillis(): number }): Promise<MilestoneResult> =>
-    publisher.publish(input, { traceHeader: process.env._X_AMZN_TRACE_ID, ...(lambda ? { remainingMs: lambda.getRemainingTimeInMillis() } : {}) });
+  return async (input: unknown, lambda?: { getRemainingTimeInMillis(): number }): Promise<MilestoneResult | { published: false; status: string }> => {
+    const publishOptions = { traceHeader: process.env._X_AMZN_TRACE_ID, ...(lambda ? { remainingMs: lambda.getRemainingTimeInMillis() } : {}) };
+    // The backstop: EventBridge tells the publisher an execution failed (see `failureMilestoneInput`).
+    if (isExecutionStatusChange(input)) {
+      const failed = failureMilestoneInput(context, input);
+      return failed ? publisher.publish(failed, publishOptions) : { published: false, status: input.detail.status };
+    }
+    return publisher.publish(input, publishOptions);
+  };
 }

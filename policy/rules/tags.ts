@@ -25,6 +25,8 @@ export const TAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:lambda/eventSourceMapping:EventSourceMapping",
   "aws:cloudwatch/logGroup:LogGroup",
   "aws:cloudwatch/metricAlarm:MetricAlarm",
+  "aws:cloudwatch/eventRule:EventRule",
+  "aws:sqs/queue:Queue",
   "aws:dynamodb/table:Table",
   "aws:sfn/stateMachine:StateMachine",
   "aws:msk/cluster:Cluster",

@@ -194,11 +194,14 @@ describe("a broker restart in the middle of a stream of milestones", () => {
       // Assess: executions ended as expected; every event reached every subscribed group; nothing dead-lettered
       expect(result.problems).toEqual([]);
       const placed = scenario.executions.filter((e) => e.expect === "SUCCEEDED").length;
+      // Compensated orders (billing fails after InvoiceFailed) start a refund and a recall each.
+      const compensated = scenario.executions.filter((e) => e.endState === "compensated").length;
+      expect(compensated).toBeGreaterThan(0);
       const byContext = Object.fromEntries(result.last.contexts.map((c) => [c.name, { succeeded: c.succeeded, failed: c.failed, running: c.running }]));
       expect(byContext).toEqual({
-        orders: { succeeded: placed, failed: ORDERS - placed, running: 0 },
-        shipping: { succeeded: placed, failed: 0, running: 0 },
-        billing: { succeeded: placed, failed: 0, running: 0 },
+        orders: { succeeded: placed + compensated, failed: ORDERS - placed, running: 0 },
+        shipping: { succeeded: placed + compensated, failed: 0, running: 0 },
+        billing: { succeeded: placed - compensated, failed: compensated, running: 0 },
       });
       const ids = runtime.published.map((e) => e.eventId);
       const all = [...new Set(ids)].sort();
@@ -229,8 +232,10 @@ describe("a broker restart in the middle of a stream of milestones", () => {
       const startsOf = (group: string) => starts.mock.calls.filter(([request]) => request.group === group).map(([request]) => request.eventId!);
       expect(tally(startsOf("start-shipping"))).toEqual({ ids: expectedOf("start-shipping"), repeated: [] });
       expect(tally(startsOf("start-billing"))).toEqual({ ids: expectedOf("start-billing"), repeated: [] });
+      for (const group of ["refund-order", "recall-shipment"]) expect(tally(startsOf(group))).toEqual({ ids: expectedOf(group), repeated: [] });
       const shipping = runtime.machines.get("shipping")!.all.map((e) => e.name).sort();
-      expect(shipping).toEqual(expectedOf("start-shipping").map((id) => executionName("start-shipping", id)).sort());
+      const shippingStarts = [...expectedOf("start-shipping").map((id) => executionName("start-shipping", id)), ...expectedOf("recall-shipment").map((id) => executionName("recall-shipment", id))];
+      expect(shipping).toEqual(shippingStarts.sort());
       const billing = runtime.machines.get("billing")!.all.map((e) => e.name).sort();
       expect(billing).toEqual(expectedOf("start-billing").map((id) => executionName("start-billing", id)).sort());
 

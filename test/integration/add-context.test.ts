@@ -249,7 +249,8 @@ describe("npm run add-context, for real in a copy of the repository", () => {
     // policy (read the new topics), reserved concurrency (pollers x mappings) and dead-letter
     // alarm (one more mapping to count); nothing else. The dashboard's alarm list gains the new alarms.
     const changed = resourcesBefore.filter((r) => now.get(id(r))!.inputs !== r.inputs).map(id);
-    const groups = ["NotifyCustomer", "SalesLedger", "StartShipping", "StartBilling", "Analytics", "AuditArchive"];
+    // (The invariants group bundles invariants/, which imports contexts/index.ts too.)
+    const groups = ["NotifyCustomer", "SalesLedger", "StartShipping", "StartBilling", "Analytics", "AuditArchive", "RefundOrder", "RecallShipment", "Invariants"];
     expect(changed.sort()).toEqual(
       [
         ...groups.map((group) => `aws:lambda/function:Function Ensemble${group}Function`),

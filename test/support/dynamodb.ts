@@ -6,6 +6,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
+import { INVARIANT_TABLE_SCHEMA } from "../../platform/model/invariants-group";
 import { WAIT_TABLE_SCHEMA } from "../../platform/model/correlator";
 import { IDEMPOTENCY_TABLE_SCHEMA } from "../../platform/runtime/idempotency";
 
@@ -74,6 +75,34 @@ export async function createIdempotencyTable(client: DynamoDBClient, name: strin
 /** Creates a correlator's table of waits as the infra does, from `WAIT_TABLE_SCHEMA`. */
 export async function createWaitTable(client: DynamoDBClient, name: string): Promise<void> {
   await createTable(client, name, WAIT_TABLE_SCHEMA);
+}
+
+/** The invariants group's table, as infra creates it: the `due` index included. */
+export async function createInvariantTable(client: DynamoDBClient, name: string): Promise<void> {
+  const { partitionKey, dueIndex } = INVARIANT_TABLE_SCHEMA;
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [{ AttributeName: partitionKey.name, KeyType: "HASH" }],
+      AttributeDefinitions: [
+        { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
+        { AttributeName: dueIndex.partitionKey.name, AttributeType: dueIndex.partitionKey.type },
+        { AttributeName: dueIndex.sortKey.name, AttributeType: dueIndex.sortKey.type },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: dueIndex.name,
+          KeySchema: [
+            { AttributeName: dueIndex.partitionKey.name, KeyType: "HASH" },
+            { AttributeName: dueIndex.sortKey.name, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+  await waitUntilTableExists({ client, minDelay: 1, maxDelay: 2, maxWaitTime: 30 }, { TableName: name });
 }
 
 async function createTable(client: DynamoDBClient, name: string, schema: { partitionKey: { name: string; type: "S" }; ttlAttribute: string }): Promise<void> {

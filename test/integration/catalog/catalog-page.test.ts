@@ -1,11 +1,13 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
-import { CatalogDiff, compareCatalog, formatStale } from "../../../platform/catalog";
+import { CatalogDiff, compareCatalog, formatStale, generateCatalog } from "../../../platform/catalog";
 import { PROJECT_ROOT, projectCatalog } from "../../../commands/project-catalog";
-import { validate } from "../../../platform/model";
+import { validate, type ValidTopology } from "../../../platform/model";
 import { topology } from "../../../topology";
+import { validInvariantTopology } from "../../unit/catalog/invariant-topology";
 
 /**
  * The committed page, opened from disk in headless Chromium: it must draw the topology with no
@@ -27,6 +29,20 @@ interface Rect {
 
 const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
+/** The diagram's nodes in order: contexts, their topics, groups, then the violations topic when there are invariants. */
+const expectedNodesOf = (valid: ValidTopology) => [
+  ...valid.contexts.map((c) => `context:${c.name}`),
+  ...valid.topics.filter((t) => t.purpose === "events").map((t) => `topic:${t.name}`),
+  ...valid.consumers.map((g) => `group:${g.name}`),
+  ...valid.topics.filter((t) => t.purpose === "violations").map((t) => `violations:${t.name}`),
+];
+
+/** One edge, so one label, per publishing context, subscription, workflow start, correlator and invariants checker. */
+const expectedEdgesOf = (valid: ValidTopology) =>
+  valid.contexts.length +
+  valid.consumers.reduce((sum, g) => sum + new Set(g.on.map((e) => e.context)).size, 0) +
+  valid.consumers.filter((g) => g.startWorkflow || g.correlates || g.checks).length;
+
 describe("catalog/index.html", () => {
   it("is the page the model generates", () => {
     const diff = compareCatalog({ "index.html": projectCatalog()["index.html"] }, path.dirname(PAGE));
@@ -36,11 +52,7 @@ describe("catalog/index.html", () => {
 
 describe("catalog/index.html in headless Chromium", () => {
   const valid = validate(topology, { stack: "dev" });
-  const expectedNodes = [
-    ...valid.contexts.map((c) => `context:${c.name}`),
-    ...valid.topics.filter((t) => t.purpose === "events").map((t) => `topic:${t.name}`),
-    ...valid.consumers.map((g) => `group:${g.name}`),
-  ];
+  const expectedNodes = expectedNodesOf(valid);
   let browser: Browser;
 
   beforeAll(async () => {
@@ -99,8 +111,7 @@ describe("catalog/index.html in headless Chromium", () => {
       expect(node.box.width).toBeGreaterThan(0);
       expect(node.box.height).toBeGreaterThan(0);
     }
-    const subscriptions = valid.consumers.reduce((sum, g) => sum + new Set(g.on.map((e) => e.context)).size, 0);
-    expect(labels).toHaveLength(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow || g.correlates).length);
+    expect(labels).toHaveLength(expectedEdgesOf(valid));
     // A tidy drawing: no node sits on another, no edge label hides another.
     for (const [i, a] of nodes.entries()) for (const b of nodes.slice(i + 1)) expect([a.key, b.key, overlaps(a.box, b.box)]).toEqual([a.key, b.key, false]);
     for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
@@ -111,11 +122,10 @@ describe("catalog/index.html in headless Chromium", () => {
 
   // The page draws its own SVG; this proves the Mermaid source in topology.md (what GitHub and
   // other Markdown viewers render) is valid Mermaid and draws the same nodes, with Mermaid itself.
-  it("topology.md's Mermaid source renders with Mermaid to the same nodes and edges", async () => {
-    // Prepare
-    const markdown = fs.readFileSync(TOPOLOGY_MD, "utf8");
+  /** Renders a topology.md's Mermaid block with Mermaid itself: the node ids it drew, its edges, any error. */
+  async function renderMermaid(markdown: string) {
     const source = /```mermaid\n([\s\S]*?)```/.exec(markdown)?.[1];
-    if (!source) throw new Error(`${TOPOLOGY_MD} has no \`\`\`mermaid block`);
+    if (!source) throw new Error("topology.md has no ```mermaid block");
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
@@ -125,7 +135,6 @@ describe("catalog/index.html in headless Chromium", () => {
     await page.setContent("<!doctype html><html><body><div id=out></div></body></html>");
     await page.addScriptTag({ path: MERMAID });
 
-    // Act
     const svg = await page.evaluate(async (text) => {
       const mermaid = (globalThis as unknown as { mermaid: { initialize(c: object): void; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
       mermaid.initialize({ startOnLoad: false });
@@ -133,13 +142,71 @@ describe("catalog/index.html in headless Chromium", () => {
     }, source);
     await page.setContent(`<!doctype html><html><body>${svg}</body></html>`);
     const ids = await page.locator("svg g.node").evaluateAll((nodes) => nodes.map((node) => /^(?:topology-)?flowchart-(.+)-\d+$/.exec(node.id)?.[1] ?? node.id));
-    const drawn = { ids, edges: await page.locator("svg path.flowchart-link").count() };
+    const edges = await page.locator("svg path.flowchart-link").count();
     await page.close();
+    return { ids, edges, errors };
+  }
+  const mermaidIdOf = (key: string) => key.replace(":", "_").replace(/[.-]/g, "_");
+
+  it("topology.md's Mermaid source renders with Mermaid to the same nodes and edges", async () => {
+    // Act
+    const drawn = await renderMermaid(fs.readFileSync(TOPOLOGY_MD, "utf8"));
 
     // Assess
-    expect(errors).toEqual([]);
-    expect(drawn.ids).toEqual(expectedNodes.map((key) => key.replace(":", "_").replace(/[.-]/g, "_")));
-    const subscriptions = valid.consumers.reduce((sum, g) => sum + new Set(g.on.map((e) => e.context)).size, 0);
-    expect(drawn.edges).toBe(valid.contexts.length + subscriptions + valid.consumers.filter((g) => g.startWorkflow || g.correlates).length);
+    expect(drawn.errors).toEqual([]);
+    expect(drawn.ids).toEqual(expectedNodes.map(mermaidIdOf));
+    expect(drawn.edges).toBe(expectedEdgesOf(valid));
+  });
+
+  // The example domain changes; a topology of the tests' own always has invariants, a failure
+  // milestone, a workflow start, so the violations column is drawn whatever topology.ts holds.
+  it("draws a topology with invariants with the violations topic as one more node, its edge labelled, nothing overlapping", async () => {
+    // Prepare
+    const fixture = validInvariantTopology();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ensemble-catalog-page-"));
+    const file = path.join(dir, "index.html");
+    const files = generateCatalog(fixture, { stack: "dev" });
+    fs.writeFileSync(file, files["index.html"]);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`console: ${message.text()}`);
+    });
+
+    try {
+      // Act
+      await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+      const boxes = (selector: string) =>
+        page.locator(selector).evaluateAll((elements) =>
+          elements.map((element) => {
+            const box = element.getBoundingClientRect();
+            return { key: element.getAttribute("data-node") ?? "", x: box.x, y: box.y, width: box.width, height: box.height };
+          }),
+        );
+      const nodes = await boxes("svg#topology [data-node]");
+      const labels = await boxes("svg#topology .label rect");
+      const reports = await page.locator("svg#topology .edge-reports .label text").allTextContents();
+      const invariantRows = await page.locator("#invariants tbody tr").count();
+      const failureMarks = await page.locator("article.event p.failure").count();
+      const drawn = await renderMermaid(files["topology.md"]);
+
+      // Assess
+      expect(errors).toEqual([]);
+      expect(nodes.map((n) => n.key)).toEqual(expectedNodesOf(fixture));
+      expect(nodes.map((n) => n.key).filter((k) => k.startsWith("violations:"))).toEqual(["violations:invariants.violations"]);
+      expect(labels).toHaveLength(expectedEdgesOf(fixture));
+      expect(reports).toEqual(["order-settles-once", "no-dispatch-after-refund"]);
+      for (const [i, a] of nodes.entries()) for (const b of nodes.slice(i + 1)) expect([a.key, b.key, overlaps(a, b)]).toEqual([a.key, b.key, false]);
+      for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
+      expect(invariantRows).toBe(2);
+      expect(failureMarks).toBe(1);
+      expect(drawn.errors).toEqual([]);
+      expect(drawn.ids).toEqual(expectedNodesOf(fixture).map(mermaidIdOf));
+      expect(drawn.edges).toBe(expectedEdgesOf(fixture));
+    } finally {
+      await page.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -110,7 +110,7 @@ describe("npm run add-consumer", () => {
       expect(standIn).toMatchObject({ context: "orders", name: "OrderPlacd", type: "orders.OrderPlacd" });
       expect(problemsOf(result)).toEqual([
         'consumers/order-watch/consumer.ts: consumer "order-watch": subscribes to "orders.OrderPlacd", but context "orders" declares no event "OrderPlacd". ' +
-          'Fix: add "OrderPlacd" to the events of context "orders", or subscribe to a declared event. Did you mean "orders.OrderPlaced" or "orders.OrderRejected"?',
+          'Fix: add "OrderPlacd" to the events of context "orders", or subscribe to a declared event. Did you mean "orders.OrderPlaced" or "orders.OrderRejected" or "orders.OrderRefunded"?',
       ]);
     });
 

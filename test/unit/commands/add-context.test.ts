@@ -79,7 +79,7 @@ describe("npm run add-context", () => {
     });
 
     it("marks the problems the topology had before the context", () => {
-      // Prepare: a context already in the topology whose workflow calls a task it does not declare
+      // Prepare: a context already in the topology whose workflow calls five tasks it does not declare
       const broken = { ...contexts[0], name: "broken", tasks: [], definedIn: "contexts/broken/context.ts" };
       const result = planContext(ROOT, request("loyalty"), { ...repo, topology: { ...topology, contexts: [...contexts, broken] } });
 
@@ -87,7 +87,7 @@ describe("npm run add-context", () => {
       const lines = result.ok ? [] : renderRefusal("loyalty", result);
 
       // Assess
-      expect(lines[0]).toBe('Not adding context "loyalty" (4 problems); nothing was written.');
+      expect(lines[0]).toBe('Not adding context "loyalty" (5 problems); nothing was written.');
       expect(lines.slice(1).every((line) => line.startsWith('  - (already in the topology) contexts/broken/context.ts: context "broken": its workflow calls task'))).toBe(true);
     });
 

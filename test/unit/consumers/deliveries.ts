@@ -11,6 +11,8 @@ export interface Milestone {
   readonly state: string;
   readonly mapIndex?: number;
   readonly executionId?: string;
+  /** The event's time. @default now */
+  readonly time?: string;
 }
 
 /** The CloudEvent id a milestone gets. */
@@ -41,6 +43,7 @@ function envelope(milestone: Milestone) {
     state: milestone.state,
     executionId: milestone.executionId ?? `arn:aws:states:eu-west-1:123456789012:execution:dev-${milestone.event.context}:${milestone.key}`,
     ...(milestone.mapIndex === undefined ? {} : { mapIndex: milestone.mapIndex }),
+    ...(milestone.time === undefined ? {} : { time: milestone.time }),
   };
 }
 

@@ -4,6 +4,7 @@ import { handler as computeTax } from "../../../contexts/billing/tasks/compute-t
 import { handler as issueInvoice } from "../../../contexts/billing/tasks/issue-invoice";
 import { handler as reserveInvoiceNumber } from "../../../contexts/billing/tasks/reserve-invoice-number";
 import { handler as voidInvoiceNumber } from "../../../contexts/billing/tasks/void-invoice-number";
+import { FAILURE_STATE } from "../../../platform/model";
 import { examples } from "../consumers/deliveries";
 import { runWorkflow } from "./run-workflow";
 
@@ -93,7 +94,7 @@ describe("billing tasks", () => {
 });
 
 describe("the billing workflow", () => {
-  it("computes the tax and reserves the number in parallel, waits for the dispatch, then issues the invoice and publishes InvoiceIssued", async () => {
+  it("waits for the dispatch, computes the tax and reserves the number in parallel, then issues the invoice and publishes InvoiceIssued", async () => {
     // Act
     const run = await runWorkflow(billing, request("o-wf", 18_000, "GBP"), { awaited: { events: [dispatchOf("o-wf")], at: "waiting" } });
 
@@ -127,10 +128,27 @@ describe("the billing workflow", () => {
     expect(again.published.map((p) => p.data)).toEqual(first.published.map((p) => p.data));
   });
 
-  it("voids the number and fails without publishing when the currency has no tax rate", async () => {
-    const run = await runWorkflow(billing, request("o-wf-jpy", 5_000, "JPY"));
+  it("voids the number, fails, and publishes its failure milestone InvoiceFailed with the reason when the currency has no tax rate", async () => {
+    const run = await runWorkflow(billing, request("o-wf-jpy", 5_000, "JPY"), { awaited: { events: [dispatchOf("o-wf-jpy")], at: "waiting" } });
 
-    expect(run).toMatchObject({ status: "FAILED", error: "UnsupportedCurrency", published: [] });
+    expect(run).toMatchObject({ status: "FAILED", error: "UnsupportedCurrency" });
+    // Once, from the Announce state before the Fail state, under the execution's one failure id.
+    expect(run.published).toEqual([
+      {
+        type: "billing.InvoiceFailed",
+        key: "o-wf-jpy",
+        state: FAILURE_STATE,
+        mapIndex: undefined,
+        data: {
+          orderId: "o-wf-jpy",
+          customerId: "c-1",
+          totalCents: 5_000,
+          currency: "JPY",
+          reason: "UnsupportedCurrency",
+          detail: "The order's currency has no tax rate: no invoice was issued and its number was voided.",
+        },
+      },
+    ]);
     expect(run.tasks).toContain("ComputeTax");
     expect(run.tasks.at(-1)).toBe("VoidInvoiceNumber");
     expect(invoices.invoiceOf("o-wf-jpy")).toBeUndefined();

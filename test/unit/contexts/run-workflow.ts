@@ -72,6 +72,10 @@ export async function runWorkflow(context: ContextDefinition, input: unknown, op
         const payload = raw as Record<string, unknown>;
         const event = context.eventList.find((e) => e.type === payload.type);
         if (!event) throw new Error(`Context "${context.name}" declares no event ${String(payload.type)}.`);
+        const eventId = `${String(payload.state)}-${String(payload.mapIndex ?? "")}`;
+        // A repeat (a retry, or the failure backstop after an Announce state) finds its record, as the publisher does.
+        const repeat = Number(payload.attempt ?? 0) > 0 && published.some((p) => `${p.state}-${String(p.mapIndex ?? "")}` === eventId);
+        if (repeat) return { eventId, topic: `${context.name}.events`, partition: 0, offset: "0", alreadyPublished: true };
         published.push({
           type: event.type,
           key: String(payload.key),
@@ -79,7 +83,7 @@ export async function runWorkflow(context: ContextDefinition, input: unknown, op
           mapIndex: payload.mapIndex as number | string | undefined,
           data: event.schema.parse(payload.data),
         });
-        return { eventId: `${String(payload.state)}-${String(payload.mapIndex ?? "")}`, topic: `${context.name}.events`, partition: 0, offset: "0", alreadyPublished: false };
+        return { eventId, topic: `${context.name}.events`, partition: 0, offset: "0", alreadyPublished: false };
       },
     },
   });

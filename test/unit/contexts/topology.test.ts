@@ -19,10 +19,13 @@ describe("the example topology", () => {
     expect(events.map((e) => e.type)).toEqual([
       "orders.OrderPlaced",
       "orders.OrderRejected",
+      "orders.OrderRefunded",
       "shipping.ShipmentScheduled",
       "shipping.LinePacked",
       "shipping.ShipmentDispatched",
+      "shipping.ShipmentRecalled",
       "billing.InvoiceIssued",
+      "billing.InvoiceFailed",
     ]);
     expect(valid.topics.filter((t) => inExample(t.owner)).map((t) => [t.name, t.purpose])).toEqual([
       ["orders.events", "events"],
@@ -34,16 +37,23 @@ describe("the example topology", () => {
       ["start-billing.dlq", "dead-letter"],
       ["analytics.dlq", "dead-letter"],
       ["audit-archive.dlq", "dead-letter"],
+      ["refund-order.dlq", "dead-letter"],
+      ["recall-shipment.dlq", "dead-letter"],
       ["billing-correlator.dlq", "dead-letter"],
+      ["invariants.dlq", "dead-letter"],
+      ["invariants.violations", "violations"],
     ]);
     const subscribers = Object.fromEntries(events.map((e) => [e.type, valid.subscribersOf(e.type).map((c) => c.name).filter(inExample)]));
     expect(subscribers).toEqual({
-      "orders.OrderPlaced": ["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive"],
+      "orders.OrderPlaced": ["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive", "invariants"],
       "orders.OrderRejected": ["notify-customer", "analytics", "audit-archive"],
+      "orders.OrderRefunded": ["analytics", "audit-archive", "invariants"],
       "shipping.ShipmentScheduled": ["analytics", "audit-archive"],
       "shipping.LinePacked": ["analytics", "audit-archive"],
-      "shipping.ShipmentDispatched": ["notify-customer", "analytics", "audit-archive", "billing-correlator"],
-      "billing.InvoiceIssued": ["notify-customer", "analytics", "audit-archive"],
+      "shipping.ShipmentDispatched": ["notify-customer", "analytics", "audit-archive", "billing-correlator", "invariants"],
+      "shipping.ShipmentRecalled": ["analytics", "audit-archive"],
+      "billing.InvoiceIssued": ["notify-customer", "analytics", "audit-archive", "invariants"],
+      "billing.InvoiceFailed": ["analytics", "audit-archive", "refund-order", "recall-shipment", "invariants"],
     });
   });
 
@@ -58,7 +68,10 @@ describe("the example topology", () => {
       "start-billing": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 5 }, starts: "billing" },
       analytics: { batch: { size: 500, windowSeconds: 2 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: undefined },
       "audit-archive": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 1 }, starts: undefined },
+      "refund-order": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: "orders" },
+      "recall-shipment": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: "shipping" },
       "billing-correlator": { batch: { size: 10, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: undefined },
+      invariants: { batch: { size: 100, windowSeconds: 0 }, scaling: { minPollers: 1, maxPollers: 2 }, starts: undefined },
     });
   });
 
@@ -66,17 +79,24 @@ describe("the example topology", () => {
     const example = contexts.filter((c) => inExample(c.name));
     expect(Object.fromEntries(example.map((c) => [c.name, c.workflow!.milestones.map((m) => [m.state, m.eventType, m.inMap])]))).toEqual({
       orders: [
+        ["Refunded", "orders.OrderRefunded", false],
         ["Placed", "orders.OrderPlaced", false],
         ["Rejected", "orders.OrderRejected", false],
       ],
       shipping: [
+        ["Recalled", "shipping.ShipmentRecalled", false],
         ["Scheduled", "shipping.ShipmentScheduled", false],
         ["Packed", "shipping.LinePacked", true],
         ["Dispatched", "shipping.ShipmentDispatched", false],
       ],
-      billing: [["Issued", "billing.InvoiceIssued", false]],
+      // The failure milestone: one Announce state before each Fail state (see onFailure).
+      billing: [
+        ["Issued", "billing.InvoiceIssued", false],
+        ["AnnounceNotInvoiced", "billing.InvoiceFailed", false],
+        ["AnnounceNotDispatched", "billing.InvoiceFailed", false],
+      ],
     });
-    expect(shipping.workflow!.tasks).toEqual(["PlanShipment", "PackLine", "DispatchShipment", "RebookCarrier"]);
+    expect(shipping.workflow!.tasks).toEqual(["RecallShipment", "PlanShipment", "PackLine", "DispatchShipment", "RebookCarrier"]);
     expect(billing.workflow!.tasks).toEqual(["ComputeTax", "ReserveInvoiceNumber", "IssueInvoice", "VoidInvoiceNumber"]);
   });
 

@@ -17,7 +17,7 @@ const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/EnsembleKeyKey";
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:topic/EnsembleAlarmsTopic";
 
 describe.each([
-  ["dev", { retention: 7, deletionProtection: false, monitoring: "DEFAULT", brokers: 2, subscriptions: [["email", "ensemble-dev@example.com"]], reserved: { "notify-customer": 12, "sales-ledger": 5, "start-shipping": 10, "start-billing": 5, analytics: 6, "audit-archive": 5, "billing-correlator": 5 } }],
+  ["dev", { retention: 7, deletionProtection: false, monitoring: "DEFAULT", brokers: 2, subscriptions: [["email", "ensemble-dev@example.com"]], reserved: { "notify-customer": 12, "sales-ledger": 5, "start-shipping": 10, "start-billing": 5, analytics: 6, "audit-archive": 5, "refund-order": 5, "recall-shipment": 5, "billing-correlator": 5, invariants: 6 } }],
   [
     "prod",
     {
@@ -29,7 +29,7 @@ describe.each([
         ["email", "oncall@example.com"],
         ["https", "https://hooks.example.com/ensemble/prod"],
       ],
-      reserved: { "notify-customer": 40, "sales-ledger": 20, "start-shipping": 20, "start-billing": 20, analytics: 20, "audit-archive": 20, "billing-correlator": 20 },
+      reserved: { "notify-customer": 40, "sales-ledger": 20, "start-shipping": 20, "start-billing": 20, analytics: 20, "audit-archive": 20, "refund-order": 20, "recall-shipment": 20, "billing-correlator": 20, invariants: 20 },
     },
   ],
 ])("stack %s", (stack, expected) => {
@@ -209,7 +209,7 @@ describe.each([
 
     it("exports what the stack reserves of the account's Lambda concurrency", async () => {
       const budget = await awaitOutput(run.program.reservedConcurrency);
-      // The example's groups: 48 in dev, 160 in prod (and whatever groups were added since).
+      // The example's groups: 64 in dev, 220 in prod (and whatever groups were added since).
       expect(Object.fromEntries(Object.entries(budget.byGroup).filter(([group]) => inExample(group)))).toEqual(expected.reserved);
       expect(budget.reserved).toBe(Object.values(budget.byGroup).reduce((sum, n) => sum + n, 0));
       expect(budget.reservable).toBe(stack === "prod" ? 900 : undefined);
@@ -256,7 +256,7 @@ describe("the program's checks before anything is created", () => {
   it("stops a stack whose reservations exceed what the account limit leaves, naming the numbers and the ways out", async () => {
     const { error, created } = await requireProgram({ ...stackFileConfig("dev"), "ensemble:functions": JSON.stringify({ consumerConcurrency: 5, accountConcurrencyLimit: 130 }) });
     expect(error?.message).toContain(
-      "ensemble:functions.accountConcurrencyLimit: the consumer groups reserve 48 concurrency (largest: notify-customer 12, start-shipping 10, analytics 6), but an account limit of 130 leaves 30 reservable (Lambda keeps 100 unreserved).",
+      "ensemble:functions.accountConcurrencyLimit: the consumer groups reserve 64 concurrency (largest: notify-customer 12, start-shipping 10, analytics 6), but an account limit of 130 leaves 30 reservable (Lambda keeps 100 unreserved).",
     );
     expect(error?.message).toContain("set ensemble:functions.reserveConcurrency to false");
     expect(created).toEqual([]);

@@ -21,6 +21,8 @@ describe.each(["dev", "prod"])("billing's wait for the dispatch on stack %s, und
     const definition = JSON.parse(run.mocks.named("EnsembleBillingStateMachine").inputs.definition as string);
     const correlator = run.mocks.named("EnsembleBillingCorrelatorFunction").inputs;
     expect(correlator.name).toBe(`${stack}-billing-correlator`);
+    // billing starts by waiting; the order's tax and number come after the dispatch
+    expect(definition.StartAt).toBe("AwaitDispatch");
     expect(definition.States.AwaitDispatch).toMatchObject({
       Type: "Task",
       Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
@@ -30,10 +32,22 @@ describe.each(["dev", "prod"])("billing's wait for the dispatch on stack %s, und
       },
       TimeoutSeconds: 604_800,
       ResultPath: "$.dispatch",
-      Catch: [{ ErrorEquals: ["States.Timeout"], Next: "VoidUndispatched" }],
-      Next: "Issue",
+      Catch: [{ ErrorEquals: ["States.Timeout"], Next: "AnnounceNotDispatched" }],
+      Next: "Prepare",
     });
     expect(definition.States.AwaitDispatch.Retry[0].ErrorEquals).toContain("Ensemble.WaitRegistrationFailed");
+    // A timed-out wait publishes billing's failure milestone, InvoiceFailed, through its publisher, then fails.
+    expect(definition.States.AnnounceNotDispatched).toMatchObject({
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: {
+        FunctionName: definition.States.Issued.Parameters.FunctionName,
+        Payload: { type: "billing.InvoiceFailed", "key.$": "$$.Execution.Input.orderId", data: { reason: "NotDispatched" }, state: "ensemble:failed" },
+      },
+      ResultPath: null,
+      Next: "NotDispatched",
+    });
+    expect(definition.States.NotDispatched).toMatchObject({ Type: "Fail", Error: "NotDispatched" });
     // The state machine may invoke it: by the ARN its name gives (the function is created after the state machine).
     const invoke = policyOf(run.mocks.named("EnsembleBillingStateMachinePolicy")).filter((s) => s.Action.includes("lambda:InvokeFunction"));
     expect(invoke.flatMap((s) => s.Resource)).toContain(`arn:aws:lambda:eu-west-1:123456789012:function:${correlator.name}`);

@@ -169,6 +169,18 @@ describe("consumerStatements", () => {
     expect(() => consumerStatements(CLUSTER, { topics: ["orders.events"], groupIds: [], deadLetterTopic: "g.dlq" })).toThrow(/has no group id/);
   });
 
+  it("writes a topic it is given besides its dead-letter topic, each write action once, and nothing more", () => {
+    // Act
+    const statements = consumerStatements(CLUSTER, { ...access, writeTopics: ["invariants.violations"] });
+
+    // Assess
+    const plain = consumerStatements(CLUSTER, access);
+    expect(statements.find((s) => s.Sid === "KafkaWriteTopics")?.Resource).toEqual([`${PREFIX}:topic/${IDS}/notify-customer.dlq`, `${PREFIX}:topic/${IDS}/invariants.violations`]);
+    expect(statements.find((s) => s.Sid === "KafkaDescribeTopics")?.Resource).toEqual([...plain.find((s) => s.Sid === "KafkaDescribeTopics")!.Resource, `${PREFIX}:topic/${IDS}/invariants.violations`]);
+    expect(statements.find((s) => s.Sid === "KafkaReadTopics")).toEqual(plain.find((s) => s.Sid === "KafkaReadTopics"));
+    expect(allActions(statements)).toEqual(allActions(plain));
+  });
+
   it("lists a topic subscribed twice once", () => {
     // Act
     const statements = consumerStatements(CLUSTER, { ...access, topics: ["orders.events", "orders.events"] });

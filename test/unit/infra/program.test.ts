@@ -83,6 +83,9 @@ describe("the Pulumi program under mocks", () => {
       const functions = contexts.reduce((sum, c) => sum + c.tasks.length + 1, 0) + consumers.length;
       const machines = contexts.filter((c) => c.workflow).length;
       const mappings = consumers.reduce((sum, c) => sum + new Set(c.on.map((event) => event.context)).size, 0);
+      // the invariants group, when the topology declares invariants; contexts with a failure milestone
+      const checkers = consumers.filter((c) => c.checks).length;
+      const backstops = contexts.filter((c) => c.failure).length;
       expect(run.mocks.countsByType()).toEqual({
         // the stack's KMS key and alarm topic, with one subscription per notify address
         "aws:kms/key:Key": 1,
@@ -101,13 +104,13 @@ describe("the Pulumi program under mocks", () => {
         "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": 1,
         "aws:ec2/vpcEndpoint:VpcEndpoint": 4,
         "aws:ec2/flowLog:FlowLog": 1,
-        // kafka: cluster, configuration, broker logs, a topic per context and a dead-letter topic
-        // per group (the example: 3 + 6)
+        // kafka: cluster, configuration, broker logs, a topic per context, a dead-letter topic
+        // per group and the invariants group's violations topic (the example: 3 + 10 + 1)
         "aws:msk/cluster:Cluster": 1,
         "aws:msk/configuration:Configuration": 1,
-        "aws:msk/topic:Topic": contexts.length + consumers.length,
+        "aws:msk/topic:Topic": contexts.length + consumers.length + checkers,
         // a function per task, per context's publisher and per consumer group (the example:
-        // 3 x (4 tasks + publisher) + 6 = 21), each with role, policy and log group; plus a role,
+        // (5 + 5 + 4 tasks) + 3 publishers + 10 = 27), each with role, policy and log group; plus a role,
         // policy and log group per state machine, broker logs, and the flow log's role, policy
         // and log group
         "aws:lambda/function:Function": functions,
@@ -115,14 +118,30 @@ describe("the Pulumi program under mocks", () => {
         "aws:iam/rolePolicy:RolePolicy": functions + machines + 1,
         "aws:cloudwatch/logGroup:LogGroup": functions + machines + 2,
         "aws:sfn/stateMachine:StateMachine": machines,
-        // consumer groups: one mapping per subscribed context (the example: 3 + 1 + 1 + 1 + 3 + 3),
+        // consumer groups: one mapping per subscribed context (the example: 3 + 1 + 1 + 1 + 3 + 3 + 1 + 1 + 1 + 3 = 18),
         // a table and two metric filters each; alarms: lag, errors and dead letters per group, lag
         // per mapping, failed and timed-out executions and publisher errors per context, broker disk
         "aws:lambda/eventSourceMapping:EventSourceMapping": mappings,
-        "aws:dynamodb/table:Table": consumers.length + correlators.length,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 3 * consumers.length + mappings + 3 * machines + 1,
-        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2 * consumers.length,
+        "aws:dynamodb/table:Table": consumers.length + correlators.length + checkers,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 3 * consumers.length + mappings + 3 * machines + 1 + checkers + backstops,
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2 * consumers.length + checkers,
         "aws:cloudwatch/dashboard:Dashboard": 1,
+        // the invariants group's schedule, and each failure backstop's rule, permission, queue
+        // (with its policy) and the publisher's asynchronous retries into it
+        ...(checkers + backstops > 0
+          ? {
+              "aws:cloudwatch/eventRule:EventRule": checkers + backstops,
+              "aws:cloudwatch/eventTarget:EventTarget": checkers + backstops,
+              "aws:lambda/permission:Permission": checkers + backstops,
+            }
+          : {}),
+        ...(backstops > 0
+          ? {
+              "aws:sqs/queue:Queue": backstops,
+              "aws:sqs/queuePolicy:QueuePolicy": backstops,
+              "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": backstops,
+            }
+          : {}),
       });
     });
 
@@ -150,15 +169,19 @@ describe("the Pulumi program under mocks", () => {
       expect(configuration!.inputs.serverProperties).toContain(`min.insync.replicas=${expected.minIsr}`);
     });
 
-    it("creates one topic per context and one dead-letter topic per group with the stack's partitions", () => {
+    it("creates one topic per context, one dead-letter topic per group and the invariants group's violations topic, with the stack's partitions", () => {
       const topics = Object.fromEntries(run.mocks.byType("aws:msk/topic:Topic").map((t) => [t.inputs.name, t.inputs]));
-      expect(Object.keys(topics).filter((topic) => inExample(topic.replace(/\.(events|dlq)$/, ""))).sort()).toEqual([
+      expect(Object.keys(topics).filter((topic) => inExample(topic.replace(/\.(events|dlq|violations)$/, ""))).sort()).toEqual([
         "analytics.dlq",
         "audit-archive.dlq",
         "billing-correlator.dlq",
         "billing.events",
+        "invariants.dlq",
+        "invariants.violations",
         "notify-customer.dlq",
         "orders.events",
+        "recall-shipment.dlq",
+        "refund-order.dlq",
         "sales-ledger.dlq",
         "shipping.events",
         "start-billing.dlq",
@@ -166,6 +189,8 @@ describe("the Pulumi program under mocks", () => {
       ]);
       expect(topics["orders.events"]).toMatchObject({ partitionCount: expected.partitions, replicationFactor: expected.replication });
       expect(topics["notify-customer.dlq"]).toMatchObject({ partitionCount: expected.dlqPartitions, replicationFactor: expected.replication });
+      // violations wait for a person, like dead letters: partitioned like them
+      expect(topics["invariants.violations"]).toMatchObject({ partitionCount: expected.dlqPartitions, replicationFactor: expected.replication });
     });
 
     it("maps each consumer group's subscription with its settings, group id, filter and dead-letter destination", () => {
@@ -175,10 +200,12 @@ describe("the Pulumi program under mocks", () => {
       const ofExample = (groupId: string) => groupId.split(".").slice(1).every(inExample);
       expect(Object.keys(mappings).filter(ofExample).sort()).toEqual(
         [
-          ...["analytics", "audit-archive", "notify-customer"].flatMap((group) => ["billing", "orders", "shipping"].map((context) => `${stack}.${group}.${context}`)),
+          ...["analytics", "audit-archive", "notify-customer", "invariants"].flatMap((group) => ["billing", "orders", "shipping"].map((context) => `${stack}.${group}.${context}`)),
           `${stack}.sales-ledger.orders`,
           `${stack}.start-billing.orders`,
           `${stack}.start-shipping.orders`,
+          `${stack}.refund-order.billing`,
+          `${stack}.recall-shipment.billing`,
           `${stack}.billing-correlator.shipping`,
         ].sort(),
       );
@@ -285,7 +312,9 @@ describe("the Pulumi program under mocks", () => {
     it("alarms on each group's offset lag with the stack's threshold", () => {
       const alarms = run.mocks.byType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricName === "OffsetLag");
       expect(alarms.map((a) => a.inputs.dimensions.FunctionName).sort()).toEqual(
-        ["analytics", "audit-archive", "billing-correlator", "notify-customer", "sales-ledger", "start-billing", "start-shipping"].map((group) => `${stack}-${group}`),
+        ["analytics", "audit-archive", "billing-correlator", "invariants", "notify-customer", "recall-shipment", "refund-order", "sales-ledger", "start-billing", "start-shipping"].map(
+          (group) => `${stack}-${group}`,
+        ),
       );
       for (const alarm of alarms) expect(alarm.inputs.threshold).toBe(expected.lag);
     });
@@ -332,7 +361,7 @@ describe("the Pulumi program under mocks", () => {
     it("exports the cluster, its IAM brokers, topics, state machines, functions and the dashboard", async () => {
       expect(await awaitOutput(run.program.clusterArn)).toBe(CLUSTER(stack));
       expect(await awaitOutput(run.program.bootstrapBrokersIam)).toMatch(/:9098/);
-      expect(run.program.topics.filter((topic) => inExample(topic.replace(/\.(events|dlq)$/, "")))).toEqual([
+      expect(run.program.topics.filter((topic) => inExample(topic.replace(/\.(events|dlq|violations)$/, "")))).toEqual([
         "orders.events",
         "shipping.events",
         "billing.events",
@@ -342,7 +371,11 @@ describe("the Pulumi program under mocks", () => {
         "start-billing.dlq",
         "analytics.dlq",
         "audit-archive.dlq",
+        "refund-order.dlq",
+        "recall-shipment.dlq",
         "billing-correlator.dlq",
+        "invariants.dlq",
+        "invariants.violations",
       ]);
       // The mocks name every ARN after the logical resource name.
       expect(await awaitOutput(run.program.stateMachineArns.orders!)).toBe("arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleOrdersStateMachine");
@@ -363,14 +396,15 @@ describe("the Pulumi program under mocks", () => {
         expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
       });
 
-      it("lets each consumer read exactly its subscribed topics, use only its group ids and write only its dead-letter topic", () => {
+      it("lets each consumer read exactly its subscribed topics, use only its group ids and write only its dead-letter topic (the invariants group also its violations topic)", () => {
         for (const consumer of consumers) {
           const statements = policies()[`Ensemble${pascal(consumer.name)}Policy`]!;
           const contextsRead = [...new Set(consumer.on.map((event) => event.context))];
           expect(statementsWith(statements, "kafka-cluster:ReadData").flatMap((s) => s.Resource).sort()).toEqual(
             contextsRead.map((context) => TOPIC(stack, `${context}.events`)).sort(),
           );
-          expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual([TOPIC(stack, `${consumer.name}.dlq`)]);
+          const writes = [`${consumer.name}.dlq`, ...(consumer.checks ? ["invariants.violations"] : [])];
+          expect(statementsWith(statements, "kafka-cluster:WriteData").flatMap((s) => s.Resource)).toEqual(writes.map((topic) => TOPIC(stack, topic)));
           expect(statementsWith(statements, "kafka-cluster:AlterGroup").flatMap((s) => s.Resource).sort()).toEqual(
             contextsRead.map((context) => `arn:aws:kafka:eu-west-1:123456789012:group/${stack}-ensemble/${MOCK_CLUSTER_UUID}/${stack}.${consumer.name}.${context}`).sort(),
           );
@@ -379,10 +413,17 @@ describe("the Pulumi program under mocks", () => {
 
       it("lets only workflow-starting groups start executions, and only of the context they start", () => {
         const starters = Object.entries(policies()).filter(([, statements]) => statementsWith(statements, "states:StartExecution").length > 0);
-        expect(starters.map(([name]) => name).sort()).toEqual(["EnsembleStartBillingPolicy", "EnsembleStartShippingPolicy"]);
-        expect(statementsWith(policies().EnsembleStartShippingPolicy!, "states:StartExecution").flatMap((s) => s.Resource)).toEqual([
-          "arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleShippingStateMachine",
+        expect(starters.map(([name]) => name).sort()).toEqual([
+          "EnsembleRecallShipmentPolicy",
+          "EnsembleRefundOrderPolicy",
+          "EnsembleStartBillingPolicy",
+          "EnsembleStartShippingPolicy",
         ]);
+        const started = (policy: string) => statementsWith(policies()[policy]!, "states:StartExecution").flatMap((s) => s.Resource);
+        expect(started("EnsembleStartShippingPolicy")).toEqual(["arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleShippingStateMachine"]);
+        expect(started("EnsembleStartBillingPolicy")).toEqual(["arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleBillingStateMachine"]);
+        expect(started("EnsembleRefundOrderPolicy")).toEqual(["arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleOrdersStateMachine"]);
+        expect(started("EnsembleRecallShipmentPolicy")).toEqual(["arn:aws:sfn:eu-west-1:123456789012:stateMachine/EnsembleShippingStateMachine"]);
       });
 
       it("lets each publisher write exactly its context's topic, and read it back only through its check groups", () => {

@@ -42,6 +42,15 @@ describe("the demo's verdict", () => {
     expect(declined!.expect).toBe("FAILED");
   });
 
+  it("plays 200 orders to known end states: 150 invoiced, 10 compensated (refunded and recalled), 40 rejected", () => {
+    const big = demoScenario(200);
+    const count = (state: string) => big.executions.filter((e) => e.endState === state).length;
+    expect([count("invoiced"), count("compensated"), count("rejected")]).toEqual([150, 10, 40]);
+    expect(big.startedFailures).toEqual({ billing: 10 });
+    expect(big.milestones).toMatchObject({ "billing.InvoiceIssued": 150, "billing.InvoiceFailed": 10, "orders.OrderRefunded": 10, "shipping.ShipmentRecalled": 10, "shipping.ShipmentDispatched": 160 });
+    expect(big.executions.find((e) => e.endState === "compensated")!.events).toMatchObject({ "billing.InvoiceFailed": 1, "orders.OrderRefunded": 1, "shipping.ShipmentRecalled": 1 });
+  });
+
   it("finds nothing wrong with a run that went as expected", () => {
     expect(verdict(scenario, clean())).toEqual([]);
   });
@@ -56,10 +65,35 @@ describe("the demo's verdict", () => {
     ]);
   });
 
-  it("reports an execution a consumer group started that did not succeed", () => {
+  it("reports an execution a consumer group started that did not succeed, and a count of expected failures that differs", () => {
     const run = clean();
+    run.executions.push({ context: "shipping", name: "ship-x", status: "FAILED", error: { name: "ParcelRejected", message: "" } });
     run.executions.push({ context: "billing", name: "bill-x", status: "FAILED", error: { name: "UnsupportedCurrency", message: "" } });
-    expect(verdict(scenario, run)).toEqual(["billing execution bill-x (started by a consumer group) ended FAILED (UnsupportedCurrency), expected SUCCEEDED"]);
+    // Billing's failures are expected (one per compensated order), so counted: none of these five is compensated.
+    expect(scenario.startedFailures).toEqual({ billing: 0 });
+    expect(verdict(scenario, run)).toEqual([
+      "shipping execution ship-x (started by a consumer group) ended FAILED (ParcelRejected), expected SUCCEEDED",
+      "billing: 1 executions started by consumer groups did not succeed, expected 0",
+    ]);
+  });
+
+  it("reports a business key whose events differ from its end state's, by type and count", () => {
+    const run = clean();
+    const published = scenario.executions.flatMap((e) =>
+      Object.entries(e.events).flatMap(([type, count]) => Array.from({ length: count }, (_, i) => ({ eventId: `${e.input.orderId}-${type}-${i}`, type, data: { orderId: e.input.orderId } }))),
+    );
+    expect(verdict(scenario, { ...run, published })).toEqual([]);
+    const orderId = placed!.input.orderId;
+    const broken = published.filter((p) => !(p.type === "billing.InvoiceIssued" && p.data.orderId === orderId));
+    broken.push({ eventId: "refund-1", type: "orders.OrderRefunded", data: { orderId } });
+    expect(verdict(scenario, { ...run, published: broken })).toEqual([`${orderId} (invoiced): billing.InvoiceIssued 0 (expected 1), orders.OrderRefunded 1 (expected 0)`]);
+  });
+
+  it("reports each invariant violation with its key and the events seen", () => {
+    const violation = { invariant: "order-settles-once", key: "v-00000", kind: "missing" as const, message: "no billing.InvoiceIssued or orders.OrderRefunded came before the flow settled after orders.OrderPlaced.", events: [{ id: "p", type: "orders.OrderPlaced", time: "2026-12-07T10:00:00.000Z" }] };
+    expect(verdict(scenario, { ...clean(), violations: [violation] })).toEqual([
+      "invariant order-settles-once violated for v-00000 (missing): no billing.InvoiceIssued or orders.OrderRefunded came before the flow settled after orders.OrderPlaced. Events seen: orders.OrderPlaced.",
+    ]);
   });
 
   it("reports a milestone published fewer or more times than expected, and one not expected at all", () => {

@@ -69,7 +69,7 @@ describe("LocalStateMachine, on the orders workflow", () => {
     // Assess
     expect(execution.status).toBe("FAILED");
     expect(execution.error?.name).toBe("OrderRejected");
-    expect(entered).toEqual(["Validate", "Reserve", "Charge", "Release", "Rejected", "NotPlaced"]);
+    expect(entered).toEqual(["Route", "Validate", "Reserve", "Charge", "Release", "Rejected", "NotPlaced"]);
     expect(publisher.published).toEqual([
       expect.objectContaining({ type: "orders.OrderRejected", key: "o-exec-2", data: expect.objectContaining({ reason: "payment-declined" }), state: "Rejected" }),
     ]);

@@ -43,15 +43,16 @@ describe("the live view", () => {
   });
 
   it("ends with the figures and OK, or NOT OK and each problem", () => {
-    const result = (ok: boolean, problems: string[]): DemoResult => ({ ok, wallMs: 2000, published: 15, deliveries: 14, problems, last: snapshot(2000) });
+    const result = (ok: boolean, problems: string[]): DemoResult => ({ ok, wallMs: 2000, published: 15, deliveries: 14, problems, last: snapshot(2000), endStates: {}, violations: [] });
 
     const ok = renderSummary(result(true, []));
     const notOk = renderSummary(result(false, ["timed out after 2000 ms", "audit-archive received 5 of 16 events"]));
 
     expect(ok.slice(0, 3)).toEqual(["", "Summary", "context     running  succeeded  failed  running by state"]);
-    expect(ok.slice(-2)).toEqual([
+    expect(ok.slice(-3)).toEqual([
       "15 events published, 14 deliveries in 2.0 s (8 events/s published, 7 deliveries/s)",
-      "OK: every execution ended as expected; every milestone was published as expected and reached every subscribed group; nothing was dead-lettered.",
+      "invariants: every one holds for every key",
+      "OK: every execution ended as expected; every key's flow ended as expected with every invariant holding; every milestone reached every subscribed group; nothing was dead-lettered.",
     ]);
     expect(notOk.slice(-3)).toEqual(["NOT OK:", "  - timed out after 2000 ms", "  - audit-archive received 5 of 16 events"]);
   });

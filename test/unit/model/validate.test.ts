@@ -55,17 +55,24 @@ describe("validate", () => {
       "start-billing.dlq",
       "analytics.dlq",
       "audit-archive.dlq",
+      "refund-order.dlq",
+      "recall-shipment.dlq",
       "billing-correlator.dlq",
+      "invariants.dlq",
+      "invariants.violations",
     ]);
     expect(valid.events.filter((e) => inExample(e.context)).map((e) => e.type)).toEqual([
       "orders.OrderPlaced",
       "orders.OrderRejected",
+      "orders.OrderRefunded",
       "shipping.ShipmentScheduled",
       "shipping.LinePacked",
       "shipping.ShipmentDispatched",
+      "shipping.ShipmentRecalled",
       "billing.InvoiceIssued",
+      "billing.InvoiceFailed",
     ]);
-    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name).filter(inExample)).toEqual(["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive"]);
+    expect(valid.subscribersOf("orders.OrderPlaced").map((c) => c.name).filter(inExample)).toEqual(["notify-customer", "sales-ledger", "start-shipping", "start-billing", "analytics", "audit-archive", "invariants"]);
   });
 
   it("throws one TopologyError that lists every issue with its file and fix", () => {
@@ -417,7 +424,7 @@ describe("workflow starts", () => {
     const aStartsB = defineConsumer({ name: "a-starts-b", on: [a.events.Done], startWorkflow: b });
     const bStartsA = defineConsumer({ name: "b-starts-a", on: [b.events.Done], startWorkflow: a });
     expect(problems({ contexts: [a, b], consumers: [aStartsB, bStartsA] })).toEqual([
-      `${THIS_FILE}: consumer "b-starts-a": starts workflows in a loop: alpha → (a-starts-b) beta → (b-starts-a) → alpha; every execution would start another, forever. Fix: start a workflow whose events do not lead back here, or subscribe to other events.`,
+      `${THIS_FILE}: consumer "b-starts-a": starts workflows in a loop: alpha → (a-starts-b) beta → (b-starts-a) → alpha; every execution would start another, forever. Fix: start a workflow whose events do not lead back here, subscribe to other events, or say which events the started executions reach (reaches: [...]) when their input takes a path that does not.`,
     ]);
   });
 });
