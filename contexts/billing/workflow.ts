@@ -15,6 +15,8 @@ export const DISPATCH_WAIT_SECONDS = 7 * 24 * 3600;
 export default defineWorkflow({
   Comment: "Invoices a placed order once shipping has dispatched it: tax and invoice number in parallel, then the invoice.",
   StartAt: "AwaitDispatch",
+  // The wait, and a day for the rest: bounds how far back the failure reconciliation looks.
+  TimeoutSeconds: DISPATCH_WAIT_SECONDS + 86_400,
   States: {
     AwaitDispatch: waitFor(ShipmentDispatched, {
       from: "shipping",

@@ -5,7 +5,8 @@ import { bindWorkflow, type ContextDefinition, FUNCTION_DEFAULTS, FunctionEnviro
 import { InvalidComponentArgsError, StateMachineDefinitionError } from "./errors";
 import { publisherEntry, taskEntry } from "./function-entries";
 import { type AlarmSettings, metricAlarm } from "./alarm";
-import { createFailureBackstop, createFailureQueue, type FailureBackstopNodes, type FailureBackstopTransform, failureQueueStatements } from "./failure-backstop";
+import { arnByName } from "./arn";
+import { createFailureBackstop, createFailureQueue, type FailureBackstopNodes, type FailureBackstopTransform, failureQueueStatements, reconcileStatements } from "./failure-backstop";
 import { LOG_RETENTION_DEFAULT_DAYS, STATE_MACHINE_LOGS_DEFAULT, type StateMachineLogLevel } from "../model/security-baseline";
 import { LambdaFunction, type LambdaFunctionArgs, type LogSettings } from "./function";
 import { publisherStatements } from "./kafka-iam";
@@ -112,7 +113,7 @@ export interface BoundedContextArgs {
     publisher?: LambdaFunctionArgs["transform"];
     /** Each alarm (the resource name tells them apart). */
     alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
-    /** The failure backstop's queue, rule, target, permission and asynchronous invocation config. */
+    /** The failure backstop's queue, rule, target, permission, asynchronous invocation config and reconciliation schedule. */
     failureBackstop?: FailureBackstopTransform;
   };
 }
@@ -124,8 +125,10 @@ export interface BoundedContextArgs {
  * and timed-out executions and publisher errors. The state machine may invoke only these
  * functions; the publisher may only connect to the cluster and write, idempotently, the
  * context's topic. A context with a failure milestone also gets the failure backstop (see
- * failure-backstop.ts): an EventBridge rule handing its failed executions to the publisher, and a
- * dead-letter queue, with an alarm, for what could not be published.
+ * failure-backstop.ts): an EventBridge rule handing its failed executions to the publisher, a
+ * dead-letter queue, with an alarm, for what could not be published, and a schedule on which the
+ * publisher reconciles the failed executions whose status change never came (it may then list and
+ * describe this state machine's executions).
  *
  * @example
  * const ordersContext = new BoundedContext("Orders", { context: orders, stack: "dev", cluster, network });
@@ -168,6 +171,8 @@ export class BoundedContext extends pulumi.ComponentResource {
     const failureQueue = context.failure
       ? createFailureQueue(name, { queueName: `${this.stateMachineName}-failure-dlq`, kmsKeyArn: args.kmsKeyArn, transform: args.transform?.failureBackstop?.queue }, parent)
       : undefined;
+    // By name: the state machine's definition names the publisher, so the publisher cannot wait for it.
+    const reconciledArn = context.failure ? arnByName("states", `stateMachine:${this.stateMachineName}`, parent) : undefined;
     const publisher = createPublisher();
     const logGroup = createLogGroup();
     const role = createRole();
@@ -230,11 +235,13 @@ export class BoundedContext extends pulumi.ComponentResource {
             [FunctionEnvironment.KafkaAuth]: "iam",
             POWERTOOLS_SERVICE_NAME: `${context.name}-publisher`,
             [FunctionEnvironment.PublishCheckGroupPrefix]: names.publishCheckGroupPrefix(stack, context.name),
+            ...(reconciledArn ? { [FunctionEnvironment.StateMachineArn]: reconciledArn } : {}),
           },
           vpc,
-          statements: pulumi.all([args.cluster.arn, failureQueue?.arn, args.kmsKeyArn]).apply(([clusterArn, queueArn, keyArn]) => [
+          statements: pulumi.all([args.cluster.arn, failureQueue?.arn, args.kmsKeyArn, reconciledArn]).apply(([clusterArn, queueArn, keyArn, machineArn]) => [
             ...publisherStatements(clusterArn, names.contextTopic(context.name), names.publishCheckGroupPrefix(stack, context.name)),
             ...(queueArn ? failureQueueStatements(queueArn, keyArn) : []),
+            ...(machineArn ? reconcileStatements(machineArn) : []),
           ]),
           transform: args.transform?.publisher,
         },

@@ -1,7 +1,8 @@
-import { EXECUTION_STATUS_CHANGE, FAILED_STATUSES } from "../model/failure-milestone";
+import { EXECUTION_STATUS_CHANGE, FAILED_STATUSES, RECONCILE_EVERY_MINUTES, RECONCILE_FAILURES_INPUT } from "../model/failure-milestone";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmSettings, metricAlarm } from "./alarm";
+import { InvalidComponentArgsError } from "./errors";
 import { eventRuleName } from "./event-rule-name";
 import type { LambdaFunction } from "./function";
 import type { PolicyStatement } from "./kafka-iam";
@@ -13,7 +14,8 @@ import { type Transform, transform } from "./transform";
 // default event bus (https://docs.aws.amazon.com/step-functions/latest/dg/eb-events.html); a rule
 // hands the failed ones to the context's publisher.
 //
-// Nothing may be lost on the way. EventBridge retries a delivery it could not make (a day, 185
+// Step Functions hands status changes to EventBridge best effort, which the reconciliation
+// schedule covers; from there on nothing may be lost. EventBridge retries a delivery it could not make (a day, 185
 // attempts) and then writes the event to the target's dead-letter queue
 // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html). That covers
 // delivery only: EventBridge invokes Lambda asynchronously, so a publisher that is invoked and
@@ -21,8 +23,19 @@ import { type Transform, transform } from "./transform";
 // hours) and then dropped, unless the function has an on-failure destination
 // (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html). Both end in
 // the same queue, which alarms as soon as it holds a message.
+//
+// Step Functions delivers its status changes to EventBridge best effort
+// (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html): an event may never
+// come, and then nothing above runs. So a schedule also invokes the publisher every few minutes
+// with RECONCILE_FAILURES_INPUT: it lists the state machine's failed, timed-out and aborted
+// executions, describes the recently stopped ones and publishes the failure milestone of each
+// whose event is not on the topic yet. Its invocations share the asynchronous retries and the
+// on-failure destination above.
 
-export { EXECUTION_STATUS_CHANGE, FAILED_STATUSES };
+export { EXECUTION_STATUS_CHANGE, FAILED_STATUSES, RECONCILE_EVERY_MINUTES, RECONCILE_FAILURES_INPUT };
+
+/** How often the reconciliation runs. */
+export const RECONCILE_SCHEDULE = `rate(${RECONCILE_EVERY_MINUTES} minutes)`;
 
 /** How long and how often EventBridge retries delivering to the publisher: its maximums. */
 export const FAILURE_DELIVERY_RETRY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 } as const;
@@ -52,6 +65,32 @@ export function failureQueueStatements(queueArn: string, kmsKeyArn: string | und
   ];
 }
 
+/**
+ * The ARN pattern of a state machine's executions (`arn:<partition>:states:<region>:<account>:execution:<name>:*`),
+ * from the state machine's ARN.
+ */
+export function executionArns(stateMachineArn: string): string {
+  const match = /^arn:([^:]+):states:([^:]+):(\d{12}):stateMachine:([^:]+)$/.exec(stateMachineArn);
+  if (!match) {
+    throw new InvalidComponentArgsError(`"${stateMachineArn}" is not a state machine ARN; expected arn:<partition>:states:<region>:<account>:stateMachine:<name>.`);
+  }
+  const [, partition, region, account, name] = match;
+  return `arn:${partition}:states:${region}:${account}:execution:${name}:*`;
+}
+
+/**
+ * What the publisher's role needs to reconcile: list the state machine's executions by status
+ * (ListExecutions, on the stateMachine resource) and describe one (DescribeExecution, on the
+ * execution resource), both of this state machine only
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html).
+ */
+export function reconcileStatements(stateMachineArn: string): PolicyStatement[] {
+  return [
+    { Sid: "ListFailedExecutions", Effect: "Allow", Action: ["states:ListExecutions"], Resource: [stateMachineArn] },
+    { Sid: "DescribeFailedExecutions", Effect: "Allow", Action: ["states:DescribeExecution"], Resource: [executionArns(stateMachineArn)] },
+  ];
+}
+
 /** Edits of what the backstop creates, by resource (its alarm takes the context's `alarm` transform). */
 export interface FailureBackstopTransform {
   queue?: Transform<aws.sqs.QueueArgs>;
@@ -60,6 +99,9 @@ export interface FailureBackstopTransform {
   target?: Transform<aws.cloudwatch.EventTargetArgs>;
   permission?: Transform<aws.lambda.PermissionArgs>;
   invokeConfig?: Transform<aws.lambda.FunctionEventInvokeConfigArgs>;
+  reconcileSchedule?: Transform<aws.cloudwatch.EventRuleArgs>;
+  reconcileTarget?: Transform<aws.cloudwatch.EventTargetArgs>;
+  reconcilePermission?: Transform<aws.lambda.PermissionArgs>;
 }
 
 /**
@@ -103,6 +145,9 @@ export interface FailureBackstopNodes {
   target: aws.cloudwatch.EventTarget;
   permission: aws.lambda.Permission;
   invokeConfig: aws.lambda.FunctionEventInvokeConfig;
+  reconcileSchedule: aws.cloudwatch.EventRule;
+  reconcileTarget: aws.cloudwatch.EventTarget;
+  reconcilePermission: aws.lambda.Permission;
   alarm: aws.cloudwatch.MetricAlarm | undefined;
 }
 
@@ -111,8 +156,11 @@ export interface FailureBackstopNodes {
  * this state machine's failed, timed-out and aborted executions, its target (the publisher, with
  * EventBridge's longest retries and the dead-letter queue), the permission for this rule alone to
  * invoke the publisher, the publisher's asynchronous retries and on-failure destination (the same
- * queue), the queue's policy (this rule may send to it, over TLS only) and an alarm on any message
- * in the queue.
+ * queue), the queue's policy (this rule may send to it, over TLS only), an alarm on any message
+ * in the queue, and the reconciliation's schedule (every {@link RECONCILE_EVERY_MINUTES} minutes,
+ * the publisher with {@link RECONCILE_FAILURES_INPUT}) with the permission for it alone to invoke
+ * the publisher. The publisher's environment and role for it are the context's
+ * ({@link reconcileStatements}).
  */
 export function createFailureBackstop(
   name: string,
@@ -193,12 +241,43 @@ export function createFailureBackstop(
     { parent, dependsOn: [publisher.nodes.policy] },
   );
 
+  const reconcileId = `${name}FailureReconcileSchedule`;
+  const reconcileSchedule = new aws.cloudwatch.EventRule(
+    reconcileId,
+    transform(edit.reconcileSchedule, reconcileId, {
+      name: eventRuleName(`${args.stateMachineName}-reconcile`),
+      description: `Every ${RECONCILE_EVERY_MINUTES} minutes: the publisher of ${args.stateMachineName} publishes ${args.eventType} for each recently failed, timed-out or aborted execution whose event is not on the topic yet (status changes reach EventBridge best effort).`,
+      scheduleExpression: RECONCILE_SCHEDULE,
+    }),
+    { parent },
+  );
+
+  const reconcilePermissionId = `${name}FailureReconcilePermission`;
+  const reconcilePermission = new aws.lambda.Permission(
+    reconcilePermissionId,
+    transform(edit.reconcilePermission, reconcilePermissionId, {
+      action: "lambda:InvokeFunction",
+      function: publisher.name,
+      principal: "events.amazonaws.com",
+      sourceArn: reconcileSchedule.arn,
+    }),
+    { parent },
+  );
+
+  const reconcileTargetId = `${name}FailureReconcileTarget`;
+  const reconcileTarget = new aws.cloudwatch.EventTarget(
+    reconcileTargetId,
+    transform(edit.reconcileTarget, reconcileTargetId, { rule: reconcileSchedule.name, arn: publisher.arn, input: JSON.stringify(RECONCILE_FAILURES_INPUT) }),
+    // No retry policy or dead-letter queue of its own: a missed run is made up by the next ones.
+    { parent, dependsOn: [reconcilePermission] },
+  );
+
   const alarm = args.alarms
     ? metricAlarm(
         `${name}FailureQueueAlarm`,
         {
           name: `${args.stateMachineName}-failure-undelivered`,
-          alarmDescription: `${args.eventType} could not be published for a failed execution of ${args.stateMachineName}: each message in its queue holds the execution's status change (from EventBridge) or the publisher's failed invocation (from Lambda). Fix the cause, then publish the event from the execution's input.`,
+          alarmDescription: `${args.eventType} could not be published for a failed execution of ${args.stateMachineName}: each message in its queue holds the execution's status change (from EventBridge) or the publisher's failed invocation (from Lambda). Fix the cause, then publish the event from the execution's input. A failed invocation with ${JSON.stringify(RECONCILE_FAILURES_INPUT)} is a reconciliation that did not run: check the executions that failed around its time.`,
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: queue.name },
@@ -211,5 +290,5 @@ export function createFailureBackstop(
       )
     : undefined;
 
-  return { queue, queuePolicy, rule, target, permission, invokeConfig, alarm };
+  return { queue, queuePolicy, rule, target, permission, invokeConfig, reconcileSchedule, reconcileTarget, reconcilePermission, alarm };
 }

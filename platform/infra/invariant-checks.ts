@@ -16,14 +16,7 @@ export const INVARIANT_VIOLATIONS_METRIC = "InvariantViolations";
 /** How often the sweep runs: a bound is reported missing at most this late (plus the sweep's own run). */
 export const INVARIANT_SWEEP_SCHEDULE = "rate(1 minute)";
 
-/**
- * How long the invariants group keeps a key's events after its last one: the longest bound, plus
- * as long as anything the group reads can be replayed (its deduplication window), so a replayed
- * event still finds its key's history and reports nothing twice.
- */
-export function invariantKeepSeconds(invariants: readonly InvariantDefinition[], dedupeWindowSeconds: number): number {
-  return Math.max(0, ...invariants.map((invariant) => invariant.withinSeconds ?? 0)) + dedupeWindowSeconds;
-}
+export { invariantKeepSeconds } from "../model/invariant";
 
 /** Edits of what {@link createInvariantChecks} creates, by resource. */
 export interface InvariantChecksTransform {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { correlatorName, correlatorOf, names, partitionsOf, pascal, type ValidTopology } from "../model";
 import { planConsumerGroups } from "../model/consumer-group-plan";
 import { replicationFactor, type StackConfig } from "../model/stack-config";
+import { arnByName } from "./arn";
 import { BoundedContext, type BoundedContextArgs } from "./bounded-context";
 import { ConsumerGroup, type ConsumerGroupArgs } from "./consumer-group";
 import { KafkaCluster, type KafkaClusterArgs } from "./kafka-cluster";
@@ -176,10 +177,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
 
     /** A function's ARN from its name, for a reference that must not wait for the function. */
     function functionArn(functionName: string): pulumi.Output<string> {
-      const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
-      const region = aws.getRegionOutput({}, { parent }).region;
-      const partition = aws.getPartitionOutput({}, { parent }).partition;
-      return pulumi.interpolate`arn:${partition}:lambda:${region}:${account}:function:${functionName}`;
+      return arnByName("lambda", `function:${functionName}`, parent);
     }
 
     function createContexts() {

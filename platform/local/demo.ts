@@ -93,8 +93,13 @@ export async function runDemo(runtime: LocalRuntime, scenario: Scenario, options
   const violations = timedOut ? [] : await runtime.settleInvariants();
   const published = runtime.published.slice(since.published);
   const problems = verdict(scenario, { executions: executionsSince(runtime, since), snapshot: last, published, violations, ...(timedOut ? { timedOutAfterMs: options.timeoutMs } : {}) });
+  // Counted from what happened: a key whose events differ from its end state's is not counted.
+  const wrong = scenario.key ? new Set(keyMismatches(scenario, scenario.key, published).keys()) : new Set<string>();
   const endStates: Record<string, number> = {};
-  for (const execution of scenario.executions) if (execution.endState) endStates[execution.endState] = (endStates[execution.endState] ?? 0) + 1;
+  for (const execution of scenario.executions) {
+    if (!execution.endState || (scenario.key && wrong.has(String(valueAt(execution.input, scenario.key))))) continue;
+    endStates[execution.endState] = (endStates[execution.endState] ?? 0) + 1;
+  }
   return {
     ok: problems.length === 0,
     wallMs: Date.now() - startedAt,
@@ -152,7 +157,7 @@ export function verdict(scenario: Scenario, outcome: Outcome): string[] {
     const failed = others.filter((e) => e.context === context).length;
     if (failed !== expected) problems.push(`${context}: ${failed} executions started by consumer groups did not succeed, expected ${expected}`);
   }
-  if (scenario.key && outcome.published) problems.push(...capped(keyProblems(scenario, scenario.key, outcome.published)));
+  if (scenario.key && outcome.published) problems.push(...capped([...keyMismatches(scenario, scenario.key, outcome.published).values()]));
   problems.push(
     ...capped(
       (outcome.violations ?? []).map((v) => `invariant ${v.invariant} violated for ${v.key} (${v.kind}): ${v.message} Events seen: ${v.events.map((e) => e.type).join(", ") || "none"}.`),
@@ -174,8 +179,8 @@ export function verdict(scenario: Scenario, outcome: Outcome): string[] {
   return problems;
 }
 
-/** Each scenario execution's business key got exactly the events the scenario expects for it, by type (distinct ids). */
-function keyProblems(scenario: Scenario, keyPath: string, published: NonNullable<Outcome["published"]>): string[] {
+/** The scenario's business keys whose events differ from what the scenario expects for them, by type (distinct ids), each with what differs. */
+function keyMismatches(scenario: Scenario, keyPath: string, published: NonNullable<Outcome["published"]>): Map<string, string> {
   const byKey = new Map<string, Map<string, Set<string>>>();
   for (const event of published) {
     const key = valueAt(event.data, keyPath);
@@ -183,7 +188,7 @@ function keyProblems(scenario: Scenario, keyPath: string, published: NonNullable
     const types = byKey.get(String(key)) ?? new Map<string, Set<string>>();
     byKey.set(String(key), types.set(event.type, (types.get(event.type) ?? new Set()).add(event.eventId)));
   }
-  const problems: string[] = [];
+  const problems = new Map<string, string>();
   for (const execution of scenario.executions) {
     if (!execution.events) continue;
     const key = String(valueAt(execution.input, keyPath));
@@ -192,7 +197,7 @@ function keyProblems(scenario: Scenario, keyPath: string, published: NonNullable
     const wrong = types.filter((type) => (seen.get(type)?.size ?? 0) !== (execution.events![type] ?? 0));
     if (wrong.length > 0) {
       const counts = wrong.map((type) => `${type} ${seen.get(type)?.size ?? 0} (expected ${execution.events![type] ?? 0})`).join(", ");
-      problems.push(`${key}${execution.endState ? ` (${execution.endState})` : ""}: ${counts}`);
+      problems.set(key, `${key}${execution.endState ? ` (${execution.endState})` : ""}: ${counts}`);
     }
   }
   return problems;

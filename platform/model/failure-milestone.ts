@@ -34,6 +34,23 @@ export const EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change";
 /** The statuses that end an execution without success: each publishes the context's failure milestone. */
 export const FAILED_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
 
+/**
+ * What the scheduled reconciliation invokes a context's publisher with: it lists the state
+ * machine's recently failed executions and publishes the failure milestone of any whose event is
+ * not on the topic. Step Functions sends status changes to EventBridge best effort
+ * (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html), so the backstop
+ * alone could miss one.
+ */
+export const RECONCILE_FAILURES_INPUT = { ensemble: "reconcile-failures" } as const;
+/** How often the reconciliation runs, and how far back (by stop time) it looks: three runs overlap. */
+export const RECONCILE_EVERY_MINUTES = 5;
+export const RECONCILE_LOOKBACK_SECONDS = 3 * RECONCILE_EVERY_MINUTES * 60;
+/**
+ * How far back, by start time, it lists failed executions: the longest one execution of the
+ * context may run, its workflow's `TimeoutSeconds`, else a year (a standard workflow's limit).
+ */
+export const longestExecutionSeconds = (workflow: { asl: { TimeoutSeconds?: number } } | undefined) => workflow?.asl.TimeoutSeconds ?? 365 * 86_400;
+
 /** The state the platform puts before each top-level `Fail` state `name` to publish the failure milestone. */
 export const announceState = (failState: string) => `Announce${failState}`;
 
@@ -42,8 +59,9 @@ export const announceState = (failState: string) => `Announce${failState}`;
  * execution's input and the error. The platform publishes it from every `Fail` state of the
  * workflow (so from every `Catch` path that ends in one), and, for an execution that fails any
  * other way (an uncaught error, a timeout, an abort, a publish that gave up), from the execution's
- * status change (EventBridge on AWS, the state machine's end locally): never lost when the
- * workflow fails, and one event per failed execution.
+ * status change (EventBridge on AWS, best effort there, so also by a reconciliation every few
+ * minutes; the state machine's end locally): published whenever the workflow fails, and one
+ * event per failed execution.
  *
  * @example
  * failure: onFailure(InvoiceFailed, {

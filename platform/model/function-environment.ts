@@ -21,6 +21,8 @@ export const FunctionEnvironment = {
   InvariantKeepSeconds: "ENSEMBLE_INVARIANT_KEEP_SECONDS",
   /** The topic the invariants group reports violations to. */
   ViolationTopic: "ENSEMBLE_VIOLATION_TOPIC",
+  /** A context's state machine, for its publisher's reconciliation of failed executions. */
+  StateMachineArn: "ENSEMBLE_STATE_MACHINE_ARN",
   /** Prefix of the throwaway consumer groups a retried publish checks its topic with. */
   PublishCheckGroupPrefix: "ENSEMBLE_PUBLISH_CHECK_GROUP_PREFIX",
 } as const;

@@ -25,7 +25,7 @@ export {
   ViolationKind,
 } from "./invariant";
 export { invariantsGroupOf } from "./invariants-group";
-export { FAILURE_STATE, type FailureMilestone, onFailure } from "./failure-milestone";
+export { FAILURE_STATE, type FailureMilestone, onFailure, RECONCILE_FAILURES_INPUT } from "./failure-milestone";
 export { WAIT_EVENT_TOO_LARGE, WAIT_REGISTRATION_FAILED, WAIT_TIMED_OUT, waitFor, type WaitForOptions } from "./wait-for";
 // The stack's settings and each group's plan on it are imported from ./stack-config and
 // ./consumer-group-plan: zod schemas built at load, which Lambda bundles (through contexts/) need not carry.

@@ -159,3 +159,12 @@ export const INVARIANTS_HANDLER = "ensemble:invariants";
 export const VIOLATION_EVENT_TYPE = "ensemble.InvariantViolated";
 /** The `message` of the log line the invariants handler writes per violation: the stack's metric filter counts it. */
 export const VIOLATION_LOG_MESSAGE = "invariant violated";
+
+/**
+ * How long the invariants group keeps a key's events after its last one: the longest bound plus
+ * as long as anything the group reads can be replayed (its deduplication window), so a replayed
+ * event still finds its key's history and reports nothing twice.
+ */
+export function invariantKeepSeconds(invariants: readonly InvariantDefinition[], dedupeWindowSeconds: number): number {
+  return Math.max(0, ...invariants.map((invariant) => invariant.withinSeconds ?? 0)) + dedupeWindowSeconds;
+}

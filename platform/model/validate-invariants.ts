@@ -61,23 +61,21 @@ export function checkInvariants(topology: Topology, report: Report) {
 
 /**
  * Invariants that cannot all hold: with the same opening event and key, one requires exactly one
- * of a set whose every event another forbids.
+ * of a set whose every event the `never` invariants, together, forbid.
  */
 function checkContradictions(invariants: readonly InvariantDefinition[], report: Report) {
   for (const required of invariants) {
-    if (!("exactlyOne" in required)) continue;
-    for (const forbidding of invariants) {
-      if (!("never" in forbidding) || forbidding.after.type !== required.after.type || forbidding.key !== required.key) continue;
-      const forbidden = new Set(forbidding.never.map((e) => e.type));
-      if (required.exactlyOne.length > 0 && required.exactlyOne.every((e) => forbidden.has(e.type))) {
-        report(
-          required.definedIn,
-          `invariant "${required.name}"`,
-          `contradicts invariant "${forbidding.name}": it requires one of ${required.exactlyOne.map((e) => e.type).join(", ")} after ${required.after.type}, which "${forbidding.name}" forbids.`,
-          `drop the forbidden events from one of them, or remove one invariant.`,
-        );
-      }
-    }
+    if (!("exactlyOne" in required) || required.exactlyOne.length === 0) continue;
+    const forbidding = invariants.filter((other) => "never" in other && other.after.type === required.after.type && other.key === required.key);
+    const forbidden = new Set(forbidding.flatMap((other) => followersOf(other).map((e) => e.type)));
+    if (!required.exactlyOne.every((e) => forbidden.has(e.type))) continue;
+    const names = forbidding.map((other) => `"${other.name}"`).join(" and ");
+    report(
+      required.definedIn,
+      `invariant "${required.name}"`,
+      `contradicts ${forbidding.length === 1 ? "invariant" : "invariants"} ${names}: it requires one of ${required.exactlyOne.map((e) => e.type).join(", ")} after ${required.after.type}, which ${names} ${forbidding.length === 1 ? "forbids" : "forbid together"}.`,
+      `drop the forbidden events from one of them, or remove one invariant.`,
+    );
   }
 }
 

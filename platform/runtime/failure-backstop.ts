@@ -1,7 +1,9 @@
 import type { ContextDefinition } from "../model";
-import { EXECUTION_STATUS_CHANGE, FAILED_STATUSES, FAILURE_STATE } from "../model/failure-milestone";
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { EXECUTION_STATUS_CHANGE, FAILED_STATUSES, FAILURE_STATE, longestExecutionSeconds, RECONCILE_FAILURES_INPUT, RECONCILE_LOOKBACK_SECONDS } from "../model/failure-milestone";
+import { FunctionEnvironment } from "../model/function-environment";
 import { valueAt } from "../model/wait-for";
-import { MilestoneInputError } from "./errors";
+import { MilestoneInputError, RuntimeConfigError } from "./errors";
 import type { MilestoneInput } from "./publisher";
 
 export { EXECUTION_STATUS_CHANGE, FAILED_STATUSES };
@@ -27,6 +29,9 @@ export interface ExecutionStatusChange {
     readonly redriveCount?: number;
   };
 }
+
+/** Whether the publisher was invoked by the reconciliation schedule. */
+export const isReconcileRequest = (event: unknown): boolean => (event as { ensemble?: unknown } | null)?.ensemble === RECONCILE_FAILURES_INPUT.ensemble;
 
 export function isExecutionStatusChange(event: unknown): event is ExecutionStatusChange {
   const e = event as Partial<ExecutionStatusChange> | null;
@@ -74,4 +79,69 @@ export function failureMilestoneInput(context: ContextDefinition, change: Execut
     ...(detail.redriveCount ? { redriveCount: detail.redriveCount } : {}),
     time: new Date(detail.stopDate ?? Date.now()).toISOString(),
   };
+}
+
+export interface ReconcileOptions {
+  /** @default an SFN client for the Lambda's region */
+  readonly sfn?: SFNClient;
+  /** @default `ENSEMBLE_STATE_MACHINE_ARN` */
+  readonly stateMachineArn?: string;
+  /** @default Date.now() */
+  readonly now?: number;
+}
+
+export interface Reconciliation {
+  /** Failed executions that stopped within the lookback. */
+  readonly checked: number;
+  /** Of those, the ones whose failure milestone was not on the topic and was sent now. */
+  readonly published: number;
+}
+
+/**
+ * The reconciliation behind the backstop: Step Functions sends status changes to EventBridge best
+ * effort (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html), so every
+ * `RECONCILE_EVERY_MINUTES` the publisher lists its state machine's failed, timed-out and aborted
+ * executions (newest start first, back to the longest an execution runs) and, for those that
+ * stopped within the lookback, publishes the failure milestone as the backstop would: a repeat,
+ * found on the topic when it is there.
+ */
+export async function reconcileFailures(context: ContextDefinition, publish: (input: MilestoneInput) => Promise<{ alreadyPublished: boolean }>, options: ReconcileOptions = {}): Promise<Reconciliation> {
+  const stateMachineArn = options.stateMachineArn ?? process.env[FunctionEnvironment.StateMachineArn];
+  if (!stateMachineArn) throw new RuntimeConfigError(`The publisher of context "${context.name}" reconciles failed executions but has no ${FunctionEnvironment.StateMachineArn}; redeploy the stack.`);
+  const sfn = options.sfn ?? new SFNClient({});
+  const now = options.now ?? Date.now();
+  const stoppedSince = now - RECONCILE_LOOKBACK_SECONDS * 1000;
+  const startedSince = now - longestExecutionSeconds(context.workflow) * 1000;
+  let checked = 0;
+  let published = 0;
+  for (const status of FAILED_STATUSES) {
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: status, maxResults: 100, nextToken }));
+      nextToken = page.nextToken;
+      for (const item of page.executions ?? []) {
+        if ((item.startDate?.getTime() ?? now) < startedSince) nextToken = undefined; // older ones cannot have stopped recently
+        if ((item.stopDate?.getTime() ?? 0) < stoppedSince || !item.executionArn) continue;
+        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
+        const input = failureMilestoneInput(context, {
+          "detail-type": EXECUTION_STATUS_CHANGE,
+          source: "aws.states",
+          detail: {
+            executionArn: item.executionArn,
+            status,
+            startDate: execution.startDate?.getTime() ?? now,
+            stopDate: execution.stopDate?.getTime() ?? now,
+            input: execution.input ?? null,
+            error: execution.error ?? null,
+            cause: execution.cause ?? null,
+            ...(execution.redriveCount ? { redriveCount: execution.redriveCount } : {}),
+          },
+        });
+        if (!input) continue;
+        checked++;
+        if (!(await publish(input)).alreadyPublished) published++;
+      }
+    } while (nextToken);
+  }
+  return { checked, published };
 }

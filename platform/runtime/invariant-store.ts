@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { FunctionEnvironment } from "../model/function-environment";
 import { DUE_SHARDS, INVARIANT_TABLE_SCHEMA } from "../model/invariants-group";
 import type { SeenEvent, ViolationKind } from "../model/invariant";
@@ -24,8 +24,12 @@ export interface KeyState {
 export interface InvariantStore {
   /** Adds the event (once per id) and answers what is kept for the key, the event included. */
   add(invariant: string, key: string, event: SeenEvent, keepSeconds: number): Promise<KeyState>;
-  /** Records that a kind of violation was reported; false when another invocation recorded it first. */
+  /** What is kept for the key now (strongly consistent), or undefined when nothing is. */
+  get(invariant: string, key: string): Promise<KeyState | undefined>;
+  /** Claims the report of a kind of violation; false when another invocation claimed it first. */
   markReported(invariant: string, key: string, kind: ViolationKind): Promise<boolean>;
+  /** Gives a claim back, when reporting failed after it: a retry claims and reports again. */
+  unmarkReported(invariant: string, key: string, kind: ViolationKind): Promise<void>;
   /** Sets (or, with undefined, clears) when the key is next due for a check without a new event. */
   setDue(invariant: string, key: string, dueAtMs: number | undefined): Promise<void>;
   /** Every key due at `nowMs` or before. */
@@ -60,13 +64,26 @@ export class DynamoDbInvariantStore implements InvariantStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { id: itemId(invariant, key) },
-        UpdateExpression: "SET #e = :e, invariant = :invariant, #key = :key, expiresAt = :exp",
+        // The first copy of an event stays: a redelivery never moves its time.
+        UpdateExpression: "SET #e = if_not_exists(#e, :e), invariant = :invariant, #key = :key, expiresAt = :exp",
         ExpressionAttributeNames: { "#e": eventAttribute(event.id), "#key": "key" },
         ExpressionAttributeValues: { ":e": JSON.stringify(event), ":invariant": invariant, ":key": key, ":exp": Math.floor(Date.now() / 1000) + keepSeconds },
         ReturnValues: "ALL_NEW",
       }),
     );
     return stateOf(item ?? {});
+  }
+
+  async get(invariant: string, key: string): Promise<KeyState | undefined> {
+    // The due index is read eventually consistently: the sweep re-reads the item itself.
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id: itemId(invariant, key) }, ConsistentRead: true }));
+    return Item ? stateOf(Item) : undefined;
+  }
+
+  async unmarkReported(invariant: string, key: string, kind: ViolationKind): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({ TableName: this.tableName, Key: { id: itemId(invariant, key) }, UpdateExpression: "REMOVE #r", ExpressionAttributeNames: { "#r": reportedAttribute(kind) } }),
+    );
   }
 
   async markReported(invariant: string, key: string, kind: ViolationKind): Promise<boolean> {
@@ -147,6 +164,15 @@ export class InMemoryInvariantStore implements InvariantStore {
     const item = this.item(invariant, key);
     if (!item.seen.has(event.id)) item.seen.set(event.id, event);
     return this.stateOf(item);
+  }
+
+  async get(invariant: string, key: string): Promise<KeyState | undefined> {
+    const item = this.items.get(itemId(invariant, key));
+    return item && this.stateOf(item);
+  }
+
+  async unmarkReported(invariant: string, key: string, kind: ViolationKind): Promise<void> {
+    this.items.get(itemId(invariant, key))?.reported.delete(kind);
   }
 
   async markReported(invariant: string, key: string, kind: ViolationKind): Promise<boolean> {

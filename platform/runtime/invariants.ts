@@ -4,7 +4,7 @@ import { CloudEvent } from "cloudevents";
 import type { Kafka } from "kafkajs";
 import { v5 as uuidv5 } from "uuid";
 import { FunctionEnvironment } from "../model/function-environment";
-import { dueAt, evaluate, type InvariantDefinition, type SeenEvent, VIOLATION_EVENT_TYPE, VIOLATION_LOG_MESSAGE, type Violation } from "../model/invariant";
+import { dueAt, evaluate, type InvariantDefinition, invariantKeepSeconds, type SeenEvent, VIOLATION_EVENT_TYPE, VIOLATION_LOG_MESSAGE, type Violation, ViolationKind } from "../model/invariant";
 import { invariantsGroupOf } from "../model/invariants-group";
 import { names } from "../model/names";
 import { valueAt } from "../model/wait-for";
@@ -27,7 +27,7 @@ export interface InvariantsOptions extends ConsumeOptions {
   readonly store?: InvariantStore;
   /** @default the violations topic (`KafkaViolationReporter`) */
   readonly reporter?: ViolationReporter;
-  /** How long a key's events are kept after its last one, seconds. @default `ENSEMBLE_INVARIANT_KEEP_SECONDS`, else the longest bound plus a week */
+  /** How long a key's events are kept after its last one, seconds. @default `ENSEMBLE_INVARIANT_KEEP_SECONDS` (see `invariantKeepSeconds`), else the longest bound plus a week */
   readonly keepSeconds?: number;
   /** @default Date.now */
   readonly now?: () => number;
@@ -60,7 +60,8 @@ export function invariantsHandler(invariants: readonly InvariantDefinition[], op
   const group = invariantsGroupOf(invariants);
   if (!group) throw new RuntimeConfigError("The topology declares no invariant, so it has no invariants group; remove its function.");
   const now = options.now ?? Date.now;
-  const keepSeconds = options.keepSeconds ?? (Number(process.env[FunctionEnvironment.InvariantKeepSeconds] ?? 0) || Math.max(...invariants.map((i) => i.withinSeconds ?? 0)) + 7 * 86_400);
+  // Infra sets it from the group's deduplication window; without it (tests), a week's.
+  const keepSeconds = options.keepSeconds ?? (Number(process.env[FunctionEnvironment.InvariantKeepSeconds] ?? 0) || invariantKeepSeconds(invariants, 7 * 86_400));
   let fromEnv: InvariantStore | undefined;
   const store = () => options.store ?? (fromEnv ??= invariantStoreFromEnv());
   let kafkaReporter: KafkaViolationReporter | undefined;
@@ -69,24 +70,37 @@ export function invariantsHandler(invariants: readonly InvariantDefinition[], op
   const found: Violation[] = [];
   const logger = options.logger ?? new Logger({ serviceName: group.name });
 
-  /** Reports what `state` violates and has not reported yet; then records when it is next due. */
-  async function check(state: KeyState, settled = false): Promise<number> {
+  /**
+   * Reports what `state` violates and has not reported yet, then records when it is next due.
+   * `missing` is decided only by the sweep (`at` the sweep's time) or at the local end (`settled`):
+   * on arrival an opening event can come before a follower that another topic's mapping has not
+   * delivered yet.
+   */
+  async function check(state: KeyState, at: "arrival" | "sweep" | "settled"): Promise<number> {
     const invariant = byName.get(state.invariant);
     if (!invariant) return 0; // an invariant since removed: its keys expire
     let reported = 0;
-    for (const violation of evaluate(invariant, state.key, state.seen, now(), settled)) {
+    const time = at === "arrival" ? Number.NEGATIVE_INFINITY : now();
+    for (const violation of evaluate(invariant, state.key, state.seen, time, at === "settled")) {
       if (state.reported.includes(violation.kind)) continue;
-      // Reported before it is marked: a crash in between reports it again, with the same id.
-      logger.warn(VIOLATION_LOG_MESSAGE, { invariant: violation.invariant, key: violation.key, kind: violation.kind, detail: violation.message, events: violation.events.map((e) => `${e.type} ${e.time} ${e.id}`), violationId: violationId(violation) });
-      await reporter().report(violation);
-      if (await store().markReported(invariant.name, state.key, violation.kind)) {
-        found.push(violation);
-        reported++;
+      // A follower that came after the bound was already reported missing: one problem, one report.
+      if (violation.kind === ViolationKind.Late && state.reported.includes(ViolationKind.Missing)) continue;
+      // Claimed first, so concurrent invocations report it once; given back if reporting fails.
+      if (!(await store().markReported(invariant.name, state.key, violation.kind))) continue;
+      try {
+        logger.warn(VIOLATION_LOG_MESSAGE, { invariant: violation.invariant, key: violation.key, kind: violation.kind, detail: violation.message, events: violation.events.map((e) => `${e.type} ${e.time} ${e.id}`), violationId: violationId(violation) });
+        await reporter().report(violation);
+      } catch (error) {
+        await store().unmarkReported(invariant.name, state.key, violation.kind);
+        throw error;
       }
+      found.push(violation);
+      reported++;
     }
-    // Due again only while the bound is ahead: once passed, this check has said all a sweep could.
+    // Due while a bound is pending; once the sweep has passed it, the check has said all a sweep could.
     const next = dueAt(invariant, state.seen);
-    if (!settled) await store().setDue(invariant.name, state.key, next !== undefined && next > now() ? next : undefined);
+    if (at === "arrival") await store().setDue(invariant.name, state.key, next);
+    else if (at === "sweep") await store().setDue(invariant.name, state.key, next !== undefined && next > now() ? next : undefined);
     return reported;
   }
 
@@ -100,7 +114,7 @@ export function invariantsHandler(invariants: readonly InvariantDefinition[], op
         const key = valueAt(data, invariant.key);
         if (key === undefined || key === null) continue; // validate() requires the key on every event read
         const state = await store().add(invariant.name, String(key), seen, keepSeconds);
-        await check(state);
+        await check(state, "arrival");
       }
     },
     { ...options, logger },
@@ -109,7 +123,10 @@ export function invariantsHandler(invariants: readonly InvariantDefinition[], op
   async function sweep(): Promise<{ checked: number; violations: number }> {
     const due = await store().due(now());
     let violations = 0;
-    for (const state of due) violations += await check(state);
+    for (const { invariant, key } of due) {
+      const state = await store().get(invariant, key);
+      if (state) violations += await check(state, "sweep");
+    }
     return { checked: due.length, violations };
   }
 
@@ -117,7 +134,7 @@ export function invariantsHandler(invariants: readonly InvariantDefinition[], op
   handler.settle = async () => {
     const local = options.store ?? fromEnv;
     if (!(local instanceof InMemoryInvariantStore)) throw new RuntimeConfigError("settle() checks a store in memory (the local runtime's); on AWS the scheduled sweep checks what is due.");
-    for (const state of local.all()) await check(state, true);
+    for (const state of local.all()) await check(state, "settled");
     return [...found];
   };
   Object.defineProperty(handler, "violations", { get: () => [...found] });

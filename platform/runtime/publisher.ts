@@ -8,7 +8,7 @@ import { EventTooLargeError, InvalidEventError, MilestoneInputError, PublishFail
 import { withDeadline } from "./deadline";
 import { contextUnder, fromXRayHeader, propagated, toTraceparent, tracer } from "./trace-context";
 import { createIdempotentProducer, createKafka, kafkaSettingsFromEnv, SharedProducer } from "./kafka";
-import { failureMilestoneInput, isExecutionStatusChange } from "./failure-backstop";
+import { failureMilestoneInput, isExecutionStatusChange, isReconcileRequest, type Reconciliation, reconcileFailures } from "./failure-backstop";
 import { findPublished } from "./published-check";
 import { recordBatchBytes } from "./record-size";
 import { schemaProblems } from "./schema";
@@ -224,8 +224,10 @@ export class MilestonePublisher {
 export function milestoneHandler(context: ContextDefinition, options: MilestonePublisherOptions = {}) {
   const publisher = new MilestonePublisher(context, options);
   // Lambda sets _X_AMZN_TRACE_ID per invocation: read it at each call.
-  return async (input: unknown, lambda?: { getRemainingTimeInMillis(): number }): Promise<MilestoneResult | { published: false; status: string }> => {
+  return async (input: unknown, lambda?: { getRemainingTimeInMillis(): number }): Promise<MilestoneResult | Reconciliation | { published: false; status: string }> => {
     const publishOptions = { traceHeader: process.env._X_AMZN_TRACE_ID, ...(lambda ? { remainingMs: lambda.getRemainingTimeInMillis() } : {}) };
+    // The reconciliation schedule: failed executions whose status change EventBridge did not deliver.
+    if (isReconcileRequest(input)) return reconcileFailures(context, (failed) => publisher.publish(failed, { traceHeader: process.env._X_AMZN_TRACE_ID }));
     // The backstop: EventBridge tells the publisher an execution failed (see `failureMilestoneInput`).
     if (isExecutionStatusChange(input)) {
       const failed = failureMilestoneInput(context, input);

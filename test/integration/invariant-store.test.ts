@@ -42,11 +42,22 @@ describe.each([
     expect((await store.add("other", key, event("p1"), HOUR)).seen).toEqual([event("p1")]);
   });
 
+  it("keeps every event of concurrent adds for one key, and the first copy of each", async () => {
+    const key = freshKey();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.add("settles", key, event(`e${i}`), HOUR)));
+    await store.add("settles", key, { ...event("e0"), time: "2030-01-01T00:00:00.000Z" }, HOUR);
+    const state = await store.get("settles", key);
+    expect(state!.seen.map((e) => e.id).sort()).toEqual(["e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7"]);
+    expect(state!.seen.find((e) => e.id === "e0")!.time).toBe("2026-12-07T10:00:00.000Z");
+  });
+
   it("records a kind of violation as reported once: the second claim loses", async () => {
     const key = freshKey();
     await store.add("settles", key, event("p1"), HOUR);
     expect(await store.markReported("settles", key, "missing")).toBe(true);
     expect(await store.markReported("settles", key, "missing")).toBe(false);
+    expect(await store.markReported("settles", key, "more-than-one")).toBe(true);
+    await store.unmarkReported("settles", key, "more-than-one");
     expect(await store.markReported("settles", key, "more-than-one")).toBe(true);
     expect([...(await store.add("settles", key, event("p1"), HOUR)).reported].sort()).toEqual(["missing", "more-than-one"]);
   });

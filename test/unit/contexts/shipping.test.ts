@@ -213,3 +213,32 @@ function byState(a: unknown[], b: unknown[]): number {
   const order = ["Scheduled", "Packed", "Dispatched"];
   return order.indexOf(a[0] as string) - order.indexOf(b[0] as string) || (a[3] as number) - (b[3] as number);
 }
+
+describe("the shipping workflow's recall path (compensation for an order billing could not invoice)", () => {
+  it("expects a dispatched parcel back (a return), once, with ShipmentRecalled", async () => {
+    const shipped = await runWorkflow(shipping, order("o-recall-return", [{ sku: "teapot", quantity: 1 }]));
+    expect(shipped.status).toBe("SUCCEEDED");
+
+    const recall = { orderId: "o-recall-return", recall: { reason: "billing: UnsupportedCurrency" } };
+    const first = await runWorkflow(shipping, recall);
+    const again = await runWorkflow(shipping, recall, { executionId: "arn:aws:states:local:000000000000:execution:test:run-2" });
+
+    expect(first.tasks).toEqual(["RecallShipment"]);
+    expect(first.published).toEqual([
+      { type: "shipping.ShipmentRecalled", key: "shp-o-recall-return", state: "Recalled", mapIndex: undefined, data: { shipmentId: "shp-o-recall-return", orderId: "o-recall-return", action: "return", reason: "billing: UnsupportedCurrency" } },
+    ]);
+    expect(again.published.map((p) => p.data)).toEqual(first.published.map((p) => p.data));
+  });
+
+  it("cancels a shipment recalled before dispatch: its dispatch stops, its booking is cancelled and no ShipmentDispatched is published", async () => {
+    const recalled = await runWorkflow(shipping, { orderId: "o-recall-cancel", recall: { reason: "billing: NotDispatched" } });
+    expect(recalled.published.map((p) => (p.data as { action: string }).action)).toEqual(["cancel"]);
+
+    const run = await runWorkflow(shipping, order("o-recall-cancel", [{ sku: "teapot", quantity: 1 }]));
+
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.tasks).toEqual(["PlanShipment", "PackLine", "DispatchShipment"]);
+    expect(run.published.map((p) => p.type)).toEqual(["shipping.ShipmentScheduled", "shipping.LinePacked"]);
+    expect(desk.statusOf("bk-parcel-post-shp-o-recall-cancel")).toBe("cancelled");
+  });
+});

@@ -1,6 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { eventRuleName } from "../../../platform/infra/event-rule-name";
-import { createFailureQueue, EXECUTION_STATUS_CHANGE, FAILED_STATUSES, failureEventPattern, failureQueueStatements } from "../../../platform/infra/failure-backstop";
+import {
+  createFailureQueue,
+  EXECUTION_STATUS_CHANGE,
+  executionArns,
+  FAILED_STATUSES,
+  failureEventPattern,
+  failureQueueStatements,
+  RECONCILE_EVERY_MINUTES,
+  RECONCILE_FAILURES_INPUT,
+  reconcileStatements,
+} from "../../../platform/infra/failure-backstop";
 import { EXECUTION_STATUS_CHANGE as RUNTIME_EXECUTION_STATUS_CHANGE, FAILED_STATUSES as RUNTIME_FAILED_STATUSES } from "../../../platform/runtime/failure-backstop";
 import { type PulumiMocks, recordResources } from "../../support/pulumi-mocks";
 import { deploy, QUEUE_URL, withEverything, withNeither } from "./invariant-topology";
@@ -13,6 +23,9 @@ const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:queue/EnsembleBillingFailu
 const PUBLISHER_ARN = "arn:aws:lambda:eu-west-1:123456789012:function/EnsembleBillingPublisherFunction";
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/EnsembleKeyKey";
 const ALARM_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:topic/EnsembleAlarmsTopic";
+/** billing's state machine by name (`<stack>-<context>`), as the publisher knows it: not the state machine's output. */
+const MACHINE_ARN_BY_NAME = "arn:aws:states:eu-west-1:123456789012:stateMachine:dev-billing";
+const RECONCILE_ARN = "arn:aws:cloudwatch:eu-west-1:123456789012:eventRule/EnsembleBillingFailureReconcileSchedule";
 
 interface Statement {
   Sid?: string;
@@ -128,15 +141,47 @@ describe("the failure backstop of a context with a failure milestone, under Pulu
     expect(listed).toContain("arn:aws:cloudwatch:eu-west-1:123456789012:metricAlarm/EnsembleBillingFailureQueueAlarm");
   });
 
+  it("invokes the publisher every 5 minutes to reconcile the failed executions whose status change never came, from a schedule that alone may invoke it so", () => {
+    expect(mocks.named("EnsembleBillingFailureReconcileSchedule").inputs).toMatchObject({ name: "dev-billing-reconcile", scheduleExpression: "rate(5 minutes)", tags: { owner: "billing" } });
+    expect(mocks.named("EnsembleBillingFailureReconcileSchedule").inputs.eventPattern).toBeUndefined();
+    expect(mocks.named("EnsembleBillingFailureReconcileTarget").inputs).toEqual({ rule: "dev-billing-reconcile", arn: PUBLISHER_ARN, input: '{"ensemble":"reconcile-failures"}' });
+    expect(mocks.named("EnsembleBillingFailureReconcilePermission").inputs).toEqual({
+      action: "lambda:InvokeFunction",
+      function: "dev-billing-publisher",
+      principal: "events.amazonaws.com",
+      sourceArn: RECONCILE_ARN,
+    });
+  });
+
+  it("tells the publisher its state machine by name, and lets it list that state machine's executions and describe them, nothing else in Step Functions", () => {
+    expect(mocks.named("EnsembleBillingPublisherFunction").inputs.environment.variables).toMatchObject({ ENSEMBLE_STATE_MACHINE_ARN: MACHINE_ARN_BY_NAME });
+    const states = statementsOf(mocks, "EnsembleBillingPublisherPolicy").filter((s) => [s.Action].flat().some((a) => a.startsWith("states:")));
+    expect(states).toEqual([
+      { Sid: "ListFailedExecutions", Effect: "Allow", Action: ["states:ListExecutions"], Resource: ["arn:aws:states:eu-west-1:123456789012:stateMachine:dev-billing"] },
+      { Sid: "DescribeFailedExecutions", Effect: "Allow", Action: ["states:DescribeExecution"], Resource: ["arn:aws:states:eu-west-1:123456789012:execution:dev-billing:*"] },
+    ]);
+    const others = mocks
+      .byType("aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.name !== "EnsembleBillingPublisherPolicy")
+      .flatMap((p) => (JSON.parse(p.inputs.policy as string).Statement as Statement[]).flatMap((s) => [s.Action].flat()))
+      .filter((a) => a === "states:ListExecutions" || a === "states:DescribeExecution");
+    expect(others).toEqual([]);
+  });
+
   it("gives a context without a failure milestone none of it", () => {
     expect(mocks.resources.map((r) => r.name).filter((name) => name.startsWith("EnsembleSalesFailure"))).toEqual([]);
-    expect(statementsOf(mocks, "EnsembleSalesPublisherPolicy").flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith("sqs:") || a.startsWith("kms:"))).toEqual([]);
+    expect(statementsOf(mocks, "EnsembleSalesPublisherPolicy").flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith("sqs:") || a.startsWith("kms:") || a.startsWith("states:"))).toEqual([]);
+    expect(mocks.named("EnsembleSalesPublisherFunction").inputs.environment.variables).not.toHaveProperty("ENSEMBLE_STATE_MACHINE_ARN");
+    expect(mocks.byType("aws:cloudwatch/eventRule:EventRule").map((r) => r.inputs.name)).not.toContain("dev-sales-reconcile");
   });
 });
 
 describe("a topology whose contexts declare no failure milestone, under Pulumi's mocks", () => {
-  it("has no rule, queue, permission, asynchronous invocation config or queue alarm, and keeps EventBridge off the stack's key", async () => {
+  it("has no rule, schedule, queue, permission, asynchronous invocation config or queue alarm, no reconciliation, and keeps EventBridge off the stack's key", async () => {
     const mocks = await deploy(withNeither);
+    for (const fn of mocks.byType("aws:lambda/function:Function")) expect(fn.inputs.environment.variables).not.toHaveProperty("ENSEMBLE_STATE_MACHINE_ARN");
+    const states = mocks.byType("aws:iam/rolePolicy:RolePolicy").flatMap((p) => (JSON.parse(p.inputs.policy as string).Statement as Statement[]).flatMap((s) => [s.Action].flat()));
+    expect(states.filter((a) => a === "states:ListExecutions" || a === "states:DescribeExecution")).toEqual([]);
     for (const type of ["aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget", "aws:lambda/permission:Permission", "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"]) {
       expect({ type, count: mocks.byType(type).length }).toEqual({ type, count: 0 });
     }
@@ -165,6 +210,16 @@ describe("failureEventPattern and failureQueueStatements", () => {
     expect(failureEventPattern("arn:aws:states:eu-west-1:123456789012:stateMachine:dev-billing").detail.stateMachineArn).toEqual(["arn:aws:states:eu-west-1:123456789012:stateMachine:dev-billing"]);
   });
 
+  it("grant listing one state machine's executions and describing those executions, in any partition", () => {
+    expect(reconcileStatements("arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:prod-billing")).toEqual([
+      { Sid: "ListFailedExecutions", Effect: "Allow", Action: ["states:ListExecutions"], Resource: ["arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:prod-billing"] },
+      { Sid: "DescribeFailedExecutions", Effect: "Allow", Action: ["states:DescribeExecution"], Resource: ["arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:prod-billing:*"] },
+    ]);
+    expect(() => executionArns("arn:aws:sfn:eu-west-1:123456789012:stateMachine/dev-billing")).toThrow(
+      '"arn:aws:sfn:eu-west-1:123456789012:stateMachine/dev-billing" is not a state machine ARN; expected arn:<partition>:states:<region>:<account>:stateMachine:<name>.',
+    );
+  });
+
   it("grant KMS only when the queue has a key of the stack's", () => {
     expect(failureQueueStatements("arn:aws:sqs:eu-west-1:123456789012:q", undefined)).toEqual([{ Sid: "FailureQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ["arn:aws:sqs:eu-west-1:123456789012:q"] }]);
   });
@@ -181,5 +236,10 @@ describe("what infra and the runtime must agree on", () => {
   it("matches exactly the EventBridge events the publisher's backstop handles", () => {
     expect(EXECUTION_STATUS_CHANGE).toBe(RUNTIME_EXECUTION_STATUS_CHANGE);
     expect([...FAILED_STATUSES]).toEqual([...RUNTIME_FAILED_STATUSES]);
+  });
+
+  it("invokes the publisher for its reconciliation with the input the model defines, as often", () => {
+    expect(RECONCILE_FAILURES_INPUT).toEqual({ ensemble: "reconcile-failures" });
+    expect(RECONCILE_EVERY_MINUTES).toBe(5);
   });
 });

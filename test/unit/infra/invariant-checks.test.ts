@@ -63,11 +63,12 @@ describe("the invariants group on AWS, under Pulumi's mocks", () => {
     });
   });
 
-  it("lets the group update only its two tables, query only the due index, and write only its dead-letter and violations topics", () => {
+  it("lets the group get and update only items of its two tables, query only the due index, and write only its dead-letter and violations topics", () => {
     const statements = statementsOf(mocks, "EnsembleInvariantsPolicy");
     const of = (prefix: string) => statements.filter((s) => s.Action.some((a) => a.startsWith(prefix))).map(({ Sid, Action, Resource }) => ({ Sid, Action, Resource }));
     expect(of("dynamodb:")).toEqual([
-      { Sid: "IdempotencyTable", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: [IDEMPOTENCY_TABLE_ARN] },
+      { Sid: "IdempotencyTable", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: [IDEMPOTENCY_TABLE_ARN] },
+      { Sid: "GetTables", Action: ["dynamodb:GetItem"], Resource: [IDEMPOTENCY_TABLE_ARN, TABLE_ARN] },
       { Sid: "UpdateTables", Action: ["dynamodb:UpdateItem"], Resource: [IDEMPOTENCY_TABLE_ARN, TABLE_ARN] },
       { Sid: "QueryDueIndex", Action: ["dynamodb:Query"], Resource: [`${TABLE_ARN}/index/due`] },
     ]);
@@ -83,7 +84,7 @@ describe("the invariants group on AWS, under Pulumi's mocks", () => {
       { Sid: "KafkaWriteTopics", Action: ["kafka-cluster:WriteData"], Resource: ["invariants.dlq", "invariants.violations"].map(TOPIC_ARN) },
       { Sid: "KafkaIdempotentWrite", Action: ["kafka-cluster:WriteDataIdempotently"], Resource: [CLUSTER_ARN] },
     ]);
-    // Nothing else is new: no Scan, no GetItem on the table, no other service.
+    // Nothing else is new: no Scan, no PutItem or DeleteItem on the table, no other service.
     expect([...new Set(statements.flatMap((s) => s.Action.map((a) => a.split(":")[0])))].sort()).toEqual(["dynamodb", "ec2", "kafka", "kafka-cluster", "logs", "xray"]);
   });
 

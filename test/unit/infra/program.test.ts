@@ -126,13 +126,14 @@ describe("the Pulumi program under mocks", () => {
         "aws:cloudwatch/metricAlarm:MetricAlarm": 3 * consumers.length + mappings + 3 * machines + 1 + checkers + backstops,
         "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2 * consumers.length + checkers,
         "aws:cloudwatch/dashboard:Dashboard": 1,
-        // the invariants group's schedule, and each failure backstop's rule, permission, queue
-        // (with its policy) and the publisher's asynchronous retries into it
+        // the invariants group's schedule, and each failure backstop's rule and reconciliation
+        // schedule (each with a target and permission), queue (with its policy) and the
+        // publisher's asynchronous retries into it
         ...(checkers + backstops > 0
           ? {
-              "aws:cloudwatch/eventRule:EventRule": checkers + backstops,
-              "aws:cloudwatch/eventTarget:EventTarget": checkers + backstops,
-              "aws:lambda/permission:Permission": checkers + backstops,
+              "aws:cloudwatch/eventRule:EventRule": checkers + 2 * backstops,
+              "aws:cloudwatch/eventTarget:EventTarget": checkers + 2 * backstops,
+              "aws:lambda/permission:Permission": checkers + 2 * backstops,
             }
           : {}),
         ...(backstops > 0

@@ -119,6 +119,15 @@ describe("validate: invariants", () => {
     ]);
   });
 
+  it("finds a contradiction that only several never invariants make together", () => {
+    const noInvoice = defineInvariant({ name: "no-invoice", key: "$.orderId", after: Placed, never: [Invoiced] });
+    const noRefund = defineInvariant({ name: "no-refund", key: "$.orderId", after: Placed, never: [Refunded] });
+    expect(problems(topology([settles, noInvoice]))).toEqual([]);
+    expect(problems(topology([settles, noInvoice, noRefund]))).toEqual([
+      expect.stringMatching(/invariant "settles-once": contradicts invariants "no-invoice" and "no-refund": it requires one of bill\.Invoiced, sales\.Refunded after sales\.Placed, which "no-invoice" and "no-refund" forbid together\./),
+    ]);
+  });
+
   it("refuses a consumer group named like the platform's invariants group", () => {
     const impostor = { ...validate(topology([settles]), { checkFiles: false }).consumers.find((c) => c.name === "invariants")!, checks: undefined, handler: "./handler.ts" };
     expect(problems({ ...topology([settles]), consumers: [impostor] })).toContainEqual(expect.stringMatching(/consumer "invariants": takes the name of the platform's invariants group\. Fix: rename the consumer group/));

@@ -78,4 +78,47 @@ describe("the invariants group's handler", () => {
     expect(found.map((v) => [v.invariant, v.key, v.kind])).toEqual([["order-settles-once", "o-4", "missing"]]);
     expect(await handler.settle()).toHaveLength(1);
   });
+
+  it("never reports missing on arrival: an opening event whose follower another topic delivers later, even after the bound, is fine", async () => {
+    const { handler, reported } = checker(() => now);
+    now = T0 + 60 * 60_000; // both events are an hour old: one mapping lagged
+    await handler(delivery([placed("o-6")]));
+    await handler(delivery([invoiced("o-6", 5)]));
+    expect(await handler({ source: "aws.events", "detail-type": "Scheduled Event" })).toEqual({ checked: 0, violations: 0 });
+    expect(reported).toEqual([]);
+  });
+
+  it("reports both when an order is invoiced and refunded, and one missing (not also late) when the follower comes after the sweep reported it", async () => {
+    const { handler, reported } = checker(() => now);
+    await handler(delivery([placed("o-7"), invoiced("o-7", 2), refunded("o-7", 3), placed("o-8")]));
+    now = T0 + 20 * 60_000;
+    await handler({ source: "aws.events", "detail-type": "Scheduled Event" });
+    await handler(delivery([invoiced("o-8", 19)]));
+    expect(reported.map((v) => [v.invariant, v.key, v.kind])).toEqual([
+      ["order-settles-once", "o-7", "more-than-one"],
+      ["order-settles-once", "o-8", "missing"],
+    ]);
+  });
+
+  it("gives a report back when reporting fails, so the retried record reports it", async () => {
+    let fail = true;
+    const reports: string[] = [];
+    const store = new InMemoryInvariantStore();
+    const handler = invariantsHandler(invariants, {
+      store,
+      now: () => now,
+      idempotency: new InMemoryPersistenceLayer(),
+      reporter: {
+        report: async (v) => {
+          if (fail) throw new Error("violations topic unreachable");
+          reports.push(`${v.key}/${v.kind}`);
+        },
+      },
+    });
+    const events = delivery([refunded("o-9", 0), dispatched("o-9", 1)]);
+    expect(((await handler(events)) as { batchItemFailures: unknown[] }).batchItemFailures).not.toEqual([]);
+    fail = false;
+    expect(await handler(events)).toEqual({ batchItemFailures: [] });
+    expect(reports).toEqual(["o-9/forbidden"]);
+  });
 });
