@@ -6,13 +6,28 @@ import { eventPollers } from "../platform/model/poller-groups";
 import { planConsumerGroups } from "../platform/model/consumer-group-plan";
 import { replicationFactor, type StackConfig, StackConfigError } from "../platform/model/stack-config";
 import { checkDefaultTags } from "../platform/model/tags";
+import { LOCK_FILE, schemaGate, SchemaGateError, SchemaLockError } from "../platform/model/schema-evolution";
 import { PROJECT_ROOT as ROOT, projectName, readStackFile, stackConfigFor } from "./stack-file";
 
 const program = new Command("npm run validate --")
   .description("Validates the topology and a stack's config, and prints what the stack would run: contexts, events, topics, groups, scaling.")
   .option("--stack <name>", "the stack whose Pulumi.<stack>.yaml to read", "dev")
+  .option("--check", `write nothing; fail when ${LOCK_FILE} is not up to date (CI)`)
+  .option("--accept <type>", "accept the breaking schema changes of one event type (e.g. orders.OrderPlaced), with --reason")
+  .option("--reason <text>", "why no reader breaks: recorded in the lock with the accepted changes")
   // Hidden: lets the tests validate a topology that is wrong on purpose (a module exporting `topology`).
-  .addOption(new Option("--topology <module>", "module exporting the topology to validate").default(path.join(ROOT, "topology")).hideHelp());
+  .addOption(new Option("--topology <module>", "module exporting the topology to validate").default(path.join(ROOT, "topology")).hideHelp())
+  // Hidden: lets the tests gate against a baseline of their own, never the committed one.
+  .addOption(new Option("--lock <file>", "the schema baseline").default(path.join(ROOT, LOCK_FILE)).hideHelp());
+
+interface ValidateCliOptions {
+  readonly stack: string;
+  readonly topology: string;
+  readonly lock: string;
+  readonly check?: boolean;
+  readonly accept?: string;
+  readonly reason?: string;
+}
 
 /** The one-screen summary. */
 export function summary(valid: ValidTopology, stack: string, config: StackConfig): string[] {
@@ -86,7 +101,11 @@ export async function taskModuleProblems(topology: Topology): Promise<string[]> 
 }
 
 async function main(): Promise<void> {
-  const { stack, topology: module } = program.parse().opts<{ stack: string; topology: string }>();
+  const options = program.parse().opts<ValidateCliOptions>();
+  const { stack, topology: module } = options;
+  if (options.reason !== undefined && options.accept === undefined) {
+    throw new SchemaGateError(`--reason goes with --accept <event type>: npm run validate -- --accept orders.OrderPlaced --reason "<why no reader breaks>".`);
+  }
   const { topology } = require(path.resolve(module)) as { topology: Topology };
   const problems: string[] = [];
   let valid: ValidTopology | undefined;
@@ -112,12 +131,25 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  console.log(summary(valid, stack, config).join("\n"));
+  // The schema gate needs a valid topology and no stack: it compares what readers get.
+  const gate = schemaGate(valid, {
+    lockFile: path.resolve(options.lock),
+    shownAs: path.relative(process.cwd(), path.resolve(options.lock)),
+    check: options.check ?? false,
+    ...(options.accept !== undefined ? { accept: { type: options.accept, reason: options.reason } } : {}),
+  });
+  if (!gate.ok) {
+    console.error(gate.lines.join("\n"));
+    process.exitCode = 1;
+    return;
+  }
+  console.log([...summary(valid, stack, config), "", ...gate.lines].join("\n"));
 }
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    // The gate's own errors say what to do; anything else shows its name to tell it apart.
+    console.error(error instanceof SchemaGateError || error instanceof SchemaLockError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : error);
     process.exitCode = 1;
   });
 }

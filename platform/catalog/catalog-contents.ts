@@ -1,15 +1,13 @@
 import * as path from "node:path";
-import * as z from "zod";
+import { jsonSchemaOf, type JsonSchema } from "../model/json-schema";
 import { type ContextDefinition, correlatorName, INVARIANTS_GROUP, MILESTONE_FUNCTION, names, partitionsOf, type StartingPosition, type State, type TopicPurpose, type ValidTopology } from "../model";
 import { planConsumerGroups } from "../model/consumer-group-plan";
 import { followersOf } from "../model/invariant";
 import { defaultStackConfig, type StackConfig } from "../model/stack-config";
-import { dataSchemaUrn } from "./contracts";
 import { CatalogOptionsError } from "./errors";
 import { ruleText } from "./wording";
 
-/** A JSON Schema (draft-07) as a plain object. */
-export type JsonSchema = { readonly [keyword: string]: unknown };
+export { jsonSchemaOf, type JsonSchema };
 
 export interface CatalogOptions {
   /**
@@ -228,7 +226,7 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
         version: event.version,
         description: event.description,
         topic,
-        dataschema: dataSchemaUrn(event.type, event.version),
+        dataschema: names.dataSchema(event.context, event.name, event.version),
         schema: jsonSchemaOf(event.schema),
         milestones: own.map(({ state, key, inMap }) => ({ state, key, inMap })),
         keys: [...new Set(own.flatMap((m) => (m.key ? [m.key] : [])))],
@@ -289,16 +287,6 @@ export function catalogFacts(topology: ValidTopology, options: CatalogOptions): 
     topics,
     invariants,
   };
-}
-
-/**
- * JSON Schema draft-07 of an event's data: the AsyncAPI Schema Object is a superset of
- * draft-07, so the parser takes it as is. `$schema` is dropped because the schema is embedded.
- * The output side of the schema: what the publisher writes after parsing (unknown keys stripped).
- */
-export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
-  const { $schema: _draft, ...rest } = z.toJSONSchema(schema, { target: "draft-7", unrepresentable: "any" }) as Record<string, unknown>;
-  return rest;
 }
 
 interface MilestoneAt extends MilestoneFacts {

@@ -12,9 +12,6 @@ export const CLOUDEVENTS_MEDIA_TYPE = "application/cloudevents+json";
 /** The `content-type` header the CloudEvents Kafka binding writes on every event record. */
 export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8";
 
-/** `dataschema` of an event, as `platform/runtime/envelope.ts` writes it. */
-export const dataSchemaUrn = (type: string, version: number) => `urn:ensemble:schema:${type}:v${version}`;
-
 /** kafkajs client id of a context's milestone publisher (`platform/runtime/publisher.ts`). */
 export const publisherClientId = (context: string) => `${context}-publisher`;
 

@@ -1,5 +1,5 @@
-import type { ContextEvent, EventDefinition } from "./event";
-import { names } from "./names";
+import type { ContextEvent, EventDefinition, VersionedName } from "./event";
+import { names, versionedEventName } from "./names";
 import { callerFile } from "./source";
 import { type FailureMilestone, withFailureMilestones } from "./failure-milestone";
 import { ownEvents, type WorkflowDefinition } from "./workflow";
@@ -57,8 +57,9 @@ export interface ContextSpec<Name extends string, Events extends readonly EventD
   readonly failure?: FailureMilestone;
 }
 
+/** Keyed like the event's type: `OrderPlaced`, and `"OrderPlaced.v2"` for its version 2. */
 type BoundEvents<Context extends string, Events extends readonly EventDefinition[]> = {
-  readonly [E in Events[number] as E["name"]]: ContextEvent<Context, E["name"], E["schema"]>;
+  readonly [E in Events[number] as VersionedName<E["name"], E["version"]>]: ContextEvent<Context, E["name"], E["schema"], E["version"]>;
 };
 
 export interface ContextDefinition<
@@ -68,7 +69,7 @@ export interface ContextDefinition<
   readonly kind: "context";
   readonly name: Name;
   readonly description: string | undefined;
-  /** Events by name, for consumers to reference: `orders.events.OrderPlaced`. */
+  /** Events by name, for consumers to reference: `orders.events.OrderPlaced`, `orders.events["OrderPlaced.v2"]`. */
   readonly events: BoundEvents<Name, Events>;
   /** Every declared event in declaration order, duplicates included so `validate()` sees them. */
   readonly eventList: readonly ContextEvent<Name>[];
@@ -101,10 +102,10 @@ export function defineContext<const Name extends string, const Events extends re
     (event): ContextEvent<Name> => ({
       ...event,
       context: spec.name,
-      type: names.eventType(spec.name, event.name) as `${Name}.${string}`,
+      type: names.eventType(spec.name, event.name, event.version) as `${Name}.${string}`,
     }),
   );
-  const events = Object.fromEntries(eventList.map((event) => [event.name, event])) as BoundEvents<Name, Events>;
+  const events = Object.fromEntries(eventList.map((event) => [versionedEventName(event.name, event.version), event])) as BoundEvents<Name, Events>;
   return {
     kind: "context",
     name: spec.name,
@@ -113,7 +114,7 @@ export function defineContext<const Name extends string, const Events extends re
     eventList,
     tasks: Object.entries(spec.tasks ?? {}).map(([name, task]) => ({ name, ...(typeof task === "function" ? { module: task } : task) })),
     workflow: spec.workflow && ownEvents(spec.failure ? withFailureMilestones(spec.workflow, spec.failure, spec.name) : spec.workflow, spec.name),
-    failure: spec.failure && { ...spec.failure, type: names.eventType(spec.name, spec.failure.event.name) },
+    failure: spec.failure && { ...spec.failure, type: names.eventType(spec.name, spec.failure.event.name, spec.failure.event.version) },
     dir: spec.dir,
     definedIn: callerFile(),
   };

@@ -1,4 +1,5 @@
 import type { EventData, EventDefinition } from "./event";
+import { names, versionedEventName } from "./names";
 import type { MilestoneState, WorkflowDefinition, WorkflowSpec } from "./workflow";
 import { LAMBDA_INVOKE, MILESTONE_CONTEXT_FIELDS, MILESTONE_FUNCTION, milestoneRetry, OWN_EVENT_PREFIX, type State, type States } from "./workflow-states";
 
@@ -82,7 +83,7 @@ const fromExecutionInput = (path: string) => `$$.Execution.Input${path.slice("$.
  * state's error and cause (its `ErrorPath` and `CausePath` when it has them).
  */
 export function withFailureMilestones(workflow: WorkflowDefinition, failure: FailureMilestone, context: string): WorkflowDefinition {
-  const type = `${OWN_EVENT_PREFIX}${failure.event.name}`;
+  const type = `${OWN_EVENT_PREFIX}${versionedEventName(failure.event.name, failure.event.version)}`;
   const states = workflow.asl.States;
   const failStates = Object.entries(states).filter(([, state]) => state.Type === "Fail");
   if (failStates.length === 0) return workflow;
@@ -95,7 +96,7 @@ export function withFailureMilestones(workflow: WorkflowDefinition, failure: Fai
   }
   const milestones: MilestoneState[] = failStates.map(([name]) => ({
     state: announceState(name),
-    eventType: `${context}.${failure.event.name}`,
+    eventType: names.eventType(context, failure.event.name, failure.event.version),
     inMap: false,
     occurrence: undefined,
     loop: [],

@@ -30,9 +30,23 @@ export const names = {
   /** Tasks are PascalCase, so only a task named `Publisher` comes near the publisher; `validate()` rejects it (case-only difference). */
   taskFunction: (stack: string, context: string, task: string) => `${stack}-${context}-${task}`,
   stateMachine: (stack: string, context: string) => `${stack}-${context}`,
-  /** CloudEvent `type` of an event: `<context>.<Event>`. */
-  eventType: (context: string, event: string) => `${context}.${event}`,
+  /**
+   * CloudEvent `type` of an event: `<context>.<Event>` for version 1, `<context>.<Event>.v<N>`
+   * from version 2 on, so a new version published side by side is an event of its own to every
+   * filter, subscription and handler keyed by type.
+   */
+  eventType: (context: string, event: string, version = 1) => `${context}.${versionedEventName(event, version)}`,
+  /** CloudEvent `dataschema` of an event: names the event and its schema version. */
+  dataSchema: (context: string, event: string, version: number) => `urn:ensemble:schema:${context}.${event}:v${version}`,
 } as const;
+
+/**
+ * The part of an event's type after its context, which is also its key in the context's
+ * `events`: `OrderPlaced` for version 1, `OrderPlaced.v2` for version 2.
+ */
+export function versionedEventName(event: string, version = 1): string {
+  return version === 1 ? event : `${event}.v${version}`;
+}
 
 /**
  * A name as it appears inside Pulumi logical names (`Ensemble<Pascal>...`): `notify-customer` ->

@@ -165,19 +165,20 @@ function checkWorkflow(context: ContextDefinition, report: Report) {
 }
 
 function checkEvents(context: ContextDefinition, report: Report) {
+  // Two versions of one event are two events (side by side); one name at one version twice is not.
   const seen = new Set<string>();
   for (const event of context.eventList) {
     const subject = `event "${event.type}"`;
-    if (seen.has(event.name)) {
+    if (seen.has(event.type)) {
       report(
         context.definedIn,
         subject,
         `is declared twice in context "${context.name}".`,
-        `give each event of a context a unique name, or list it once in the context's events.`,
+        `give each event of a context a unique name (or, for a new schema of the same event, a new version), or list it once in the context's events.`,
       );
       continue;
     }
-    seen.add(event.name);
+    seen.add(event.type);
     if (!PASCAL_NAME.test(event.name)) {
       report(
         context.definedIn,

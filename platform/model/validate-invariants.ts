@@ -87,7 +87,7 @@ function checkFailureMilestones(topology: Topology, report: Report) {
     if (!failure) continue;
     const file = context.definedIn;
     const subject = `failure milestone of context "${context.name}"`;
-    const event = context.eventList.find((e) => e.name === failure.event.name);
+    const event = context.eventList.find((e) => e.name === failure.event.name && e.version === failure.event.version);
     if (!event || event.schema !== failure.event.schema) {
       report(file, subject, `is "${failure.event.name}", which the context does not list in its events.`, `add ${failure.event.name} to the context's events: a failure milestone is declared like any event.`);
       continue;

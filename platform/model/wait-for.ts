@@ -1,5 +1,6 @@
 import { ModelError } from "./errors";
 import type { ContextEvent, EventDefinition } from "./event";
+import { names } from "./names";
 import { type CatchTo, catchers, type Retrier, type State, transient } from "./workflow-states";
 
 /**
@@ -133,7 +134,7 @@ function boundTo(event: ContextEvent | EventDefinition, from: string | undefined
   if (from === undefined) {
     throw new ModelError(`waitFor(${event.name}): say which context publishes it, with { from: "<context>" }, or pass <context>.events.${event.name}.`);
   }
-  return { ...event, context: from, type: `${from}.${event.name}` };
+  return { ...event, context: from, type: names.eventType(from, event.name, event.version) as ContextEvent["type"] };
 }
 
 /** The event each `waitFor` state awaits: the ASL carries only its type, the correlator needs its schema. */

@@ -1,4 +1,5 @@
 import type { ContextEvent, EventDefinition } from "./event";
+import { versionedEventName } from "./names";
 
 /**
  * The states a workflow is written with. A context's workflow is ordinary Amazon States Language
@@ -162,7 +163,7 @@ export const milestoneRetry: readonly Retrier[] = [
  * Placed: milestone(OrderPlaced, { key: "$.orderId", next: "Done" })
  */
 export function milestone(event: EventDefinition | ContextEvent, options: MilestoneOptions): State {
-  const type = "type" in event ? event.type : `${OWN_EVENT_PREFIX}${event.name}`;
+  const type = "type" in event ? event.type : `${OWN_EVENT_PREFIX}${versionedEventName(event.name, event.version)}`;
   return {
     Type: "Task",
     Resource: LAMBDA_INVOKE,

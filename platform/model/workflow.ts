@@ -185,7 +185,8 @@ export function loopsOf(states: States): Map<string, string[]> {
 
 /**
  * The workflow of context `context`: milestones of its own events (given as the unbound event
- * definitions from `events.ts`) get their full type `<context>.<Event>`. Called by
+ * definitions from `events.ts`, whose placeholder already carries `versionedEventName`) get
+ * their full type `<context>.<Event>` (`names.eventType`). Called by
  * `defineContext`, which is the first to know the context's name.
  */
 export function ownEvents(workflow: WorkflowDefinition, context: string): WorkflowDefinition {

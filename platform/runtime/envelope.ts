@@ -1,6 +1,6 @@
 import { CloudEvent, Kafka as CloudEventsKafka } from "cloudevents";
 import { v5 as uuidv5 } from "uuid";
-import { type ContextEvent, PoisonReason } from "../model";
+import { type ContextEvent, names, PoisonReason } from "../model";
 import { readCloudEvent } from "./cloudevent-record";
 import { schemaProblems } from "./schema";
 
@@ -39,9 +39,9 @@ export function eventId(origin: MilestoneOrigin): string {
   return uuidv5(place.join("\u0000"), EVENT_ID_NAMESPACE);
 }
 
-/** `dataschema` of an event: names the event type and its schema version. */
-export function dataSchema(event: Pick<ContextEvent, "type" | "version">): string {
-  return `urn:ensemble:schema:${event.type}:v${event.version}`;
+/** `dataschema` of an event: names the event and its schema version (`names.dataSchema`). */
+export function dataSchema(event: Pick<ContextEvent, "context" | "name" | "version">): string {
+  return names.dataSchema(event.context, event.name, event.version);
 }
 
 export interface EnvelopeInput<D> extends MilestoneOrigin {

@@ -325,7 +325,7 @@ describe("the catalog check", () => {
 
 describe("the catalog's wire contracts", () => {
   it("match what the runtime writes", () => {
-    for (const event of valid.events) expect(contracts.dataSchemaUrn(event.type, event.version)).toBe(dataSchema(event));
+    for (const event of valid.events) expect(names.dataSchema(event.context, event.name, event.version)).toBe(dataSchema(event));
     expect(contracts.CLOUDEVENTS_CONTENT_TYPE).toBe(CLOUDEVENTS_CONTENT_TYPE);
     expect(Object.keys(contracts.DEAD_LETTER_HEADERS)).toEqual(Object.values(DeadLetterHeaders));
     expect([...contracts.POISON_REASONS]).toEqual(Object.values(PoisonReason));

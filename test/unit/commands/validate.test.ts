@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { summary } from "../../../commands/validate";
 import { stackConfigFromPulumi } from "../../../platform/model/stack-config";
@@ -12,6 +13,32 @@ const ROOT = path.resolve(__dirname, "../../..");
 const cli = (...args: string[]) => spawnSync("npx", ["tsx", "commands/validate.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
 describe("npm run validate", () => {
+  it("runs the schema gate: blocks a breaking change, takes an accepted one, then --check passes", () => {
+    // Prepare: a baseline (never the committed one) in which OrderPlaced had a field it no longer has
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "validate-lock-"));
+    const lock = path.join(dir, "schemas.lock.json");
+    const baseline = JSON.parse(fs.readFileSync(path.join(ROOT, "schemas.lock.json"), "utf8"));
+    baseline["orders.OrderPlaced"].schema.properties.legacyCode = { type: "string" };
+    fs.writeFileSync(lock, JSON.stringify(baseline));
+    try {
+      // Act
+      const blocked = cli("--lock", lock);
+      const noReason = cli("--lock", lock, "--accept", "orders.OrderPlaced");
+      const accepted = cli("--lock", lock, "--accept", "orders.OrderPlaced", "--reason", "legacyCode was never set");
+      const checked = cli("--lock", lock, "--check");
+
+      // Assess
+      expect([blocked.status, blocked.stderr.split("\n").slice(0, 2)]).toEqual([1, ["Schema gate: orders.OrderPlaced (v1) changed in ways that can break its readers:", "  - data.legacyCode: field removed"]]);
+      expect(blocked.stderr).toContain("    2. Accept the change with a recorded reason: npm run validate -- --accept orders.OrderPlaced --reason \"<why no reader breaks>\"");
+      expect([noReason.status, noReason.stderr.trim()]).toEqual([1, '--accept orders.OrderPlaced needs a reason: add --reason "<why no reader breaks>"; schemas.lock.json records it with the changes.']);
+      expect(accepted.status).toBe(0);
+      expect(JSON.parse(fs.readFileSync(lock, "utf8"))["orders.OrderPlaced"].accepted).toEqual([{ reason: "legacyCode was never set", changes: ["data.legacyCode: field removed"], date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }]);
+      expect([checked.status, checked.stdout.trim().split("\n").at(-1)]).toEqual([0, `Schema gate: ${validate(topology).events.length} events match ${path.relative(ROOT, lock)}.`]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("summarises every context, topic and group with the stack's effective scaling", () => {
     const config = stackConfigFromPulumi("prod", stackFileConfig("prod"), topology.consumers.map((c) => c.name));
     const valid = validate(topology, { stack: "prod" });

@@ -9,8 +9,8 @@ const orders = defineContext({ name: "orders", events: [Placed, Rejected] });
 describe("defineContext", () => {
   it("binds each event to the context with its CloudEvent type", () => {
     expect(orders.events.OrderPlaced).toMatchObject({ kind: "event", context: "orders", name: "OrderPlaced", type: "orders.OrderPlaced", version: 1 });
-    expect(orders.events.OrderRejected).toMatchObject({ type: "orders.OrderRejected", version: 2 });
-    expect(orders.eventList.map((e) => e.type)).toEqual(["orders.OrderPlaced", "orders.OrderRejected"]);
+    expect(orders.events["OrderRejected.v2"]).toMatchObject({ type: "orders.OrderRejected.v2", version: 2 });
+    expect(orders.eventList.map((e) => e.type)).toEqual(["orders.OrderPlaced", "orders.OrderRejected.v2"]);
   });
 
   it("records the file that declared it", () => {
@@ -91,12 +91,12 @@ describe("defineConsumer", () => {
   });
 
   it("infers the handler's event type from the subscriptions", () => {
-    const consumer = defineConsumer({ name: "audit", on: [orders.events.OrderPlaced, orders.events.OrderRejected] });
+    const consumer = defineConsumer({ name: "audit", on: [orders.events.OrderPlaced, orders.events["OrderRejected.v2"]] });
     const describe = (event: ConsumedEvent<typeof consumer>): string =>
       event.type === "orders.OrderPlaced" ? `${event.data.orderId}:${event.data.totalCents}` : `${event.data.orderId}:${event.data.reason}`;
 
     expect(describe({ type: "orders.OrderPlaced", data: { orderId: "o-1", totalCents: 250 } })).toBe("o-1:250");
-    expect(describe({ type: "orders.OrderRejected", data: { orderId: "o-2", reason: "declined" } })).toBe("o-2:declined");
+    expect(describe({ type: "orders.OrderRejected.v2", data: { orderId: "o-2", reason: "declined" } })).toBe("o-2:declined");
     // @ts-expect-error the consumer is not subscribed to this type
     expect(() => describe({ type: "orders.OrderShipped", data: { orderId: "o-3" } })).not.toThrow();
   });

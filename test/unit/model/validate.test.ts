@@ -104,7 +104,7 @@ describe("validate", () => {
     it("rejects an event declared twice in one context", () => {
       const twice = defineContext({ name: "billing", events: [Placed, Placed] });
       expect(problems({ contexts: [twice], consumers: [] })).toEqual([
-        `${THIS_FILE}: event "billing.OrderPlaced": is declared twice in context "billing". Fix: give each event of a context a unique name, or list it once in the context's events.`,
+        `${THIS_FILE}: event "billing.OrderPlaced": is declared twice in context "billing". Fix: give each event of a context a unique name (or, for a new schema of the same event, a new version), or list it once in the context's events.`,
       ]);
     });
 
@@ -206,8 +206,8 @@ describe("validate", () => {
         events: [defineEvent({ name: "InvoiceSent", version: 0, schema: {} as unknown as z.ZodObject })],
       });
       expect(problems({ contexts: [bad], consumers: [] })).toEqual([
-        `${THIS_FILE}: event "billing.InvoiceSent": has version 0. Fix: use a positive integer version (1, 2, ...).`,
-        `${THIS_FILE}: event "billing.InvoiceSent": has no zod schema. Fix: set \`schema\` to a zod schema, e.g. z.object({ ... }).`,
+        `${THIS_FILE}: event "billing.InvoiceSent.v0": has version 0. Fix: use a positive integer version (1, 2, ...).`,
+        `${THIS_FILE}: event "billing.InvoiceSent.v0": has no zod schema. Fix: set \`schema\` to a zod schema, e.g. z.object({ ... }).`,
       ]);
     });
 
