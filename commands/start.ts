@@ -4,13 +4,13 @@ import { demo, topology } from "../topology";
 import { formatIssue, StartingPosition, TopologyError, validate } from "../platform/model";
 import { KafkaAuth, kafkaConfig } from "../platform/runtime/kafka";
 import { BrokerPath, startBroker } from "../platform/broker/start-broker";
-import { runDemo, takeSnapshot } from "../platform/local/demo";
+import { runDemo, type Snapshot, takeSnapshot } from "../platform/local/demo";
 import { LocalRuntime } from "../platform/local/runtime";
-import { serve } from "../platform/local/serve";
+import { type LiveView, listen, serveLive } from "../platform/live-view";
 import { LocalTraces, renderFlow } from "../platform/local/traces";
 import { liveView, renderSummary } from "../platform/local/view";
 import { stackConfigFor } from "./stack-file";
-import { positiveInt } from "./options";
+import { port, positiveInt } from "./options";
 
 const program = new Command("npm start --")
   .description(
@@ -19,9 +19,14 @@ const program = new Command("npm start --")
   .option("--executions <n>", `${demo.executions} the demo starts`, positiveInt, 200)
   .option("--rate <n>", `${demo.executions} started per second`, positiveInt, 50)
   .option("--timeout <seconds>", "give up on the demo after this long", positiveInt, 300)
-  .option("--keep", "keep running after the demo and accept new executions over HTTP (see --port)", false)
-  .option("--port <n>", "with --keep: POST /executions/<context> {name?, input} starts one; GET /status shows progress", positiveInt, 4040)
-  .option("--host <address>", "with --keep: the address the HTTP API listens on (0.0.0.0 for every interface)", "127.0.0.1")
+  .option("--keep", "keep running after the demo: the live view stays up and accepts new executions over HTTP (see --port)", false)
+  .option(
+    "--port <n>",
+    "the live view's port (a page at /; POST /executions/<context> {name?, input} starts one; GET /status shows progress); 0 for any free port. If the default is taken, a free one is used",
+    port,
+    4040,
+  )
+  .option("--host <address>", "the address the live view listens on (0.0.0.0 for every interface)", "127.0.0.1")
   .addOption(
     new Option("--broker <path>", "force how the broker is obtained (default: KAFKA_BROKERS, else testcontainers, else the host jars)").choices(Object.values(BrokerPath)),
   )
@@ -61,7 +66,12 @@ async function main(): Promise<void> {
   // Every span the platform makes (executions, publishes, records processed, completed waits), kept in memory.
   const traces = new LocalTraces();
   const config = stackConfigFor(options.stack, topology.consumers.map((c) => c.name), { required: false });
-  const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env });
+  // Bound before the broker starts, so a --port already taken fails at once; the default one falls back to a free port.
+  const listener = await listen({ port: options.port, host: options.host, fallback: program.getOptionValueSource("port") === "default" });
+  const broker = await startBroker({ env: options.broker ? { ...process.env, ENSEMBLE_BROKER: options.broker } : process.env }).catch((error: unknown) => {
+    listener.server.close();
+    throw error;
+  });
   // The clients' production settings (timeouts, retries), quiet: the view says what matters.
   const kafka = new Kafka({ ...kafkaConfig({ brokers: broker.brokers, auth: KafkaAuth.None, clientId: "ensemble-local" }), logLevel: logLevel.NOTHING });
   const runtime = new LocalRuntime({
@@ -86,12 +96,23 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  let view: LiveView | undefined;
   try {
-    await Promise.race([runtime.start(), interrupted]);
-    const result = await Promise.race([
-      runDemo(runtime, demo.scenario(options.executions), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot: liveView(process.stdout, demo.executions) }),
-      interrupted,
-    ]);
+    if ((await Promise.race([runtime.start(), interrupted])) === "interrupted") {
+      process.exitCode = 130;
+      return;
+    }
+    // The page shows the demo's progress as the terminal does, from the demo's own snapshots.
+    let progress = { started: 0, planned: options.executions };
+    const catalog = { stack: options.stack, config, ...(options.partitions ? { partitions: options.partitions } : {}) };
+    view = await serveLive(listener, { runtime, kafka, traces, topology: valid, catalog, executions: demo.executions, progress: () => progress });
+    console.log(`Live view: ${view.url}`);
+    const terminal = liveView(process.stdout, demo.executions);
+    const onSnapshot = (snapshot: Snapshot) => {
+      progress = snapshot;
+      terminal(snapshot);
+    };
+    const result = await Promise.race([runDemo(runtime, demo.scenario(options.executions), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot }), interrupted]);
     if (result === "interrupted") {
       process.exitCode = 130;
       return;
@@ -99,24 +120,23 @@ async function main(): Promise<void> {
     console.log(renderSummary(result).join("\n"));
     if (options.trace) console.log(["", ...renderFlow(traces.flowOf(options.trace), options.trace)].join("\n"));
     process.exitCode = result.ok ? 0 : 1;
-    if (options.keep) await keepServing(runtime, options.port, options.host, interrupted);
+    if (options.keep) await keepServing(runtime, view, interrupted);
   } finally {
+    await (view ? view.close() : new Promise((resolve) => listener.server.close(resolve))).catch(() => {});
     await runtime.stop().catch(() => {});
     await broker.stop();
     process.exit(process.exitCode ?? 0);
   }
 }
 
-/** Accepts executions over HTTP until Ctrl-C, redrawing the live view. */
-async function keepServing(runtime: LocalRuntime, port: number, host: string, interrupted: Promise<unknown>): Promise<void> {
+/** Keeps the live view up and accepts executions over HTTP until Ctrl-C, redrawing the terminal view. */
+async function keepServing(runtime: LocalRuntime, live: LiveView, interrupted: Promise<unknown>): Promise<void> {
   const startedAt = Date.now();
   const view = liveView(process.stdout, demo.executions);
-  const server = await serve(runtime, port, host);
-  console.log(`\nAccepting executions: curl -X POST ${host}:${server.port}/executions/${demo.scenario(1).context} -d '{"input": {...}}'  (Ctrl-C stops)`);
+  console.log(`\nLive view: ${live.url}  Accepting executions: curl -X POST ${live.url}executions/${demo.scenario(1).context} -d '{"input": {...}}'  (Ctrl-C stops)`);
   const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);
   await interrupted;
   clearInterval(timer);
-  await server.close();
 }
 
 

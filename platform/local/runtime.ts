@@ -26,6 +26,8 @@ export interface PublishedEvent {
   readonly context: string;
   /** The event's data, for checks by business key. */
   readonly data: unknown;
+  /** When the publish was acknowledged (epoch ms), for a key's timeline in the live view. */
+  readonly at: number;
 }
 
 /** What one consumer group has received so far. */
@@ -292,7 +294,7 @@ export class LocalRuntime {
         this.checkReached(executionId, type);
         const result = await publisher.publish(input, options);
         // A repeat that found a record already counted here (the failure backstop after its Announce state) sent nothing.
-        if (!result.alreadyPublished || !this.published.some((e) => e.eventId === result.eventId)) this.published.push({ eventId: result.eventId, type, key, context: context.name, data });
+        if (!result.alreadyPublished || !this.published.some((e) => e.eventId === result.eventId)) this.published.push({ eventId: result.eventId, type, key, context: context.name, data, at: Date.now() });
         return result;
       },
     };

@@ -30,10 +30,56 @@ export class LocalTraces {
   }
 }
 
+const hrMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
+
+/** When a span started, in epoch ms. */
+export const spanStartMs = (span: ReadableSpan): number => hrMs(span.startTime);
+
+/** One span of a flow, with the spans recorded under it. */
+export interface FlowSpan {
+  readonly name: string;
+  /** The consumer group that processed the record (`messaging.consumer.group.name`), if any. */
+  readonly group: string | undefined;
+  /** When it started, in ms after the origin `flowTree` was given (by default the flow's first span). */
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly error: boolean;
+  readonly children: readonly FlowSpan[];
+}
+
 /**
- * A flow as a tree, one span per line, indented under its parent, with when it started (ms after
- * the flow's first span) and how long it took. Spans whose parent was not recorded (a trace's
- * root, a completed wait's) start a tree of their own, in start order.
+ * A flow as a forest: each span under its parent, in start order. Spans whose parent was not
+ * recorded (a trace's root, a completed wait's) start a tree of their own. Start times count from
+ * `originMs` (epoch ms), by default the first span's start.
+ */
+export function flowTree(spans: readonly ReadableSpan[], originMs?: number): FlowSpan[] {
+  const sorted = [...spans].sort((a, b) => spanStartMs(a) - spanStartMs(b));
+  const t0 = originMs ?? (sorted.length > 0 ? spanStartMs(sorted[0]!) : 0);
+  const ids = new Set(sorted.map((s) => s.spanContext().spanId));
+  const children = new Map<string | undefined, ReadableSpan[]>();
+  for (const span of sorted) {
+    const parent = span.parentSpanContext?.spanId;
+    const under = parent && ids.has(parent) ? parent : undefined;
+    children.set(under, [...(children.get(under) ?? []), span]);
+  }
+  const build = (parent: string | undefined): FlowSpan[] =>
+    (children.get(parent) ?? []).map((span) => {
+      const group = span.attributes["messaging.consumer.group.name"];
+      return {
+        name: span.name,
+        group: group === undefined ? undefined : String(group),
+        startMs: spanStartMs(span) - t0,
+        durationMs: hrMs(span.duration),
+        error: span.status.code === SpanStatusCode.ERROR,
+        children: build(span.spanContext().spanId),
+      };
+    });
+  return build(undefined);
+}
+
+/**
+ * A flow as a tree (see `flowTree`), one span per line, indented under its parent, with when it
+ * started (ms after the flow's first span) and how long it took.
  *
  * @example
  * execution orders                          +0.0 ms  41.2 ms
@@ -42,25 +88,14 @@ export class LocalTraces {
  */
 export function renderFlow(spans: readonly ReadableSpan[], key: string): string[] {
   if (spans.length === 0) return [`No spans for key "${key}": nothing published or processed with that key (the key of a milestone, e.g. an order id).`];
-  const ms = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
-  const sorted = [...spans].sort((a, b) => ms(a.startTime) - ms(b.startTime));
-  const t0 = ms(sorted[0]!.startTime);
-  const ids = new Set(sorted.map((s) => s.spanContext().spanId));
-  const children = new Map<string | undefined, ReadableSpan[]>();
-  for (const span of sorted) {
-    const parent = span.parentSpanContext?.spanId;
-    const under = parent && ids.has(parent) ? parent : undefined;
-    children.set(under, [...(children.get(under) ?? []), span]);
-  }
   const lines = [`Flow of ${key}: ${spans.length} spans in ${new Set(spans.map((s) => s.spanContext().traceId)).size} trace(s)`];
-  const walk = (parent: string | undefined, depth: number) => {
-    for (const span of children.get(parent) ?? []) {
-      const group = span.attributes["messaging.consumer.group.name"];
-      const label = `${"  ".repeat(depth)}${span.name}${group ? ` [${String(group)}]` : ""}${span.status.code === SpanStatusCode.ERROR ? " (error)" : ""}`;
-      lines.push(`${label.padEnd(64)} +${(ms(span.startTime) - t0).toFixed(1)} ms  ${ms(span.duration).toFixed(1)} ms`);
-      walk(span.spanContext().spanId, depth + 1);
+  const walk = (nodes: readonly FlowSpan[], depth: number) => {
+    for (const span of nodes) {
+      const label = `${"  ".repeat(depth)}${span.name}${span.group ? ` [${span.group}]` : ""}${span.error ? " (error)" : ""}`;
+      lines.push(`${label.padEnd(64)} +${span.startMs.toFixed(1)} ms  ${span.durationMs.toFixed(1)} ms`);
+      walk(span.children, depth + 1);
     }
   };
-  walk(undefined, 0);
+  walk(flowTree(spans), 0);
   return lines;
 }

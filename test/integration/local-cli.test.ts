@@ -5,7 +5,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { contexts } from "../../contexts";
 import type { Snapshot } from "../../platform/local/demo";
 import { LocalRuntime } from "../../platform/local/runtime";
-import { type Server, serve } from "../../platform/local/serve";
+import { type LiveView, listen, ROUTES, serveLive } from "../../platform/live-view";
 import { validate } from "../../platform/model";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -13,9 +13,11 @@ const ROOT = path.resolve(__dirname, "../..");
 describe("npm start -- --keep: executions over HTTP on a running runtime", () => {
   const stack = `serve-${randomUUID().slice(0, 6)}`;
   const brokers = process.env.KAFKA_BROKERS!.split(",");
+  const kafka = new Kafka({ clientId: stack, brokers, logLevel: logLevel.NOTHING });
   // The contexts without consumer groups: what is served, not what consumes, is under test.
-  const runtime = new LocalRuntime({ topology: validate({ contexts, consumers: [] }, { stack }), stack, kafka: new Kafka({ clientId: stack, brokers, logLevel: logLevel.NOTHING }), brokers });
-  let server: Server;
+  const topology = validate({ contexts, consumers: [] }, { stack });
+  const runtime = new LocalRuntime({ topology, stack, kafka, brokers });
+  let server: LiveView;
   const call = async (method: string, url: string, body?: string) => {
     const response = await fetch(`http://127.0.0.1:${server.port}${url}`, { method, ...(body === undefined ? {} : { body }) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -23,7 +25,7 @@ describe("npm start -- --keep: executions over HTTP on a running runtime", () =>
 
   beforeAll(async () => {
     await runtime.start();
-    server = await serve(runtime, 0);
+    server = await serveLive(await listen({ port: 0 }), { runtime, kafka, topology, catalog: { stack } });
   });
 
   afterAll(async () => {
@@ -67,25 +69,36 @@ describe("npm start -- --keep: executions over HTTP on a running runtime", () =>
     expect(twice.status).toBe(409);
     expect(twice.body.error).toContain('Execution "http-2" already exists');
     expect(paths.map((p) => p.status)).toEqual([404, 404, 404]);
-    expect(paths[2]!.body).toEqual({ error: "use POST /executions/<context> or GET /status" });
+    expect(paths[2]!.body).toEqual({ error: "No route GET /nowhere.", routes: ROUTES });
     expect(runtime.executions.map((e) => e.name)).toEqual(["http-1", "http-2"]);
   });
 });
 
 describe("npm start, as a process", () => {
-  it("plays a small demo on the test broker, prints the summary and exits 0", async () => {
+  it("plays a small demo on the test broker, serves the live view while it runs, prints the summary and exits 0", async () => {
     // The test broker (--broker env: CI may force another path through ENSEMBLE_BROKER), a stack
-    // of its own, from LATEST: that broker holds other runs' orders events.
-    const args = ["tsx", "commands/start.ts", "--executions", "5", "--rate", "20", "--broker", "env", "--stack", `cli-${randomUUID().slice(0, 6)}`, "--starting-position", "LATEST"];
+    // of its own, from LATEST: that broker holds other runs' orders events. Any free port: a
+    // developer's own `npm start` may hold 4040.
+    const args = ["tsx", "commands/start.ts", "--executions", "5", "--rate", "20", "--broker", "env", "--stack", `cli-${randomUUID().slice(0, 6)}`, "--starting-position", "LATEST", "--port", "0"];
     const child = spawn("npx", args, { cwd: ROOT, env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT" }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    // The page, fetched as soon as its address is printed: before the demo starts.
+    let page: Promise<{ status: number; html: string }> | undefined;
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const url = /^Live view: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout)?.[1];
+      page ??= url === undefined ? undefined : fetch(url).then(async (response) => ({ status: response.status, html: await response.text() }));
+    });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const served = await page;
 
     // Its only word on stderr is the broker it took: the test broker, through KAFKA_BROKERS.
     expect({ code, stderr }).toEqual({ code: 0, stderr: `[ensemble] broker path: env — KAFKA_BROKERS=${process.env.KAFKA_BROKERS}, ready in ${/ready in (\S+ s)/.exec(stderr)?.[1]}\n` });
+    expect(stdout.split("\n")[0]).toMatch(/^Live view: http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(served?.status).toBe(200);
+    expect(served?.html).toContain(`<g class="node node-context" data-node="context:orders">`);
     expect(stdout).toContain("\nSummary\n");
     expect(stdout).toContain("OK: every execution ended as expected");
     // Not a terminal: periodic plain lines, no escape codes.

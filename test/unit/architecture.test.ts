@@ -40,6 +40,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   local: ["local", "model", "runtime"],
   catalog: ["catalog", "model"],
   redrive: ["redrive", "model", "runtime", "local"],
+  // The local runtime's web view: it draws the catalog's diagram and reads dead letters back as a redrive does.
+  "live-view": ["live-view", "local", "catalog", "redrive", "model", "runtime"],
   scaffold: ["scaffold", "model"],
 };
 
