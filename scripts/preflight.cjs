@@ -10,8 +10,9 @@
 //   test:e2e            scripts/kafka-host.sh needs to run the Kafka jars on this host
 //   test, test:failure  what scripts/kafka-host.sh needs, whatever else there is: the failure
 //                       tests start host brokers of their own
-//   test,               Chromium, for the catalog page test
-//   test:integration
+//   test,               Chromium, for the catalog page and live view tests
+//   test:integration,
+//   test:e2e
 // Plain CommonJS, no dependencies, no syntax newer than Node 12: it must run on the old Node it
 // reports. `npm test --ignore-scripts` skips it.
 //
@@ -31,7 +32,7 @@ const env = process.env;
 
 const NODE_INSTALL = "npm i -g --force --prefix /usr/local node@";
 const CHROMIUM_DEFAULT = "/usr/bin/chromium";
-const CATALOG_PAGE_TEST = "test/integration/catalog/catalog-page.test.ts";
+const BROWSER_TESTS = "test/integration/catalog/catalog-page.test.ts, test/e2e/live-view.test.ts";
 const JAVA_MIN = 17;
 // Long enough for a JVM's -version or a socket on a loaded machine, short enough for the 1 s budget.
 const PROBE_TIMEOUT_MS = 500;
@@ -42,7 +43,7 @@ const NEEDS = {
   bench: ["broker"],
   test: ["hostBroker", "chromium"],
   "test:integration": ["broker", "chromium"],
-  "test:e2e": ["broker"],
+  "test:e2e": ["broker", "chromium"],
   "test:failure": ["hostBroker"],
 };
 
@@ -76,7 +77,7 @@ async function main(script) {
     if (!isExecutable(env.CHROMIUM_PATH || systemPath(CHROMIUM_DEFAULT))) {
       const where = env.CHROMIUM_PATH ? `CHROMIUM_PATH=${env.CHROMIUM_PATH}` : CHROMIUM_DEFAULT;
       lines.push(
-        `${command} needs Chromium for the catalog page test (${CATALOG_PAGE_TEST}) and finds none at ${where}: run \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium binary.`,
+        `${command} needs Chromium for the catalog page and live view tests (${BROWSER_TESTS}) and finds none at ${where}: run \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium binary.`,
       );
     }
   }

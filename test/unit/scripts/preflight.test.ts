@@ -21,7 +21,7 @@ const NO_JAVA_NO_MVN = "Java 17+ and Maven to run the Kafka jars on this host: `
 const TEST_NO_JAVA =
   "[ensemble] npm test needs Java 17+ for the failure tests, which run Kafka brokers of their own from the Apache Kafka jars whatever KAFKA_BROKERS says (no java on PATH, JAVA_HOME unset): run `apt-get install openjdk-17-jre-headless`.";
 const NO_CHROMIUM = (command: string, where: string) =>
-  `[ensemble] ${command} needs Chromium for the catalog page test (test/integration/catalog/catalog-page.test.ts) and finds none at ${where}: run \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium binary.`;
+  `[ensemble] ${command} needs Chromium for the catalog page and live view tests (test/integration/catalog/catalog-page.test.ts, test/e2e/live-view.test.ts) and finds none at ${where}: run \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium binary.`;
 
 interface Sandbox {
   readonly dir: string;
@@ -191,14 +191,14 @@ describe("scripts/preflight.cjs", () => {
 
       try {
         // Act
-        const viaDockerHost = await preflight("test:e2e", { ...box.env, DOCKER_HOST: `unix://${path.join(box.dir, "home-docker", "docker.sock")}` });
-        const rootless = await preflight("test:e2e", { ...box.env, XDG_RUNTIME_DIR: path.join(box.dir, "home-docker") });
-        const tcpDown = await preflight("test:e2e", { ...box.env, DOCKER_HOST: `tcp://127.0.0.1:${closedPort}` });
+        const viaDockerHost = await preflight("bench", { ...box.env, DOCKER_HOST: `unix://${path.join(box.dir, "home-docker", "docker.sock")}` });
+        const rootless = await preflight("bench", { ...box.env, XDG_RUNTIME_DIR: path.join(box.dir, "home-docker") });
+        const tcpDown = await preflight("bench", { ...box.env, DOCKER_HOST: `tcp://127.0.0.1:${closedPort}` });
 
         // Assess
         expect(viaDockerHost).toMatchObject({ status: 0, lines: [] });
         expect(rootless).toMatchObject({ status: 0, lines: [] });
-        expect(tcpDown).toMatchObject({ status: 1, lines: [NO_BROKER("npm run test:e2e", `DOCKER_HOST=tcp://127.0.0.1:${closedPort}`, NO_JAVA_NO_MVN)] });
+        expect(tcpDown).toMatchObject({ status: 1, lines: [NO_BROKER("npm run bench", `DOCKER_HOST=tcp://127.0.0.1:${closedPort}`, NO_JAVA_NO_MVN)] });
       } finally {
         server.close();
       }
@@ -289,7 +289,7 @@ describe("scripts/preflight.cjs", () => {
       expect(run).toMatchObject({ status: 1, lines: [TEST_NO_JAVA] });
     });
 
-    it("needs Chromium for the catalog page test, at /usr/bin/chromium or CHROMIUM_PATH", async () => {
+    it("needs Chromium for the catalog page and live view tests, at /usr/bin/chromium or CHROMIUM_PATH", async () => {
       // Prepare
       const box = fullSandbox();
       fs.rmSync(box.at("/usr/bin/chromium"));
@@ -298,11 +298,13 @@ describe("scripts/preflight.cjs", () => {
       const atDefault = await preflight("test", box.env);
       const atMissingPath = await preflight("test:integration", { ...box.env, CHROMIUM_PATH: path.join(box.dir, "no-such-chromium") });
       const atGivenPath = await preflight("test:integration", { ...box.env, CHROMIUM_PATH: path.join(box.dir, "bin", "java") });
+      const forEndToEnd = await preflight("test:e2e", { ...box.env, KAFKA_BROKERS: "localhost:9092" });
 
       // Assess
       expect(atDefault).toMatchObject({ status: 1, lines: [NO_CHROMIUM("npm test", "/usr/bin/chromium")] });
       expect(atMissingPath).toMatchObject({ status: 1, lines: [NO_CHROMIUM("npm run test:integration", `CHROMIUM_PATH=${path.join(box.dir, "no-such-chromium")}`)] });
       expect(atGivenPath).toMatchObject({ status: 0, lines: [] });
+      expect(forEndToEnd).toMatchObject({ status: 1, lines: [NO_CHROMIUM("npm run test:e2e", "/usr/bin/chromium")] });
     });
 
     it("says everything missing at once, one line each", async () => {
