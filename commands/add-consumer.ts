@@ -4,7 +4,7 @@ import { CONSUMER_DEFAULTS, CONSUMER_LIMITS, StartingPosition } from "../platfor
 import { type AddConsumerRequest, type ConsumerPlan, type PlanResult, planConsumer } from "../platform/scaffold/consumer-plan";
 import { previewPlan, writePlan } from "../platform/scaffold/file-plan";
 import { inputFunctionName } from "../platform/scaffold/consumer-code";
-import { loadRepo } from "./target-repository";
+import { deriveFiles, type DerivedFiles, filesOf, loadRepo, NOTHING_DERIVED, renderDerived } from "./target-repository";
 
 /** The repository this CLI belongs to: where groups go unless `--root` says otherwise. */
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -38,7 +38,8 @@ export function addConsumerCommand(): Command {
   const { batchSize, batchWindowSeconds, minPollers, maxPollers, retries, maxRecordAgeSeconds } = CONSUMER_LIMITS;
   return new Command("npm run add-consumer --")
     .description(
-      "Adds a consumer group: consumers/<name>/consumer.ts and handler.ts, a handler test in test/unit/consumers/, and the group's entry in consumers/index.ts. " +
+      "Adds a consumer group: consumers/<name>/consumer.ts and handler.ts, a handler test in test/unit/consumers/, the group's entry in consumers/index.ts, " +
+        "and catalog/ and schemas.lock.json brought up to date, as npm run catalog and npm run validate write them. " +
         "Everything is checked against the topology model first; when anything is wrong it says what and writes nothing.",
     )
     .argument("<name>", "the group's name, kebab-case: it names its Lambda function, consumer group ids and dead-letter topic")
@@ -119,9 +120,10 @@ function wholeNumber(value: string): number {
 }
 
 /** What a successful run prints: what it wrote, then what to do next. */
-export function renderCreated(plan: ConsumerPlan, cwd = process.cwd()): string[] {
+export function renderCreated(plan: ConsumerPlan, derived: DerivedFiles, cwd = process.cwd()): string[] {
   const { spec } = plan;
   const name = spec.name;
+  const { updated, notes } = renderDerived(derived, `${name} as a reader of ${spec.events.length === 1 ? spec.events[0]!.type : `its ${spec.events.length} events`}`);
   const contexts = [...new Set(spec.events.map((e) => e.context))];
   const mappings = contexts.length === 1 ? `an event source mapping (${contexts[0]})` : `${contexts.length} event source mappings (${contexts.join(", ")})`;
   const handler = `consumers/${name}/handler.ts`;
@@ -135,7 +137,8 @@ export function renderCreated(plan: ConsumerPlan, cwd = process.cwd()): string[]
     "",
     ...plan.created.map((file) => `  created  ${file.path}`),
     ...plan.changed.map((file) => `  changed  ${file.path}  (imports ${plan.identifier} and adds it to consumers)`),
-    ...(plan.notes.length > 0 ? ["", ...plan.notes.map((note) => `Note: ${note}`)] : []),
+    ...updated,
+    ...(plan.notes.length + notes.length > 0 ? ["", ...plan.notes.map((note) => `Note: ${note}`), ...notes] : []),
     "",
     "Next steps:",
     `  1. ${work}`,
@@ -155,12 +158,14 @@ export function renderRefusal(name: string, result: Extract<PlanResult, { ok: fa
   ];
 }
 
-/** What `--dry-run` prints: every file it would write, and the lines a changed file gains and loses. */
+/** What `--dry-run` prints: every file it would write, the lines a changed file gains and loses, and the generated files it would bring up to date. */
 export function renderDryRun(plan: ConsumerPlan): string[] {
   return [
     `Dry run: would add consumer group "${plan.spec.name}" in ${plan.root}; nothing was written.`,
     "",
     ...previewPlan(plan),
+    `--- would regenerate catalog/ (asyncapi.yaml, topology.md, index.html) with group "${plan.spec.name}" in it`,
+    `--- would record "${plan.spec.name}" as a reader of ${plan.spec.events.map((e) => e.type).join(", ")} in schemas.lock.json, as npm run validate does`,
     ...plan.notes.map((note) => `Note: ${note}`),
   ];
 }
@@ -184,13 +189,14 @@ export function main(argv: readonly string[] = process.argv): number {
     console.log(renderDryRun(result.plan).join("\n"));
     return 0;
   }
+  let derived = NOTHING_DERIVED;
   try {
-    writePlan(result.plan);
+    writePlan(result.plan, () => filesOf((derived = deriveFiles(root))));
   } catch (error) {
     console.error(`Could not write the group: ${error instanceof Error ? error.message : String(error)}\nWhat had been written was removed again.`);
     return 1;
   }
-  console.log(renderCreated(result.plan).join("\n"));
+  console.log(renderCreated(result.plan, derived).join("\n"));
   return 0;
 }
 

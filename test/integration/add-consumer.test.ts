@@ -177,10 +177,12 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
     expect(result.stdout).toContain("--- would create consumers/order-watch/consumer.ts\n");
     expect(result.stdout).toContain("--- would create test/unit/consumers/order-watch.test.ts\n");
     expect(result.stdout).toContain('+ import orderWatch from "./order-watch/consumer";');
+    expect(result.stdout).toContain('--- would regenerate catalog/ (asyncapi.yaml, topology.md, index.html) with group "order-watch" in it\n');
+    expect(result.stdout).toContain('--- would record "order-watch" as a reader of orders.OrderPlaced in schemas.lock.json, as npm run validate does\n');
     expect(differences(pristine, snapshot(repo))).toEqual({ added: [], removed: [], changed: [] });
   });
 
-  it("scaffolds a group that handles events and one that starts a workflow, and says what it wrote and what comes next", async () => {
+  it("scaffolds a group that handles events and one that starts a workflow, brings the catalog and the schema lock up to date, and says what it wrote and what comes next", async () => {
     // Act
     const watch = await addConsumer([
       "order-watch",
@@ -200,12 +202,15 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
     // Assess: what it says
     expect({ code: watch.code, stderr: watch.stderr }).toEqual({ code: 0, stderr: "" });
     expect({ code: express.code, stderr: express.stderr }).toEqual({ code: 0, stderr: "" });
-    expect(watch.stdout.split("\n").filter((line) => /^ {2}(created|changed) /.test(line))).toEqual([
+    expect(watch.stdout.split("\n").filter((line) => /^ {2}(created|changed|updated) /.test(line))).toEqual([
       "  created  consumers/order-watch/consumer.ts",
       "  created  consumers/order-watch/handler.ts",
       "  created  test/unit/consumers/order-watch.test.ts",
       "  changed  consumers/index.ts  (imports orderWatch and adds it to consumers)",
+      "  updated  catalog/asyncapi.yaml, catalog/topology.md, catalog/index.html  (what npm run catalog writes)",
+      "  updated  schemas.lock.json  (what npm run validate writes: order-watch as a reader of its 3 events)",
     ]);
+    expect(express.stdout).toContain("  updated  schemas.lock.json  (what npm run validate writes: express-shipping as a reader of orders.OrderPlaced)\n");
     for (const step of ["npm test", "npm start", "pulumi preview"]) expect(watch.stdout).toMatch(new RegExp(`^  \\d\\. ${step} `, "m"));
     expect(express.stdout).toContain('Added consumer group "express-shipping" (orders.OrderPlaced; starts the shipping workflow).');
 
@@ -222,7 +227,7 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
         "test/unit/consumers/order-watch.test.ts",
       ],
       removed: [],
-      changed: ["consumers/index.ts"],
+      changed: ["catalog/asyncapi.yaml", "catalog/index.html", "catalog/topology.md", "consumers/index.ts", "schemas.lock.json"],
     });
     const index = fs.readFileSync(path.join(repo, "consumers/index.ts"), "utf8");
     expect(index).toContain('import expressShipping from "./express-shipping/consumer";\nimport notifyCustomer from "./notify-customer/consumer";\nimport orderWatch from "./order-watch/consumer";\n');
@@ -235,6 +240,19 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
         `  scaling: { maxPollers: 4 },`,
       ].join("\n"),
     );
+  });
+
+  it("leaves catalog/ and schemas.lock.json current: the catalog's and the schema gate's --check (CI's) pass in the copy", async () => {
+    // Act
+    const [validate, catalog] = await Promise.all([
+      run(path.join(BIN, "tsx"), ["commands/validate.ts", "--check"], repo, 60_000),
+      run(path.join(BIN, "tsx"), ["commands/catalog.ts", "--check"], repo, 60_000),
+    ]);
+
+    // Assess
+    expect({ code: validate.code, stderr: validate.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(validate.stdout).toContain("Schema gate: 9 events match schemas.lock.json.");
+    expect({ code: catalog.code, stderr: catalog.stderr }).toEqual({ code: 0, stderr: "" });
   });
 
   it("leaves a project that typechecks: tsc -p . passes in the copy", async () => {

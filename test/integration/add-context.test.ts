@@ -143,11 +143,12 @@ describe("npm run add-context, for real in a copy of the repository", () => {
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
     expect(result.stdout).toContain("--- would create contexts/loyalty-points/context.ts\n");
     expect(result.stdout).toContain('+ import loyaltyPoints from "./loyalty-points/context";');
-    expect(result.stdout).toContain('--- would regenerate catalog/ (asyncapi.yaml, topology.md, index.html) with context "loyalty-points" in it');
+    expect(result.stdout).toContain('--- would regenerate catalog/ (asyncapi.yaml, topology.md, index.html) with context "loyalty-points" in it\n');
+    expect(result.stdout).toContain("--- would record loyalty-points.LoyaltyPointsProcessed in schemas.lock.json, as npm run validate does\n");
     expect(differences(pristine, snapshot(repo))).toEqual({ added: [], removed: [], changed: [] });
   });
 
-  it("scaffolds a context with the defaults and one with its own task and event, regenerates the catalog, and says what comes next", async () => {
+  it("scaffolds a context with the defaults and one with its own task and event, regenerates the catalog and the schema lock, and says what comes next", async () => {
     // Act
     const loyalty = await addContext(["loyalty-points"]);
     const returns = await addContext(["returns", "--task", "InspectReturn", "--event", "ReturnInspected", "--description", "Inspects each returned parcel."]);
@@ -163,6 +164,7 @@ describe("npm run add-context, for real in a copy of the repository", () => {
       "  created  test/unit/contexts/loyalty-points.test.ts",
       "  changed  contexts/index.ts  (imports loyaltyPoints, adds it to contexts and exports it)",
       "  updated  catalog/asyncapi.yaml, catalog/topology.md, catalog/index.html  (what npm run catalog writes)",
+      "  updated  schemas.lock.json  (what npm run validate writes: loyalty-points.LoyaltyPointsProcessed and its readers)",
     ]);
     expect(loyalty.stdout).toContain("npm run add-consumer -- <group> --on loyalty-points.LoyaltyPointsProcessed ");
     expect(loyalty.stdout).toContain("(analytics and audit-archive already receive it: they take every context's events)");
@@ -187,12 +189,25 @@ describe("npm run add-context, for real in a copy of the repository", () => {
         "test/unit/contexts/returns.test.ts",
       ],
       removed: [],
-      changed: ["catalog/asyncapi.yaml", "catalog/index.html", "catalog/topology.md", "contexts/index.ts"],
+      changed: ["catalog/asyncapi.yaml", "catalog/index.html", "catalog/topology.md", "contexts/index.ts", "schemas.lock.json"],
     });
     expect(fs.readFileSync(path.join(repo, "contexts/index.ts"), "utf8")).toContain(
       "export const contexts = [orders, shipping, billing, loyaltyPoints, returns] as const;\n\nexport { billing, loyaltyPoints, orders, returns, shipping };\n",
     );
     expect(fs.readFileSync(path.join(repo, "contexts/returns/context.ts"), "utf8")).toContain('    InspectReturn: () => import("./tasks/inspect-return.js"),\n');
+  });
+
+  it("leaves catalog/ and schemas.lock.json current: the catalog's and the schema gate's --check (CI's) pass in the copy", async () => {
+    // Act
+    const [validate, catalog] = await Promise.all([
+      run(path.join(BIN, "tsx"), ["commands/validate.ts", "--check"], repo, 60_000),
+      run(path.join(BIN, "tsx"), ["commands/catalog.ts", "--check"], repo, 60_000),
+    ]);
+
+    // Assess
+    expect({ code: validate.code, stderr: validate.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(validate.stdout).toContain("Schema gate: 11 events match schemas.lock.json.");
+    expect({ code: catalog.code, stderr: catalog.stderr }).toEqual({ code: 0, stderr: "" });
   });
 
   it("leaves a project that typechecks: tsc -p . passes in the copy", async () => {

@@ -225,13 +225,17 @@ describe("npm run add-consumer", () => {
         ["shipping.ShipmentDispatched", "examples.dispatched", "shp-o-1", "Dispatched"],
       ]);
       expect(fs.existsSync(path.join(ROOT, "consumers/order-watch"))).toBe(false);
-      expect(renderCreated(result.plan, ROOT).slice(0, 6)).toEqual([
+      const derived = { catalog: [{ path: "catalog/topology.md", text: "" }], lock: { path: "schemas.lock.json", text: "{}\n" }, lockProblem: undefined, subscribers: {} };
+      expect(renderCreated(result.plan, derived, ROOT).slice(0, 9)).toEqual([
         'Added consumer group "order-watch" (orders.OrderPlaced, shipping.ShipmentDispatched).',
         "",
         "  created  consumers/order-watch/consumer.ts",
         "  created  consumers/order-watch/handler.ts",
         "  created  test/unit/consumers/order-watch.test.ts",
         "  changed  consumers/index.ts  (imports orderWatch and adds it to consumers)",
+        "  updated  catalog/topology.md  (what npm run catalog writes)",
+        "  updated  schemas.lock.json  (what npm run validate writes: order-watch as a reader of its 2 events)",
+        "",
       ]);
     });
   });

@@ -5,6 +5,7 @@ import type { CommanderError } from "commander";
 import * as contextExports from "../../../contexts";
 import { contexts } from "../../../contexts";
 import { parseArguments, renderCreated, renderRefusal } from "../../../commands/add-context";
+import type { DerivedFiles } from "../../../commands/target-repository";
 import * as model from "../../../platform/model";
 import { contextSource, type ContextScaffoldSpec, contextTestSource, eventsSource, taskSource, workflowSource } from "../../../platform/scaffold/context-code";
 import { type AddContextRequest, planContext } from "../../../platform/scaffold/context-plan";
@@ -270,30 +271,52 @@ describe("npm run add-context", () => {
   });
 
   describe("what it prints", () => {
-    it("says what it wrote, that the catalog is regenerated, and what comes next, naming the groups that already receive the event", () => {
-      // Prepare
-      const plan = {
-        root: ROOT,
-        spec: loyalty,
-        created: [{ path: "contexts/loyalty-points/context.ts", text: "" }],
-        changed: [{ path: "contexts/index.ts", text: "", before: "" }],
-      };
+    const plan = {
+      root: ROOT,
+      spec: loyalty,
+      created: [{ path: "contexts/loyalty-points/context.ts", text: "" }],
+      changed: [{ path: "contexts/index.ts", text: "", before: "" }],
+    };
+    const derived: DerivedFiles = {
+      catalog: [{ path: "catalog/asyncapi.yaml", text: "" }],
+      lock: { path: "schemas.lock.json", text: "{}\n" },
+      lockProblem: undefined,
+      subscribers: { "loyalty-points": [] },
+    };
 
+    it("says what it wrote, that the catalog and the schema lock are brought up to date, and what comes next, naming the groups that already receive the event", () => {
       // Act
-      const lines = renderCreated(plan, { catalog: [{ path: "catalog/asyncapi.yaml", text: "" }], subscribers: ["analytics", "audit-archive"] }, ROOT);
+      const lines = renderCreated(plan, { ...derived, subscribers: { "loyalty-points": ["analytics", "audit-archive"] } }, ROOT);
 
       // Assess
-      expect(lines.slice(0, 6)).toEqual([
+      expect(lines.slice(0, 7)).toEqual([
         'Added context "loyalty-points": task AwardPoints, then milestone loyalty-points.PointsAwarded on topic loyalty-points.events.',
         "",
         "  created  contexts/loyalty-points/context.ts",
         "  changed  contexts/index.ts  (imports loyaltyPoints, adds it to contexts and exports it)",
         "  updated  catalog/asyncapi.yaml  (what npm run catalog writes)",
+        "  updated  schemas.lock.json  (what npm run validate writes: loyalty-points.PointsAwarded and its readers)",
         "",
       ]);
       expect(lines).toContain("  3. npm run add-consumer -- <group> --on loyalty-points.PointsAwarded    subscribes a consumer group to its milestone");
       expect(lines).toContain("     (analytics and audit-archive already receive it: they take every context's events)");
-      expect(lines).toContain("     then npm run catalog to refresh the committed catalog, and commit catalog/ with the context.");
+      expect(lines).toContain("     then npm run validate and npm run catalog to bring schemas.lock.json and catalog/ up to date, and commit them with the context.");
+      expect(lines).toContain("     breaking change, git checkout schemas.lock.json and run npm run validate again, to record the event afresh.");
+    });
+
+    it("says why it left schemas.lock.json as it was, and what to run, when the gate would not write it", () => {
+      // Act
+      const lines = renderCreated(plan, { ...derived, lock: undefined, lockProblem: "the schema gate blocks a change it has not recorded (orders.OrderPlaced). Run npm run validate." }, ROOT);
+
+      // Assess
+      expect(lines.slice(4, 8)).toEqual([
+        "  updated  catalog/asyncapi.yaml  (what npm run catalog writes)",
+        "",
+        "Note: schemas.lock.json is left as it was, so npm run validate -- --check (CI) fails: the schema gate blocks a change it has not recorded (orders.OrderPlaced). Run npm run validate.",
+        "",
+      ]);
+      // No group reads the event yet, so no change to its data can be blocked.
+      expect(lines.join("\n")).not.toContain("git checkout schemas.lock.json");
     });
   });
 
