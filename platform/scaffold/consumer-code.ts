@@ -5,6 +5,7 @@
  * description of the group, so what it writes can be tested as text.
  */
 
+import { versionedEventName } from "../model/names";
 import { camel, isPlainIdentifier, RESERVED } from "./identifiers";
 
 /** About as long as the repository's lines run before they are broken. */
@@ -19,6 +20,8 @@ export interface ScaffoldEvent {
   readonly contextExport: string;
   /** The event's name in its context, e.g. `OrderPlaced`. */
   readonly name: string;
+  /** Its schema version: from 2 on, its own type (`orders.OrderPlaced.v2`) and key in the context's `events`. */
+  readonly version: number;
   /** Top-level fields of the event's data, in schema order; empty when the data is not an object. */
   readonly fields: readonly string[];
   /** A required string field naming the entity the event is about (`orderId`), if there is one. */
@@ -71,7 +74,7 @@ export function consumerSource(spec: ScaffoldSpec): string {
   const properties: [string, string | undefined][] = [
     ["name", JSON.stringify(spec.name)],
     ["description", JSON.stringify(spec.description)],
-    ["on", list(spec.events.map((e) => `${e.contextExport}.events.${e.name}`), "  on: ".length, ",".length)],
+    ["on", list(spec.events.map(eventReference), "  on: ".length, ",".length)],
     ["startWorkflow", spec.startWorkflow?.contextExport],
     ["batch", batch],
     ["scaling", scaling],
@@ -293,7 +296,7 @@ function entityOf(event: ScaffoldEvent): string | undefined {
 function milestoneLiteral(event: ScaffoldEvent, variable: string): string {
   const head = `    const ${variable} = `;
   const parts: [string, string][] = [
-    ["event", `${event.contextExport}.events.${event.name}`],
+    ["event", eventReference(event)],
     ["key", JSON.stringify(event.key)],
     ["data", sampleExpression(event, head.length)],
     ["state", JSON.stringify(event.state)],
@@ -338,9 +341,9 @@ function objectCode(parts: readonly [string, string][], indent: string): string 
 /** camelCase variable per milestone, from the event's name; qualified by context or suffixed when names would clash. */
 function milestoneVariables(events: readonly ScaffoldEvent[]): string[] {
   const taken = new Set(["handler", "handled", "delivery", "examples", "idOf", "first", "again", "starter", "restore", "executionName", ...events.map((e) => e.contextExport)]);
-  const names = events.map((event) => camel(event.name));
+  const names = events.map((event) => camel(versionedEventName(event.name, event.version).replace(".", "-")));
   return events.map((event, i) => {
-    const base = names.filter((n) => n === names[i]).length > 1 ? camel(`${event.context}-${event.name}`) : names[i]!;
+    const base = names.filter((n) => n === names[i]).length > 1 ? camel(`${event.context}-${names[i]!}`) : names[i]!;
     return taken.has(base) || RESERVED.has(base) || events.some((e) => inputFunctionName(e.context) === base) ? `${base}Event` : base;
   });
 }
@@ -392,4 +395,12 @@ function unique<T>(items: readonly T[]): T[] {
 
 function lines(...text: string[]): string {
   return `${text.join("\n")}\n`;
+}
+
+/**
+ * How generated code names a subscribed event: `orders.events.OrderPlaced`, or for a later version
+ * its key in the context's `events`, `orders.events["OrderPlaced.v2"]`.
+ */
+export function eventReference(event: Pick<ScaffoldEvent, "contextExport" | "name" | "version">): string {
+  return event.version === 1 ? `${event.contextExport}.events.${event.name}` : `${event.contextExport}.events[${JSON.stringify(versionedEventName(event.name, event.version))}]`;
 }

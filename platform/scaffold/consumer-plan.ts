@@ -171,6 +171,7 @@ export function planConsumer(root: string, request: AddConsumerRequest, repo: Re
       context: event.context,
       contextExport: exports.get(context)!,
       name: event.name,
+      version: event.version,
       fields: dataFields(event),
       entityField: entityField(event),
       sample: "expression" in sample ? { expression: sample.expression, value: sample.value } : { literal: sample.literal },
@@ -215,15 +216,16 @@ export function resolveEvent(entry: string, contexts: readonly ContextDefinition
   const declared = contexts.flatMap((c) => c.eventList);
   const found = declared.find((e) => e.type === entry);
   if (found) return found;
-  const match = /^([^.\s]+)\.([^.\s]+)$/.exec(entry);
+  // `<context>.<Event>`, or `<context>.<Event>.v<N>` for a later version of it.
+  const match = /^([^.\s]+)\.([^.\s]+?)(?:\.v([1-9]\d*))?$/.exec(entry);
   if (match) {
-    const [, context, name] = match as unknown as [string, string, string];
-    return { kind: "event", name, context, type: `${context}.${name}`, schema: z.never(), version: 1, description: undefined };
+    const [, context, name, version] = match as unknown as [string, string, string, string | undefined];
+    return { kind: "event", name, context, type: entry as `${string}.${string}`, schema: z.never(), version: version ? Number(version) : 1, description: undefined };
   }
   const byName = declared.filter((e) => e.name.toLowerCase() === entry.toLowerCase()).map((e) => e.type);
   const suggestions = [...new Set([...byName, ...closest(entry, declared.map((e) => e.type))])].slice(0, 3);
   return {
-    problem: `--on "${entry}" is not an event type: write it as <context>.<Event>.`,
+    problem: `--on "${entry}" is not an event type: write it as <context>.<Event> (or <context>.<Event>.v<N> for a later version).`,
     fix: `name the context and the event, e.g. "${declared[0]?.type ?? "orders.OrderPlaced"}".${suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ""}`,
   };
 }

@@ -137,7 +137,7 @@ describe("npm run add-consumer, for real in a copy of the repository", () => {
       [
         "an event type without its context",
         ["order-watch", "--on", "OrderRejected"],
-        ['--on "OrderRejected" is not an event type: write it as <context>.<Event>.', 'Did you mean "orders.OrderRejected"'],
+        ['--on "OrderRejected" is not an event type: write it as <context>.<Event> (or <context>.<Event>.v<N> for a later version).', 'Did you mean "orders.OrderRejected"'],
       ],
       [
         "an unknown context for --start-workflow",

@@ -116,7 +116,7 @@ describe("npm run add-consumer", () => {
 
     it("says what is wrong with an entry that is not <context>.<Event>, and suggests the types it may mean", () => {
       expect(resolveEvent("InvoiceIssued", contexts, closest)).toEqual({
-        problem: '--on "InvoiceIssued" is not an event type: write it as <context>.<Event>.',
+        problem: '--on "InvoiceIssued" is not an event type: write it as <context>.<Event> (or <context>.<Event>.v<N> for a later version).',
         fix: 'name the context and the event, e.g. "orders.OrderPlaced". Did you mean "billing.InvoiceIssued"?',
       });
     });
@@ -282,6 +282,7 @@ describe("npm run add-consumer", () => {
           context: "orders",
           contextExport: "orders",
           name: "OrderPlaced",
+          version: 1,
           fields: ["orderId", "customerId", "lines", "totalCents", "currency"],
           entityField: "orderId",
           sample: { expression: "examples.placed", value: examples.placed },
@@ -295,6 +296,7 @@ describe("npm run add-consumer", () => {
           context: "shipping",
           contextExport: "shipping",
           name: "ShipmentDispatched",
+          version: 1,
           fields: ["shipmentId", "orderId"],
           entityField: "shipmentId",
           sample: { expression: "examples.dispatched", value: examples.dispatched },
@@ -308,6 +310,7 @@ describe("npm run add-consumer", () => {
           context: "orders",
           contextExport: "orders",
           name: "OrderRejected",
+          version: 1,
           fields: ["orderId", "customerId", "reason"],
           entityField: "orderId",
           sample: { expression: "examples.rejected", value: examples.rejected },
@@ -319,6 +322,22 @@ describe("npm run add-consumer", () => {
       ],
       settings: { batchSize: 50, maxPollers: 4, maxRecordAgeSeconds: 604_800, startingPosition: "LATEST" },
     };
+
+    it("names a later version of an event by its key in the context's events, and its milestone variable apart from v1's", () => {
+      // Prepare: the group reads OrderPlaced v1 and v2 side by side
+      const v2 = { ...watch.events[0]!, type: "orders.OrderPlaced.v2", version: 2 };
+      const both: ScaffoldSpec = { ...watch, events: [watch.events[0]!, v2] };
+
+      // Act
+      const consumer = consumerSource(both);
+      const test = handlerTestSource(both);
+
+      // Assess
+      expect(consumer).toContain('  on: [orders.events.OrderPlaced, orders.events["OrderPlaced.v2"]],');
+      expect(test).toContain('event: orders.events["OrderPlaced.v2"],');
+      expect(test).toMatch(/const orderPlacedV2 = /);
+      expect(test).toMatch(/const orderPlaced = /);
+    });
 
     it("writes a group that handles its events: consumer.ts, handler.ts and its test", () => {
       expect(consumerSource(watch)).toBe(
