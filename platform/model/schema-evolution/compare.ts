@@ -1,10 +1,11 @@
-import { type JsonSchema, UNREPRESENTABLE_KEYWORD } from "../json-schema";
+import { type JsonSchema, PIPE_KEYWORD, UNREPRESENTABLE_KEYWORD } from "../json-schema";
 import { ChangeKind, type SchemaChange, schemaChange } from "./changes";
 
 /**
- * Every change from the old JSON Schema of an event's data to the new one (both as `jsonSchemaOf`
- * writes them), judged from the reader's side (see `ChangeKind`). A keyword this comparator does
- * not know, when it differs, is a breaking `Unknown`: it never takes a change it cannot judge for safe.
+ * Every change from the old JSON Schema of an event's data to the new one (both as
+ * `jsonSchemaOf(schema, { io: "input" })` writes them: what a reader's parse accepts), judged
+ * from the reader's side (see `ChangeKind`). A keyword this comparator does not know, when it
+ * differs, is a breaking `Unknown`: it never takes a change it cannot judge for safe.
  */
 export function compareSchemas(before: JsonSchema, after: JsonSchema, root = "data"): SchemaChange[] {
   const changes: SchemaChange[] = [];
@@ -37,6 +38,15 @@ function compareNode(before: Node, after: Node, path: string, out: SchemaChange[
   const beforeOptions = optionsOf(before);
   const afterOptions = optionsOf(after);
   if (beforeOptions.length === 1 && afterOptions.length === 1) return compareSingle(before, after, path, out);
+  // A union's options against any value (`{}`), which the options cannot be matched with one by one.
+  if (acceptsAnything(after) || acceptsAnything(before)) {
+    compareAnnotations(before, after, path, out);
+    const options = acceptsAnything(after) ? beforeOptions : afterOptions;
+    const text = options.map(label).join(" | ");
+    if (acceptsAnything(after)) out.push(schemaChange(path, ChangeKind.TypeWidened, `type widened from ${text} to any value`));
+    else out.push(schemaChange(path, ChangeKind.TypeNarrowed, `type narrowed from any value to ${text}`));
+    return;
+  }
   compareAnnotations(before, after, path, out);
   compareUnion(beforeOptions, afterOptions, path, out);
 }
@@ -90,14 +100,15 @@ function compareSingle(before: Node, after: Node, path: string, out: SchemaChang
   const now = withoutAnnotations(after);
   if (same(old, now)) return;
   if (old[UNREPRESENTABLE_KEYWORD] !== undefined || now[UNREPRESENTABLE_KEYWORD] !== undefined) {
-    out.push(schemaChange(path, ChangeKind.Unknown, `changed from ${label(old)} to ${label(now)}, which JSON Schema cannot describe: could not prove the change safe`));
+    const what = label(old) === label(now) ? `${label(now)}: the schema it is piped into changed` : `changed from ${label(old)} to ${label(now)}`;
+    out.push(schemaChange(path, ChangeKind.Unknown, `${what}, which JSON Schema cannot describe: could not prove the change safe`));
     return;
   }
   const oldType = typeOf(old);
   const newType = typeOf(now);
   if (oldType !== newType) {
-    if (newType === "any" && Object.keys(now).length === 0) return void out.push(schemaChange(path, ChangeKind.TypeWidened, `type widened from ${oldType} to any value`));
-    if (oldType === "any" && Object.keys(old).length === 0) return void out.push(schemaChange(path, ChangeKind.TypeNarrowed, `type narrowed from any value to ${newType}`));
+    if (acceptsAnything(now)) return void out.push(schemaChange(path, ChangeKind.TypeWidened, `type widened from ${oldType} to any value`));
+    if (acceptsAnything(old)) return void out.push(schemaChange(path, ChangeKind.TypeNarrowed, `type narrowed from any value to ${newType}`));
     if (oldType === "integer" && newType === "number") out.push(schemaChange(path, ChangeKind.TypeWidened, `type widened from integer to number`));
     else if (oldType === "number" && newType === "integer") out.push(schemaChange(path, ChangeKind.TypeNarrowed, `type narrowed from number to integer`));
     else return void out.push(schemaChange(path, ChangeKind.TypeChanged, `type changed from ${oldType} to ${newType}`));
@@ -105,8 +116,10 @@ function compareSingle(before: Node, after: Node, path: string, out: SchemaChang
   compareValues(old, now, path, out);
   compareBound("lower", lowerBound(old), lowerBound(now), path, out);
   compareBound("upper", upperBound(old), upperBound(now), path, out);
-  for (const keyword of ["minLength", "minItems", "minProperties"]) compareLimit(keyword, +1, old[keyword], now[keyword], path, out);
-  for (const keyword of ["maxLength", "maxItems", "maxProperties"]) compareLimit(keyword, -1, old[keyword], now[keyword], path, out);
+  // A closed tuple's length is its elements': `compareItems` names the element that came or went.
+  const tuples = closedTuple(old) && closedTuple(now);
+  for (const keyword of ["minLength", "minItems", "minProperties"]) if (!(tuples && keyword === "minItems")) compareLimit(keyword, +1, old[keyword], now[keyword], path, out);
+  for (const keyword of ["maxLength", "maxItems", "maxProperties"]) if (!(tuples && keyword === "maxItems")) compareLimit(keyword, -1, old[keyword], now[keyword], path, out);
   compareMultipleOf(old.multipleOf, now.multipleOf, path, out);
   for (const keyword of ["pattern", "format"]) compareAddedConstraint(keyword, old[keyword], now[keyword], path, out);
   if (old.uniqueItems !== now.uniqueItems) {
@@ -115,7 +128,8 @@ function compareSingle(before: Node, after: Node, path: string, out: SchemaChang
   }
   compareProperties(old, now, path, out);
   compareAdditionalProperties(old.additionalProperties, now.additionalProperties, path, out);
-  compareItems(old.items, now.items, path, out);
+  if (tuples) compareTuple(old, now, path, out);
+  else compareItems(old.items, now.items, path, out);
   for (const keyword of new Set([...Object.keys(old), ...Object.keys(now)])) {
     if (UNDERSTOOD.has(keyword) || same(old[keyword], now[keyword])) continue;
     out.push(schemaChange(path, ChangeKind.Unknown, `\`${keyword}\` changed, which the gate cannot compare: could not prove the change safe`));
@@ -193,8 +207,10 @@ function compareMultipleOf(before: unknown, after: unknown, path: string, out: S
   if (before === after) return;
   if (typeof before !== "number") return void out.push(schemaChange(path, ChangeKind.ConstraintTightened, `multipleOf ${String(after)} added`));
   if (typeof after !== "number") return void out.push(schemaChange(path, ChangeKind.ConstraintLoosened, `multipleOf ${before} removed`));
-  // Every multiple of 4 is one of 2: 4 -> 2 admits more, 2 -> 4 (or 2 -> 3) admits less.
-  const loosened = before % after === 0;
+  // Every multiple of 4 is one of 2: 4 -> 2 admits more, 2 -> 4 (or 2 -> 3) admits less. The ratio
+  // is compared to an integer with a tolerance: 0.1 % 0.01 is not 0 in floating point.
+  const ratio = before / after;
+  const loosened = Math.abs(ratio - Math.round(ratio)) < 1e-9 * Math.max(1, ratio);
   out.push(schemaChange(path, loosened ? ChangeKind.ConstraintLoosened : ChangeKind.ConstraintTightened, `multipleOf ${loosened ? "loosened" : "tightened"} from ${before} to ${after}`));
 }
 
@@ -244,7 +260,40 @@ function compareItems(before: unknown, after: unknown, path: string, out: Schema
     before.forEach((item, i) => compareNode(item as Node, after[i] as Node, `${path}[${i}]`, out));
     return;
   }
-  out.push(schemaChange(path, ChangeKind.Unknown, `\`items\` changed between a list and a tuple, which the gate cannot compare: could not prove the change safe`));
+  const kind = (items: unknown) => (Array.isArray(items) ? "a tuple" : "a list");
+  const what = kind(before) === kind(after) ? `\`items\` of a tuple with extra items changed` : `\`items\` changed from ${kind(before)} to ${kind(after)}`;
+  out.push(schemaChange(path, ChangeKind.Unknown, `${what}, which the gate cannot compare: could not prove the change safe`));
+}
+
+/** A tuple that admits no element past its own (zod's `z.tuple([...])` without a rest). */
+function closedTuple(node: Node): boolean {
+  return Array.isArray(node.items) && node.additionalItems === false;
+}
+
+/** Two closed tuples, element by element; an element at an index below `minItems` is required. */
+function compareTuple(old: Node, now: Node, path: string, out: SchemaChange[]): void {
+  const before = old.items as Node[];
+  const after = now.items as Node[];
+  const required = (node: Node, i: number) => i < (typeof node.minItems === "number" ? node.minItems : 0);
+  for (let i = 0; i < Math.max(before.length, after.length); i++) {
+    const at = `${path}[${i}]`;
+    if (i >= after.length) {
+      out.push(schemaChange(at, ChangeKind.FieldRemoved, `element removed`));
+      continue;
+    }
+    if (i >= before.length) {
+      out.push(required(now, i) ? schemaChange(at, ChangeKind.RequiredFieldAdded, `new required element`) : schemaChange(at, ChangeKind.OptionalFieldAdded, `new optional element`));
+      continue;
+    }
+    if (required(old, i) && !required(now, i)) out.push(schemaChange(at, ChangeKind.MadeOptional, `required element made optional`));
+    if (!required(old, i) && required(now, i)) out.push(schemaChange(at, ChangeKind.MadeRequired, `optional element made required`));
+    compareNode(before[i]!, after[i]!, at, out);
+  }
+}
+
+/** `{}` (annotations aside): any value, as `z.unknown()` writes it. */
+function acceptsAnything(node: Node): boolean {
+  return Object.keys(withoutAnnotations(node)).length === 0;
 }
 
 const asSchema = (value: unknown): Node => (typeof value === "object" && value !== null ? (value as Node) : {});
@@ -271,7 +320,12 @@ function discriminatorOf(node: Node): Record<string, unknown> | undefined {
 /** How a message names what a node accepts: `null`, `"express"`, `object (kind: "card")`, `date`. */
 function label(node: Node): string {
   const bare = withoutAnnotations(node);
-  if (bare[UNREPRESENTABLE_KEYWORD] !== undefined) return String(bare[UNREPRESENTABLE_KEYWORD]);
+  const marker = bare[UNREPRESENTABLE_KEYWORD];
+  if (marker === "pipe") {
+    const { [UNREPRESENTABLE_KEYWORD]: _pipe, [PIPE_KEYWORD]: _other, ...input } = bare;
+    return `${label(input)} piped into another schema`;
+  }
+  if (marker !== undefined) return String(marker);
   const values = valuesOf(bare);
   if (values) return values.map(show).join(" | ");
   const tag = discriminatorOf(bare);

@@ -35,8 +35,8 @@ export interface EventVerdict {
   readonly accepted: boolean;
   /** Where a new version would be declared: the event's file, else its context's. */
   readonly declaredIn: string | undefined;
-  /** For a removed event: another version of it declared now (a version bumped in place, say). */
-  readonly otherVersions: readonly string[];
+  /** The other versions of the event (same context and name) declared now, ascending: a new version takes the next free one. */
+  readonly otherVersions: readonly number[];
 }
 
 export interface GateOptions {
@@ -61,10 +61,12 @@ export interface GateResult {
  */
 export function runGate(topology: ValidTopology, baseline: SchemaLock | undefined, options: GateOptions = {}): GateResult {
   const before = baseline ?? {};
+  // A tombstone (an accepted removal) is kept for its record only: nothing is compared against it.
+  const released = Object.fromEntries(Object.entries(before).filter(([, entry]) => !entry.removed));
   const current = new Map<string, ContextEvent>(topology.events.map((event) => [event.type, event]));
   const verdicts = [
-    ...topology.events.map((event) => verdictOf(topology, event, before[event.type])),
-    ...Object.entries(before)
+    ...topology.events.map((event) => verdictOf(topology, event, released[event.type])),
+    ...Object.entries(released)
       .filter(([type]) => !current.has(type))
       .map(([type, entry]) => removedVerdict(topology, type, entry)),
   ];
@@ -73,17 +75,22 @@ export function runGate(topology: ValidTopology, baseline: SchemaLock | undefine
 
   const lock: Record<string, LockEntry> = {};
   for (const verdict of judged) {
-    const released = before[verdict.type];
+    const entry = released[verdict.type];
     const event = current.get(verdict.type);
     if (verdict.breaking && !verdict.accepted) {
       // A blocked event keeps its released baseline: the lock never moves past an unaccepted break.
-      if (released) lock[verdict.type] = released;
+      if (entry) lock[verdict.type] = entry;
       continue;
     }
-    if (!event) continue;
     const record = verdict.accepted ? [{ reason: accepted!.reason, changes: verdict.changes.filter((c) => c.breaking).map(changeText), date: options.today ?? new Date().toISOString().slice(0, 10) }] : [];
-    const history = [...(released?.accepted ?? []), ...record];
-    lock[verdict.type] = { ...entryOf(topology, event), ...(history.length > 0 ? { accepted: history } : {}) };
+    // An event declared again after its removal was accepted keeps that record.
+    const history = [...(before[verdict.type]?.accepted ?? []), ...record];
+    if (event) lock[verdict.type] = { ...entryOf(topology, event), ...(history.length > 0 ? { accepted: history } : {}) };
+    // An accepted removal leaves a tombstone, so its reason stays on record; an unread event just goes.
+    else if (entry && verdict.accepted) lock[verdict.type] = { ...entry, removed: true, accepted: history };
+  }
+  for (const [type, entry] of Object.entries(before)) {
+    if (entry.removed && !current.has(type)) lock[type] = entry;
   }
   return { verdicts: judged, blocking: judged.filter((v) => v.breaking && !v.accepted), lock };
 }
@@ -108,7 +115,7 @@ function verdictOf(topology: ValidTopology, event: ContextEvent, released: LockE
     breaking: allReaders.length > 0 && changes.some((change) => change.breaking),
     accepted: false,
     declaredIn: event.definedIn ?? topology.contexts.find((c) => c.name === event.context)?.definedIn,
-    otherVersions: [],
+    otherVersions: versionsOf(topology, event.context, event.name).filter((version) => version !== event.version),
   };
 }
 
@@ -129,8 +136,16 @@ function removedVerdict(topology: ValidTopology, type: string, released: LockEnt
     breaking: released.readers.length > 0,
     accepted: false,
     declaredIn: siblings[0]?.definedIn ?? topology.contexts.find((c) => c.name === context)?.definedIn,
-    otherVersions: others,
+    otherVersions: versionsOf(topology, context, name),
   };
+}
+
+/** The versions of one event declared in the topology, ascending. */
+function versionsOf(topology: ValidTopology, context: string, name: string): number[] {
+  return topology.events
+    .filter((event) => event.context === context && event.name === name)
+    .map((event) => event.version)
+    .sort((a, b) => a - b);
 }
 
 function acceptance(verdicts: readonly EventVerdict[], accept: NonNullable<GateOptions["accept"]>): { type: string; reason: string } {

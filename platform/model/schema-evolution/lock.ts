@@ -22,11 +22,21 @@ export interface AcceptedChange {
 export interface LockEntry {
   readonly version: number;
   readonly dataschema: string;
-  /** JSON Schema of the data (`jsonSchemaOf`, the catalog's). */
+  /**
+   * JSON Schema of the data, its input side (`jsonSchemaOf(schema, { io: "input" })`): what a
+   * reader's parse accepts, which is what records already in the topic must still pass. The
+   * catalog shows the output side, the wire shape.
+   */
   readonly schema: JsonSchema;
   /** Every consumer group that subscribes to the event, platform groups included, sorted. */
   readonly readers: readonly string[];
   readonly accepted?: readonly AcceptedChange[];
+  /**
+   * A tombstone: the event's removal was accepted (`accepted` says why), and the entry is kept,
+   * as last released, only for that record. The gate compares nothing against it; an event
+   * declared again under its type is a new event.
+   */
+  readonly removed?: true;
 }
 
 /** Entries keyed by CloudEvent type. */
@@ -40,6 +50,7 @@ const LOCK_SCHEMA = z.record(
     schema: z.record(z.string(), z.unknown()),
     readers: z.array(z.string()),
     accepted: z.array(z.object({ reason: z.string().min(1), changes: z.array(z.string()), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })).optional(),
+    removed: z.literal(true).optional(),
   }),
 );
 
@@ -48,7 +59,7 @@ export function entryOf(topology: ValidTopology, event: ContextEvent): LockEntry
   return {
     version: event.version,
     dataschema: names.dataSchema(event.context, event.name, event.version),
-    schema: jsonSchemaOf(event.schema),
+    schema: jsonSchemaOf(event.schema, { io: "input" }),
     readers: topology.subscribersOf(event.type).map((group) => group.name).sort(),
   };
 }

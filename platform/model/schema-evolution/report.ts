@@ -5,6 +5,12 @@ import { EventStatus, type EventVerdict, type GateResult } from "./gate";
 const VALIDATE = "npm run validate";
 
 /**
+ * Why a change without readers still matters: a group starts from the oldest record
+ * (TRIM_HORIZON) by default, and the retention is the stack's (`ensemble:kafka.retentionHours`).
+ */
+const LATER_GROUP = "a group subscribed later, starting from the oldest record, would dead-letter the old records still in the topic, kept for the topic's retention";
+
+/**
  * Why the gate blocks one event, who reads it, and the two ways forward: publish a new version
  * side by side, or accept the change with a recorded reason.
  */
@@ -12,10 +18,11 @@ export function blockingMessage(verdict: EventVerdict): string[] {
   const removed = verdict.status === EventStatus.Removed;
   const where = verdict.declaredIn ?? `context "${verdict.context}"`;
   const v = `v${verdict.version}`;
-  const next = Math.max(verdict.version, ...verdict.otherVersions.map(versionOf)) + (removed ? 0 : 1);
+  const others = verdict.otherVersions.map((version) => `v${version}`);
+  const taken = others.length > 0 ? ` (${others.join(", ")} ${others.length > 1 ? "are" : "is"} already declared)` : "";
   const sideBySide = removed
-    ? `declare ${verdict.name} ${v} again, as released, next to ${verdict.otherVersions.length > 0 ? `v${next}` : "its replacement"} in ${where}`
-    : `declare ${verdict.name} with version: ${next} and the new schema next to ${v} (as released) in ${where}`;
+    ? `declare ${verdict.name} ${v} again, as released, next to ${others.length > 0 ? others.join(", ") : "its replacement"} in ${where}`
+    : `declare ${verdict.name} with version: ${Math.max(verdict.version, ...verdict.otherVersions) + 1}${taken} and the new schema next to ${v} (as released) in ${where}`;
   return [
     removed
       ? `Schema gate: ${verdict.type} (${v}) is no longer declared, but groups read it: its records still in the topic would reach no one:`
@@ -39,12 +46,12 @@ export function changeLines(result: GateResult): string[] {
       continue;
     }
     if (verdict.status === EventStatus.Removed) {
-      lines.push(`  - ${name}: no longer declared; ${verdict.accepted ? "accepted" : "no group read it, so it may go freely"}`);
+      lines.push(`  - ${name}: no longer declared; ${verdict.accepted ? "removal accepted (the lock keeps it as removed, with the reason)" : "no group read it, so it may go freely"}`);
       continue;
     }
     const freely = !verdict.breaking && verdict.changes.some((c) => c.breaking);
     for (const change of verdict.changes) {
-      const note = change.breaking ? (verdict.accepted ? " (breaking, accepted)" : freely ? " (breaking, but no group reads it: it may change freely)" : "") : "";
+      const note = change.breaking ? (verdict.accepted ? " (breaking, accepted)" : freely ? ` (breaking, but no group reads it now, so it may change; ${LATER_GROUP})` : "") : "";
       lines.push(`  - ${name}: ${changeText(change)}${note}`);
     }
     if (verdict.readersChanged) lines.push(`  - ${name}: read by ${verdict.readers.length > 0 ? verdict.readers.join(", ") : "no group"}`);
@@ -70,4 +77,3 @@ export function staleLockMessage(result: GateResult, lockName: string): string[]
   ];
 }
 
-const versionOf = (type: string) => Number(/\.v(\d+)$/.exec(type)?.[1] ?? 1);

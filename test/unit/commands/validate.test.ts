@@ -83,7 +83,8 @@ describe("npm run validate", () => {
   });
 
   it("exits 0 with the summary for a valid stack, and 1 naming the problem for a bad one", () => {
-    expect(execFileSync("npx", ["tsx", "commands/validate.ts", "--stack", "dev"], { cwd: ROOT, encoding: "utf8" })).toContain('Stack "dev": valid.');
+    // --check: a test must not rewrite the committed baseline (the schema gate's test checks it is current).
+    expect(execFileSync("npx", ["tsx", "commands/validate.ts", "--stack", "dev", "--check"], { cwd: ROOT, encoding: "utf8" })).toContain('Stack "dev": valid.');
     const bad = cli("--stack", "Prod.EU");
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('stack "Prod.EU": is not a valid stack name');

@@ -6,6 +6,7 @@ import { defineConsumer, defineContext, defineEvent, defineInvariant, defineTopo
 import {
   blockingMessage,
   EventStatus,
+  gateSummary,
   LOCK_FILE,
   lockIsCurrent,
   readLock,
@@ -116,6 +117,69 @@ describe("the schema gate", () => {
     expect(Object.keys(free.lock)).toEqual(["orders.OrderPlaced.v2", "orders.OrderCancelled"]);
   });
 
+  it("advises the next free version when another version is already declared", () => {
+    // Prepare: v1 and v2 declared side by side; v1's baseline had a field it no longer has
+    const valid = validSideBySide();
+    const lock = runGate(valid, undefined).lock;
+    const v1 = lock["orders.OrderPlaced"]!;
+    const schema = v1.schema as { properties: Record<string, unknown> };
+    const baseline: SchemaLock = { ...lock, "orders.OrderPlaced": { ...v1, schema: { ...schema, properties: { ...schema.properties, legacy: { type: "string" } } } } };
+
+    // Act
+    const result = runGate(valid, baseline);
+
+    // Assess
+    expect(result.verdicts.map((v) => [v.type, v.otherVersions])).toEqual([
+      ["orders.OrderPlaced", [2]],
+      ["orders.OrderPlaced.v2", [1]],
+    ]);
+    expect(blockingMessage(result.blocking[0]!)[4]).toBe(
+      "    1. Publish it side by side: declare OrderPlaced with version: 3 (v2 is already declared) and the new schema next to v1 (as released) in test/unit/model/side-by-side-topology.ts, publish both from the workflow, move each reader to the version it reads, and remove v1 once none reads it and its records have aged out of the topic.",
+    );
+  });
+
+  it("keeps an accepted removal in the lock as a tombstone with its reason, compares nothing against it, and takes the event declared again as new", () => {
+    // Prepare: OrderPlaced's version bumped in place, its readers moved along
+    const bumped = ordersTopology(RELEASED, { version: 2 });
+    const reason = "every reader moved to v2 and v1's records have aged out";
+
+    // Act
+    const accepted = runGate(bumped, released(), { accept: { type: "orders.OrderPlaced", reason }, today: TODAY });
+    const next = runGate(bumped, accepted.lock);
+    const { "orders.OrderPlaced.v2": _v2, ...tombstoned } = accepted.lock;
+    const again = runGate(ordersTopology({ orderId: z.string() }), tombstoned);
+
+    // Assess
+    const tombstone = accepted.lock["orders.OrderPlaced"]!;
+    expect([tombstone.removed, tombstone.version, tombstone.accepted]).toEqual([
+      true,
+      1,
+      [{ reason, changes: ["orders.OrderPlaced: event no longer declared (orders.OrderPlaced.v2 is declared: was the version changed in place?)"], date: TODAY }],
+    ]);
+    expect(gateSummary(accepted, LOCK_FILE, true, true)).toContain("  - orders.OrderPlaced (v1): no longer declared; removal accepted (the lock keeps it as removed, with the reason)");
+    expect([next.blocking, next.verdicts.map((v) => v.type), next.lock]).toEqual([[], ["orders.OrderPlaced.v2", "orders.OrderCancelled"], accepted.lock]);
+    // Declared again with another schema: a new event, no break against the tombstone; the record stays.
+    expect(again.blocking).toEqual([]);
+    expect(again.verdicts[0]).toMatchObject({ type: "orders.OrderPlaced", status: EventStatus.Added, changes: [] });
+    expect(again.lock["orders.OrderPlaced"]).toMatchObject({ readers: ["invariants", "invoice-order", "notify-customer"], accepted: tombstone.accepted });
+    expect(again.lock["orders.OrderPlaced"]!.removed).toBeUndefined();
+  });
+
+  it("passes a breaking change of an event no group reads, saying what a group subscribed later would meet", () => {
+    // Prepare
+    const unread = runGate(ordersTopology(RELEASED, { readers: false }), undefined).lock;
+
+    // Act
+    const result = runGate(ordersTopology({ orderId: z.string(), note: z.string().optional() }, { readers: false }), unread);
+
+    // Assess
+    expect(result.blocking).toEqual([]);
+    expect(gateSummary(result, LOCK_FILE, true, true)).toEqual([
+      "Schema gate: no change can break a reader; schemas.lock.json updated (commit it):",
+      "  - orders.OrderPlaced (v1): data.total: field removed (breaking, but no group reads it now, so it may change; a group subscribed later, starting from the oldest record, would dead-letter the old records still in the topic, kept for the topic's retention)",
+    ]);
+  });
+
   it("records an accepted change with its reason, and passes it from then on", () => {
     // Prepare
     const changed = ordersTopology({ orderId: z.string(), total: z.number() });
@@ -186,6 +250,21 @@ describe("the schema lock file", () => {
     expect(text).toBe(
       '{\n  "a.A": {\n    "dataschema": "urn:a",\n    "readers": [\n      "x"\n    ],\n    "schema": {},\n    "version": 1\n  },\n  "b.B": {\n    "dataschema": "urn:b",\n    "readers": [],\n    "schema": {\n      "properties": {},\n      "type": "object"\n    },\n    "version": 1\n  }\n}\n',
     );
+  });
+
+  it("reads back a tombstone (an accepted removal) and --check keeps it", () => {
+    // Prepare
+    const lockFile = path.join(dir, LOCK_FILE);
+    const bumped = ordersTopology(RELEASED, { version: 2 });
+    fs.writeFileSync(lockFile, serializeLock(released()));
+
+    // Act
+    const accepted = schemaGate(bumped, { lockFile, shownAs: LOCK_FILE, accept: { type: "orders.OrderPlaced", reason: "moved to v2" }, today: TODAY });
+    const checked = schemaGate(bumped, { lockFile, shownAs: LOCK_FILE, check: true });
+
+    // Assess
+    expect([accepted.ok, checked.ok]).toEqual([true, true]);
+    expect(readLock(lockFile)!["orders.OrderPlaced"]).toMatchObject({ removed: true, accepted: [{ reason: "moved to v2", date: TODAY }] });
   });
 
   it("--check fails on a stale baseline, naming the fix, and passes on a current one", () => {
