@@ -22,11 +22,11 @@ const program = new Command("npm start --")
   .option("--keep", "keep running after the demo: the live view stays up and accepts new executions over HTTP (see --port)", false)
   .option(
     "--port <n>",
-    "the live view's port (a page at /; POST /executions/<context> {name?, input} starts one; GET /status shows progress); 0 for any free port. If the default is taken, a free one is used",
+    "the live view's port (a page at /; POST /executions/<context> {name?, input} as application/json starts one; GET /status shows progress); 0 for any free port. If the default is taken, a free one is used",
     port,
     4040,
   )
-  .option("--host <address>", "the address the live view listens on (0.0.0.0 for every interface)", "127.0.0.1")
+  .option("--host <address>", "the address the live view listens on (0.0.0.0 for every interface, which also accepts requests addressed to any host name)", "127.0.0.1")
   .addOption(
     new Option("--broker <path>", "force how the broker is obtained (default: KAFKA_BROKERS, else testcontainers, else the host jars)").choices(Object.values(BrokerPath)),
   )
@@ -102,14 +102,14 @@ async function main(): Promise<void> {
       process.exitCode = 130;
       return;
     }
-    // The page shows the demo's progress as the terminal does, from the demo's own snapshots.
-    let progress = { started: 0, planned: options.executions };
     const catalog = { stack: options.stack, config, ...(options.partitions ? { partitions: options.partitions } : {}) };
-    view = await serveLive(listener, { runtime, kafka, traces, topology: valid, catalog, executions: demo.executions, progress: () => progress });
+    view = await serveLive(listener, { runtime, kafka, traces, topology: valid, catalog, executions: demo.executions });
     console.log(`Live view: ${view.url}`);
     const terminal = liveView(process.stdout, demo.executions);
+    // The page shows the demo's own snapshots, as the terminal does: the broker is asked once per turn.
+    const live = view;
     const onSnapshot = (snapshot: Snapshot) => {
-      progress = snapshot;
+      live.show(snapshot);
       terminal(snapshot);
     };
     const result = await Promise.race([runDemo(runtime, demo.scenario(options.executions), { rate: options.rate, timeoutMs: options.timeout * 1000, onSnapshot }), interrupted]);
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
 async function keepServing(runtime: LocalRuntime, live: LiveView, interrupted: Promise<unknown>): Promise<void> {
   const startedAt = Date.now();
   const view = liveView(process.stdout, demo.executions);
-  console.log(`\nLive view: ${live.url}  Accepting executions: curl -X POST ${live.url}executions/${demo.scenario(1).context} -d '{"input": {...}}'  (Ctrl-C stops)`);
+  console.log(`\nLive view: ${live.url}  Accepting executions: curl -X POST ${live.url}executions/${demo.scenario(1).context} -H 'content-type: application/json' -d '{"input": {...}}'  (Ctrl-C stops)`);
   const timer = setInterval(() => void takeSnapshot(runtime, 0, 0, startedAt).then(view), 1000);
   await interrupted;
   clearInterval(timer);

@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PortInUseError } from "./errors";
+import { allowedHosts, hostRefusal } from "./request-guard";
 
 export interface ListenOptions {
   /** 0 lets the system choose a free port. */
@@ -14,11 +15,20 @@ export interface ListenOptions {
   readonly fallback?: boolean;
 }
 
-/** An HTTP server bound to its port, with no routes yet: bound first so a taken port fails fast. */
+export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
+
+/**
+ * An HTTP server bound to its port, before its routes exist: bound first so a taken port fails
+ * fast. Until `serve` gives it a handler it answers 503 "starting…" (its page reloads itself).
+ * Whatever serves it, it refuses requests addressed to another Host (see `allowedHosts`) and
+ * marks every response `X-Content-Type-Options: nosniff`.
+ */
 export interface Listener {
   readonly server: http.Server;
   readonly port: number;
   readonly address: string;
+  /** Hands every request from now on to `handler`. */
+  serve(handler: RequestHandler): void;
 }
 
 /**
@@ -38,7 +48,27 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     await bind(server, 0, host);
   }
   const address = server.address() as AddressInfo;
-  return { server, port: address.port, address: address.address };
+  const allowed = allowedHosts({ address: address.address, port: address.port });
+  let handler: RequestHandler = starting;
+  server.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+    response.setHeader("x-content-type-options", "nosniff");
+    const refused = hostRefusal(request.headers.host, allowed);
+    if (!refused) return handler(request, response);
+    response.writeHead(refused.status, { "content-type": "application/json" });
+    response.end(`${JSON.stringify({ error: refused.message })}\n`);
+  });
+  return { server, port: address.port, address: address.address, serve: (next) => (handler = next) };
+}
+
+/** What is answered before the routes exist (the broker is starting): the page retries every second. */
+function starting(request: http.IncomingMessage, response: http.ServerResponse): void {
+  const html = (request.url ?? "/").split("?")[0] === "/";
+  response.writeHead(503, { "content-type": html ? "text/html; charset=utf-8" : "application/json", "retry-after": "1", "cache-control": "no-store" });
+  response.end(
+    html
+      ? `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"><title>starting…</title></head><body><p>starting… (the broker and the runtime are starting; this page reloads itself)</p></body></html>\n`
+      : `${JSON.stringify({ error: "starting… (the broker and the runtime are starting): try again in a second" })}\n`,
+  );
 }
 
 /** The address to open in a browser: a wildcard address is reachable on the loopback one. */

@@ -27,6 +27,8 @@ export interface LiveState {
   /** This run's dead letters, the latest `DEAD_LETTERS_SHOWN` (all of them at `/dead-letters`). */
   readonly deadLetters: readonly DeadLetterSummary[];
   readonly deadLettersTotal: number;
+  /** Executions started over HTTP (`POST /executions/<context>`): the snapshot's started/planned are the demo's only. */
+  readonly startedOverHttp: number;
 }
 
 /** How many dead letters each push carries: a flood of them must not make every push huge. */
@@ -57,8 +59,8 @@ export function summarizeDeadLetter(group: string, deadLetter: DeadLetter, at: n
   };
 }
 
-export function liveState(snapshot: Snapshot, deadLetters: readonly DeadLetterSummary[]): LiveState {
-  return { snapshot, deadLetters: deadLetters.slice(-DEAD_LETTERS_SHOWN), deadLettersTotal: deadLetters.length };
+export function liveState(snapshot: Snapshot, deadLetters: readonly DeadLetterSummary[], startedOverHttp = 0): LiveState {
+  return { snapshot, deadLetters: deadLetters.slice(-DEAD_LETTERS_SHOWN), deadLettersTotal: deadLetters.length, startedOverHttp };
 }
 
 /** What makes two states different for the page: everything but the clock. */

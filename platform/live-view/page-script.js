@@ -27,6 +27,9 @@
     const s = state.snapshot;
     setCount("run:started", s.started);
     setCount("run:planned", s.planned);
+    // The header's started/planned are the demo's; executions started over HTTP are counted apart.
+    setCount("run:over-http", state.startedOverHttp);
+    document.getElementById("over-http").hidden = state.startedOverHttp === 0;
     fill(
       "contexts",
       s.contexts.map((c) => {

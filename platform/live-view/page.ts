@@ -50,7 +50,7 @@ export function livePage(options: PageOptions): string {
     "<body>",
     "<header>",
     `<h1>${escapeHtml(facts.info.title)} <span class="muted">live view</span></h1>`,
-    `<p class="meta">stack <code>${escapeHtml(facts.stack)}</code> · <span id="elapsed">0.0 s</span> · started <b data-count="run:started">0</b>/<b data-count="run:planned">0</b> ${escapeHtml(options.executions ?? "executions")}</p>`,
+    `<p class="meta">stack <code>${escapeHtml(facts.stack)}</code> · <span id="elapsed">0.0 s</span> · demo: started <b data-count="run:started">0</b>/<b data-count="run:planned">0</b> ${escapeHtml(options.executions ?? "executions")}<span id="over-http" hidden> · <b data-count="run:over-http">0</b> more started over HTTP</span></p>`,
     `<p id="connection" class="connection" data-state="connecting">connecting…</p>`,
     "</header>",
     "<main>",

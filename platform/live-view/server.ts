@@ -1,10 +1,11 @@
 import type * as http from "node:http";
 import type { Kafka } from "kafkajs";
+import type { Snapshot } from "../local/demo";
 import type { LocalRuntime } from "../local/runtime";
 import type { LocalTraces } from "../local/traces";
 import { DeadLetterReader } from "./dead-letter-reader";
-import { startExecution } from "./executions";
-import { LiveFeed, type Progress } from "./feed";
+import { type Reply, startExecution } from "./executions";
+import { LiveFeed } from "./feed";
 import { keyFlow, type LiveState } from "./live-data";
 import { type Listener, urlOf } from "./listen";
 import { livePage, type PageOptions } from "./page";
@@ -16,9 +17,7 @@ export interface LiveViewOptions extends PageOptions {
   readonly kafka: Kafka;
   /** Where `/keys/<key>` finds a key's spans; without it, only its events. */
   readonly traces?: LocalTraces;
-  /** How far the demo has got, for the header. @default 0/0 */
-  readonly progress?: Progress;
-  /** How often the runtime is polled for changes. @default 500 */
+  /** How often the runtime is polled for changes while a page is open (and no demo shows its snapshots). @default 500 */
   readonly pollMs?: number;
 }
 
@@ -27,13 +26,16 @@ export interface LiveView {
   readonly url: string;
   readonly port: number;
   readonly address: string;
+  /** Shows a snapshot the demo took (its started/planned become the header's): no poll of its own is due meanwhile. */
+  show(snapshot: Snapshot): void;
   close(): Promise<void>;
 }
 
 /**
  * `npm start`'s one HTTP server, on a bound listener (see `listen`): the live view of a running
  * runtime, and the API that starts executions (`ROUTES` lists every route). Counts start from
- * where the runtime is when it starts serving.
+ * where the runtime is when it starts serving. Until it returns, the listener answers 503
+ * "starting…"; it refuses other Hosts and non-JSON POSTs (see `request-guard.ts`).
  *
  * @example
  * const view = await serveLive(await listen({ port: 0 }), { runtime, kafka, topology, catalog: { stack } });
@@ -44,13 +46,13 @@ export async function serveLive(listener: Listener, options: LiveViewOptions): P
   const { runtime } = options;
   const topics = new Map([...runtime.plans.values()].map((plan) => [plan.deadLetterTopic, plan.name]));
   const deadLetters = await DeadLetterReader.from(options.kafka, topics, runtime.stack);
-  const feed = await LiveFeed.start({ runtime, deadLetters, ...(options.progress ? { progress: options.progress } : {}), ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+  const feed = await LiveFeed.start({ runtime, deadLetters, ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
   const page = livePage(options);
   const streams = new Set<http.ServerResponse>();
 
-  listener.server.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { "content-type": "application/json" });
+  listener.serve((request: http.IncomingMessage, response: http.ServerResponse) => {
+    const reply: Reply = (status, body, headers = {}) => {
+      response.writeHead(status, { ...headers, "content-type": "application/json" });
       response.end(`${JSON.stringify(body, null, 2)}\n`);
     };
     const route = routeOf(request.method, request.url);
@@ -72,7 +74,7 @@ export async function serveLive(listener: Listener, options: LiveViewOptions): P
         return reply(flow.message ? 404 : 200, flow);
       }
       case "start":
-        return startExecution(runtime, route.context, request, reply);
+        return startExecution(runtime, route.context, request, reply, () => feed.countStartedOverHttp());
       case undefined:
         return reply(404, { error: `No route ${request.method} ${request.url}.`, routes: ROUTES });
     }
@@ -82,6 +84,7 @@ export async function serveLive(listener: Listener, options: LiveViewOptions): P
     url: urlOf(listener),
     port: listener.port,
     address: listener.address,
+    show: (snapshot) => feed.show(snapshot),
     close: async () => {
       feed.stop();
       for (const response of streams) response.end();

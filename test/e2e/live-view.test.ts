@@ -8,7 +8,8 @@ import { type Snapshot, runDemo } from "../../platform/local/demo";
 import { LocalRuntime } from "../../platform/local/runtime";
 import { LocalTraces } from "../../platform/local/traces";
 import { type LiveView, listen, serveLive } from "../../platform/live-view";
-import { validate, type ValidTopology } from "../../platform/model";
+import { PoisonReason, validate, type ValidTopology } from "../../platform/model";
+import { toCloudEvent, toKafkaRecord } from "../../platform/runtime";
 import { topology } from "../../topology";
 
 jest.setTimeout(150_000);
@@ -18,6 +19,7 @@ jest.setTimeout(150_000);
 declare const document: {
   readonly body: { readonly dataset: Record<string, string | undefined> };
   querySelector(selector: string): { readonly textContent: string | null } | null;
+  querySelectorAll(selector: string): ArrayLike<unknown>;
   getElementById(id: string): { readonly dataset: Record<string, string | undefined> } | null;
 };
 declare class MutationObserver {
@@ -53,6 +55,7 @@ const settledCounts = (snapshot: Snapshot): Record<string, string> =>
       ...snapshot.groups.flatMap((g) => [
         [`group:${g.name}:delivered`, g.delivered],
         [`group:${g.name}:expected`, g.expected],
+        [`group:${g.name}:failed`, g.failed],
         [`group:${g.name}:dead-lettered`, g.deadLettered],
       ]),
     ].map(([key, value]) => [key, String(value)]),
@@ -72,7 +75,6 @@ describe("the live view of a local run, in headless Chromium", () => {
   // LATEST: the broker is shared with other test files, whose events stay in the same topics.
   const runtime = new LocalRuntime({ topology: valid, stack, kafka, brokers, startingPosition: "LATEST" });
   const scenario = demoScenario(40, stack);
-  let progress = { started: 0, planned: scenario.executions.length };
   let view: LiveView;
   let browser: Browser;
 
@@ -80,7 +82,7 @@ describe("the live view of a local run, in headless Chromium", () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install chromium\` (Debian's package), or set CHROMIUM_PATH.`);
     await runtime.start();
     // What commands/start.ts serves, on a free port.
-    view = await serveLive(await listen({ port: 0 }), { runtime, kafka, traces, topology: valid, catalog: { stack }, executions: "orders", progress: () => progress });
+    view = await serveLive(await listen({ port: 0 }), { runtime, kafka, traces, topology: valid, catalog: { stack }, executions: "orders" });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -117,12 +119,22 @@ describe("the live view of a local run, in headless Chromium", () => {
     });
 
     // Act
-    const result = await runDemo(runtime, scenario, { rate: 10, timeoutMs: 120_000, onSnapshot: (snapshot) => (progress = snapshot) });
+    // As commands/start.ts does: the page shows the demo's own snapshots while it runs.
+    const result = await runDemo(runtime, scenario, { rate: 10, timeoutMs: 120_000, onSnapshot: (snapshot) => view.show(snapshot) });
     const seenWhileRunning = [...new Set(seen)];
     const expected = settledCounts(result.last);
-    // The page catches up on its next push: wait for it, bounded, then compare what it shows.
+    const notify = result.last.groups.find((g) => g.name === "notify-customer")!;
+    const settledBadge = `${notify.delivered}/${notify.expected} · dlq 0 · lag 0`;
+    // The page catches up on its next pushes (a group counts a delivery before it commits the
+    // offset, so its lag reaches 0 on a later poll): wait for both, bounded, then compare.
     await page
-      .waitForFunction((wanted) => Object.entries(wanted).every(([key, value]) => document.querySelector(`[data-count="${key}"]`)?.textContent === value), expected, { timeout: 15_000 })
+      .waitForFunction(
+        ([wanted, badgeText]) =>
+          Object.entries(wanted).every(([key, value]) => document.querySelector(`[data-count="${key}"]`)?.textContent === value) &&
+          document.querySelector('svg#topology [data-badge="group:notify-customer"] text')?.textContent === badgeText,
+        [expected, settledBadge] as const,
+        { timeout: 15_000 },
+      )
       .catch(() => {});
     const shown = await page.evaluate(countsOnPage, Object.keys(expected));
     const badge = await page.locator('svg#topology [data-badge="group:notify-customer"] text').textContent();
@@ -135,6 +147,22 @@ describe("the live view of a local run, in headless Chromium", () => {
     const keyEvents = await page.locator("#key-events tbody tr").evaluateAll((rows) => rows.map((row) => ({ type: row.getAttribute("data-type"), id: row.cells[3]!.textContent })));
     const keySpans = await page.locator("#key-spans li").evaluateAll((items) => items.map((item) => item.getAttribute("data-span")));
     const flowSpans = traces.flowOf(key).length;
+
+    // After the demo (its verdict stands): one OrderPlaced whose data fails its schema, which
+    // every group subscribed to it dead-letters; the page lists one row per group.
+    const orderPlaced = valid.events.find((e) => e.type === "orders.OrderPlaced")!;
+    const poison = toCloudEvent({ event: orderPlaced, key: `${stack}-poison`, data: { orderId: `${stack}-poison` }, executionId: `arn:aws:states:local:000000000000:execution:${stack}-orders:poison`, state: "Poison" });
+    const subscribed = valid.consumers.filter((g) => g.on.some((e) => e.type === orderPlaced.type)).map((g) => g.name);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: valid.topics.find((t) => t.purpose === "events" && t.owner === "orders")!.name, acks: -1, messages: [toKafkaRecord(poison)] });
+    await producer.disconnect();
+    await page.waitForFunction((n) => document.querySelectorAll("#dead-letters tbody tr").length >= n, subscribed.length, { timeout: 20_000 }).catch(() => {});
+    const deadLetterRows = await page
+      .locator("#dead-letters tbody tr")
+      .evaluateAll((rows) => rows.map((row) => ({ group: row.cells[1]!.textContent, reason: row.cells[2]!.textContent, events: row.cells[4]!.textContent })));
+    const deadLettered = await page.evaluate(countsOnPage, subscribed.map((name) => `group:${name}:dead-lettered`));
+    const dlqBadges = await Promise.all(subscribed.map((name) => page.locator(`svg#topology [data-badge="group:${name}"] text`).textContent()));
     await page.evaluate(() => window.scrollTo(0, 0));
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -150,8 +178,7 @@ describe("the live view of a local run, in headless Chromium", () => {
     expect(seenWhileRunning.map(Number)).toEqual([...seenWhileRunning.map(Number)].sort((a, b) => a - b));
     expect(shown).toEqual(expected);
     expect(expected["event:orders.OrderPlaced"]).toBe(String(scenario.milestones["orders.OrderPlaced"]));
-    const notify = result.last.groups.find((g) => g.name === "notify-customer")!;
-    expect(badge).toBe(`${notify.delivered}/${notify.expected} · dlq 0 · lag 0`);
+    expect(badge).toBe(settledBadge);
     // The order's events across contexts, in publish order, exactly the scenario's for it.
     const published = runtime.published.filter((e) => keyEvents.some((k) => k.id === e.eventId));
     expect(keyEvents.map((e) => e.type)).toEqual(published.map((e) => e.type));
@@ -161,6 +188,14 @@ describe("the live view of a local run, in headless Chromium", () => {
     expect(types).toEqual(order.events);
     expect(keySpans).toHaveLength(flowSpans);
     expect(keySpans).toEqual(expect.arrayContaining(["execution orders", "execution shipping", "execution billing", "complete wait AwaitDispatch", "publish billing.InvoiceIssued"]));
+    expect(subscribed.length).toBeGreaterThan(0);
+    expect(deadLetterRows.map((row) => row.group).sort()).toEqual([...subscribed].sort());
+    for (const row of deadLetterRows) {
+      expect(row.reason).toBe(PoisonReason.SchemaInvalid);
+      expect(row.events).toContain(poison.id);
+    }
+    expect(deadLettered).toEqual(Object.fromEntries(subscribed.map((name) => [`group:${name}:dead-lettered`, "1"])));
+    expect(dlqBadges.every((text) => text?.includes("· dlq 1 ·"))).toBe(true);
     expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
   });
 });

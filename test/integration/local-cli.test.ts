@@ -19,8 +19,17 @@ describe("npm start -- --keep: executions over HTTP on a running runtime", () =>
   const runtime = new LocalRuntime({ topology, stack, kafka, brokers });
   let server: LiveView;
   const call = async (method: string, url: string, body?: string) => {
-    const response = await fetch(`http://127.0.0.1:${server.port}${url}`, { method, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(`http://127.0.0.1:${server.port}${url}`, { method, ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  /** The first state `/live` pushes. */
+  const firstLiveState = async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/live`);
+    const reader = response.body!.getReader();
+    let text = "";
+    while (!/^data: .*\n\n/m.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    return JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as { startedOverHttp: number; snapshot: Snapshot };
   };
 
   beforeAll(async () => {
@@ -44,6 +53,7 @@ describe("npm start -- --keep: executions over HTTP on a running runtime", () =>
     const execution = runtime.machines.get("orders")!.all.find((e) => e.name === "http-1");
     await execution?.done;
     const status = await call("GET", "/status");
+    const live = await firstLiveState();
 
     // Assess
     expect(started).toEqual({ status: 202, body: { executionArn: `arn:aws:states:local:000000000000:execution:${stack}-orders:http-1` } });
@@ -52,6 +62,8 @@ describe("npm start -- --keep: executions over HTTP on a running runtime", () =>
     const snapshot = status.body as unknown as Snapshot;
     expect(snapshot.contexts.find((c) => c.name === "orders")).toEqual({ name: "orders", running: 0, succeeded: 1, failed: 0, byState: {} });
     expect(snapshot.milestones).toEqual({ "orders.OrderPlaced": 1 });
+    // The header's started/planned are a demo's (none here); the one started over HTTP is counted apart.
+    expect({ started: live.snapshot.started, planned: live.snapshot.planned, startedOverHttp: live.startedOverHttp }).toEqual({ started: 0, planned: 0, startedOverHttp: 1 });
   });
 
   it("answers 400 to a body that is not JSON or an unknown context, 409 to a name used twice, 404 to any other path", async () => {
@@ -83,12 +95,18 @@ describe("npm start, as a process", () => {
     const child = spawn("npx", args, { cwd: ROOT, env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT" }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    // The page, fetched as soon as its address is printed: before the demo starts.
+    // The page, fetched as soon as its address is printed: before the demo starts. A failed fetch
+    // (the process gone first) is an answer of its own, caught at once: nothing is left unhandled.
     let page: Promise<{ status: number; html: string }> | undefined;
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       const url = /^Live view: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout)?.[1];
-      page ??= url === undefined ? undefined : fetch(url).then(async (response) => ({ status: response.status, html: await response.text() }));
+      page ??=
+        url === undefined
+          ? undefined
+          : fetch(url)
+              .then(async (response) => ({ status: response.status, html: await response.text() }))
+              .catch((error: unknown) => ({ status: 0, html: `fetch failed: ${String(error)}` }));
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));

@@ -54,6 +54,8 @@ describe("livePage", () => {
 
   it("gives every count the script fills a stable place: the tables' bodies and the header's counters", () => {
     expect(["contexts", "groups", "events", "dead-letters"].map((id) => page.includes(`<section class="card" id="${id}">`))).toEqual([true, true, true, true]);
-    expect(page).toContain(`started <b data-count="run:started">0</b>/<b data-count="run:planned">0</b> orders`);
+    expect(page).toContain(
+      `demo: started <b data-count="run:started">0</b>/<b data-count="run:planned">0</b> orders<span id="over-http" hidden> · <b data-count="run:over-http">0</b> more started over HTTP</span>`,
+    );
   });
 });

@@ -40,10 +40,12 @@ describe("routeOf", () => {
       routeOf("GET", "/keys/%zz"),
       routeOf("DELETE", "/"),
       routeOf("GET", "/nowhere"),
+      // A CORS preflight is never granted: another site's page cannot POST JSON here.
+      routeOf("OPTIONS", "/executions/orders"),
     ];
 
     // Assess
-    expect(routes).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(routes).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
     expect(ROUTES.map((route) => route.split(" — ")[0])).toEqual(["GET /", "GET /live", "GET /status", "GET /dead-letters", "GET /keys/<key>", "POST /executions/<context>"]);
   });
 });
