@@ -14,7 +14,8 @@ import { InMemoryInvariantStore } from "../runtime/invariant-store";
 import { type InvariantsHandler, invariantsHandler } from "../runtime/invariants";
 import { ConsumerGroupNotFoundError, EventNotReachedError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
 import { type DeliveredRecord, type InvocationReport, Limiter, LocalEventSourceMapping, offsetLag, type PartialBatchReading } from "./event-source-mapping";
-import { type ExecutionObserver, type LocalExecution, LocalStateMachine, LocalWorkflowStarter } from "./state-machine";
+import { type ExecutionObserver, type LocalExecution, LocalStateMachine } from "./state-machine";
+import { LocalWorkflowStarter } from "./workflow-starter";
 import { LocalTaskTokens } from "./task-tokens";
 import { ensureTopics } from "./topics";
 

@@ -15,13 +15,12 @@ import { correlatorName } from "../model/correlator";
 import { withDeadline } from "../runtime/deadline";
 import { contextUnder, fromXRayHeader, propagated, toXRayHeader, tracer } from "../runtime/trace-context";
 import type { MilestoneResult, PublishOptions } from "../runtime/publisher";
-import { requestOrigin, type StartWorkflowRequest, type StartWorkflowResult, WorkflowStartError, type WorkflowStarter } from "../runtime/workflow-starter";
 import { announceFailure } from "./failure-announcer";
 import type { LocalTaskTokens } from "./task-tokens";
 import { ExecutionAlreadyExistsError, ExecutionNotRedrivableError, FunctionTimedOutError, HandlerNotFoundError, WorkflowNotFoundError } from "./errors";
 
 /** Where the local runtime pretends to be: ARNs look like AWS's, in region "local". */
-const LOCAL_ACCOUNT = "arn:aws:states:local:000000000000";
+export const LOCAL_ACCOUNT = "arn:aws:states:local:000000000000";
 const localFunctionArn = (functionName: string) => `arn:aws:lambda:local:000000000000:function:${functionName}`;
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED";
@@ -341,38 +340,6 @@ export class LocalStateMachine {
 
   get all(): readonly LocalExecution[] {
     return [...this.executions.values()];
-  }
-}
-
-/**
- * The local runtime's side of the WorkflowStarter port: `stateMachine` is a context name, and a
- * repeated execution name answers `started: false`, as ExecutionAlreadyExists does on AWS.
- */
-export class LocalWorkflowStarter implements WorkflowStarter {
-  constructor(
-    private readonly machines: ReadonlyMap<string, LocalStateMachine>,
-    /** Told of each execution started, with the request (the group that asked). */
-    private readonly onStarted?: (request: StartWorkflowRequest, executionArn: string) => void,
-  ) {}
-
-  async start(request: StartWorkflowRequest): Promise<StartWorkflowResult> {
-    const machine = this.machines.get(request.stateMachine);
-    if (!machine) {
-      throw new WorkflowStartError(
-        `Could not start execution "${request.name}"${requestOrigin(request)}: no local state machine for context "${request.stateMachine}" ` +
-          `(contexts: ${[...this.machines.keys()].join(", ")}). Not retryable: fix the group's startWorkflow.`,
-      );
-    }
-    try {
-      const { executionArn } = machine.start(request.name, request.input, { traceHeader: request.traceHeader });
-      this.onStarted?.(request, executionArn);
-      return { executionId: executionArn, started: true };
-    } catch (error) {
-      if (error instanceof ExecutionAlreadyExistsError) {
-        return { executionId: `${LOCAL_ACCOUNT}:execution:${machine.name}:${request.name}`, started: false };
-      }
-      throw error;
-    }
   }
 }
 

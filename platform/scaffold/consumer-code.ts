@@ -6,7 +6,7 @@
  */
 
 import { versionedEventName } from "../model/names";
-import { camel, isPlainIdentifier, RESERVED } from "./identifiers";
+import { camel, eventReference, isPlainIdentifier, RESERVED } from "./identifiers";
 
 /** About as long as the repository's lines run before they are broken. */
 export const LINE_WIDTH = 160;
@@ -395,12 +395,4 @@ function unique<T>(items: readonly T[]): T[] {
 
 function lines(...text: string[]): string {
   return `${text.join("\n")}\n`;
-}
-
-/**
- * How generated code names a subscribed event: `orders.events.OrderPlaced`, or for a later version
- * its key in the context's `events`, `orders.events["OrderPlaced.v2"]`.
- */
-export function eventReference(event: Pick<ScaffoldEvent, "contextExport" | "name" | "version">): string {
-  return event.version === 1 ? `${event.contextExport}.events.${event.name}` : `${event.contextExport}.events[${JSON.stringify(versionedEventName(event.name, event.version))}]`;
 }

@@ -1,5 +1,5 @@
 /** Names in generated code: from kebab-case names to identifiers, and which identifiers are safe. */
-import { pascal } from "../model/names";
+import { pascal, versionedEventName } from "../model/names";
 
 /** `order-watch` → `orderWatch`; `OrderPlaced` → `orderPlaced`. */
 export function camel(name: string): string {
@@ -18,4 +18,12 @@ export const RESERVED = new Set(
 
 export function isPlainIdentifier(name: string): boolean {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !RESERVED.has(name);
+}
+
+/**
+ * How generated code names a subscribed event: `orders.events.OrderPlaced`, or for a later version
+ * its key in the context's `events`, `orders.events["OrderPlaced.v2"]`.
+ */
+export function eventReference(event: { readonly contextExport: string; readonly name: string; readonly version: number }): string {
+  return event.version === 1 ? `${event.contextExport}.events.${event.name}` : `${event.contextExport}.events[${JSON.stringify(versionedEventName(event.name, event.version))}]`;
 }

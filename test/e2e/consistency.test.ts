@@ -6,7 +6,7 @@ import { demoScenario } from "../../contexts/orders/demo";
 import { invariants } from "../../invariants";
 import { runDemo } from "../../platform/local/demo";
 import { LocalRuntime } from "../../platform/local/runtime";
-import { LocalWorkflowStarter } from "../../platform/local/state-machine";
+import { LocalWorkflowStarter } from "../../platform/local/workflow-starter";
 import { names, validate } from "../../platform/model";
 import lyingRefund from "../fixtures/lying-refund/consumer";
 import refundEverything from "../fixtures/refund-everything/consumer";

@@ -1,7 +1,8 @@
 import { orders } from "../../../contexts";
 import { stock } from "../../../contexts/orders/domain";
 import { TaskModuleError } from "../../../platform/model";
-import { type ExecutionEvent, loadTaskHandler, LocalStateMachine, LocalWorkflowStarter } from "../../../platform/local/state-machine";
+import { type ExecutionEvent, loadTaskHandler, LocalStateMachine } from "../../../platform/local/state-machine";
+import { LocalWorkflowStarter } from "../../../platform/local/workflow-starter";
 import { defineContext, type TaskModule } from "../../../platform/model";
 import { eventId } from "../../../platform/runtime/envelope";
 import { MilestonePublisher } from "../../../platform/runtime/publisher";
