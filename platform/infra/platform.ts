@@ -127,7 +127,12 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
     }
 
     function createNetwork() {
-      const { vpcId, privateSubnetIds, azCount, cidr, egress, endpoints } = config.network;
+      const { vpcId, privateSubnetIds, azCount, cidr, egress } = config.network;
+      // The ADOT layer's collector exports to X-Ray by default: in a VPC whose only way out is its
+      // endpoints, functions in it (publishers, tasks) reach X-Ray through one of its own.
+      // https://docs.aws.amazon.com/xray/latest/devguide/xray-security-vpc-endpoint.html
+      const toXRay = tracing !== undefined && tracing.endpoint === undefined && egress === "endpoints";
+      const endpoints = toXRay && !config.network.endpoints.includes("xray") ? [...config.network.endpoints, "xray"] : config.network.endpoints;
       return new Network(
         `${name}Network`,
         vpcId && privateSubnetIds

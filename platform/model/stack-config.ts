@@ -208,7 +208,11 @@ const Tracing = z
       .object({
         /** The ADOT Lambda layer for Node.js, by ARN (one per region and architecture, arm64 here). */
         layerArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[^:]+:\d+$/, "expected a Lambda layer version ARN"),
-        /** OTLP endpoint the spans go to; default: the layer's collector, which sends them to X-Ray. */
+        /**
+         * OTLP endpoint the spans go to; default: the layer's collector, which sends them to X-Ray
+         * (through an X-Ray endpoint the stack adds to an endpoints-only VPC). One of your own must
+         * be reachable from the VPC (a collector in it, or `network.egress: nat`).
+         */
         endpoint: z.string().url().optional(),
       })
       .strict()

@@ -16,6 +16,21 @@ describe("OpenTelemetry export on AWS (ensemble:tracing.openTelemetry)", () => {
     }
   });
 
+  it("gives functions in an endpoints-only VPC a way to X-Ray, where the layer exports by default, and none for an OTLP endpoint of the user's", async () => {
+    // Act
+    const toXRay = await runProgram("dev", { ...stackFileConfig("dev"), "ensemble:tracing": JSON.stringify({ openTelemetry: { layerArn } }) });
+    const toOtlp = await runProgram("dev", { ...stackFileConfig("dev"), "ensemble:tracing": JSON.stringify({ openTelemetry: { layerArn, endpoint: "https://otlp.example.com" } }) });
+    const untraced = await runProgram("dev");
+
+    // Assess
+    const services = (run: typeof toXRay) => run.mocks.byType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => String(e.inputs.serviceName).split(".").at(-1)).sort();
+    expect(services(toXRay)).toEqual(["dynamodb", "lambda", "states", "sts", "xray"]);
+    expect(services(toOtlp)).toEqual(["dynamodb", "lambda", "states", "sts"]);
+    expect(services(untraced)).toEqual(["dynamodb", "lambda", "states", "sts"]);
+    const xray = toXRay.mocks.byType("aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => String(e.inputs.serviceName).endsWith(".xray"))!;
+    expect(xray.inputs).toMatchObject({ vpcEndpointType: "Interface", privateDnsEnabled: true });
+  });
+
   it("adds no layer and no exporter by default: the runtime's spans are no-ops", async () => {
     const run = await runProgram("dev");
     for (const fn of run.mocks.byType("aws:lambda/function:Function")) {
