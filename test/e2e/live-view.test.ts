@@ -2,15 +2,16 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { demoScenario } from "../../contexts/orders/demo";
 import { type Snapshot, runDemo } from "../../platform/local/demo";
 import { LocalRuntime } from "../../platform/local/runtime";
 import { LocalTraces } from "../../platform/local/traces";
 import { type LiveView, listen, serveLive } from "../../platform/live-view";
-import { PoisonReason, validate, type ValidTopology } from "../../platform/model";
+import { PoisonReason, validate } from "../../platform/model";
 import { toCloudEvent, toKafkaRecord } from "../../platform/runtime";
 import { topology } from "../../topology";
+import { expectedNodesOf, launchChromium } from "../support/browser";
 
 jest.setTimeout(150_000);
 
@@ -28,17 +29,7 @@ declare class MutationObserver {
 }
 declare const window: { scrollTo(x: number, y: number): void };
 
-/** Debian's `chromium`, as the catalog page test uses it: required, never skipped. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = path.resolve(__dirname, "../../test-results/live-view.png");
-
-/** The diagram's nodes in order, as the catalog page test expects them: the same SVG. */
-const expectedNodesOf = (valid: ValidTopology) => [
-  ...valid.contexts.map((c) => `context:${c.name}`),
-  ...valid.topics.filter((t) => t.purpose === "events").map((t) => `topic:${t.name}`),
-  ...valid.consumers.map((g) => `group:${g.name}`),
-  ...valid.topics.filter((t) => t.purpose === "violations").map((t) => `violations:${t.name}`),
-];
 
 /** The page's `data-count` values a snapshot settles: what the summary says, not what still moves once it is OK (lags, filtered records). */
 const settledCounts = (snapshot: Snapshot): Record<string, string> =>
@@ -79,14 +70,10 @@ describe("the live view of a local run, in headless Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install chromium\` (Debian's package), or set CHROMIUM_PATH.`);
+    browser = await launchChromium();
     await runtime.start();
     // What commands/start.ts serves, on a free port.
     view = await serveLive(await listen({ port: 0 }), { runtime, kafka, traces, topology: valid, catalog: { stack }, executions: "orders" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
   });
 
   afterAll(async () => {

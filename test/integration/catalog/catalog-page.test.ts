@@ -2,19 +2,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { CatalogDiff, compareCatalog, formatStale, generateCatalog } from "../../../platform/catalog";
 import { PROJECT_ROOT, projectCatalog } from "../../../commands/project-catalog";
 import { validate, type ValidTopology } from "../../../platform/model";
 import { topology } from "../../../topology";
 import { validInvariantTopology } from "../../unit/catalog/invariant-topology";
+import { expectedNodesOf, launchChromium } from "../../support/browser";
 
 /**
  * The committed page, opened from disk in headless Chromium: it must draw the topology with no
  * console error and fetch nothing. Debian's `chromium` is required (never skipped): it is the
  * browser this repository can install without a registry of browser builds.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PAGE = path.join(PROJECT_ROOT, "catalog", "index.html");
 const SCREENSHOT = path.join(PROJECT_ROOT, "test-results", "catalog.png");
 const TOPOLOGY_MD = path.join(PROJECT_ROOT, "catalog", "topology.md");
@@ -29,13 +29,6 @@ interface Rect {
 
 const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
-/** The diagram's nodes in order: contexts, their topics, groups, then the violations topic when there are invariants. */
-const expectedNodesOf = (valid: ValidTopology) => [
-  ...valid.contexts.map((c) => `context:${c.name}`),
-  ...valid.topics.filter((t) => t.purpose === "events").map((t) => `topic:${t.name}`),
-  ...valid.consumers.map((g) => `group:${g.name}`),
-  ...valid.topics.filter((t) => t.purpose === "violations").map((t) => `violations:${t.name}`),
-];
 
 /** One edge, so one label, per publishing context, subscription, workflow start, correlator and invariants checker. */
 const expectedEdgesOf = (valid: ValidTopology) =>
@@ -56,14 +49,7 @@ describe("catalog/index.html in headless Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install chromium\` (Debian's package), or set CHROMIUM_PATH.`);
-    }
-    // launch() gives every browser a new, empty profile directory and removes it on close.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
