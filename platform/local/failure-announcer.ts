@@ -1,5 +1,5 @@
 import type { ContextDefinition } from "../model";
-import { EXECUTION_STATUS_CHANGE, type ExecutionStatusChange, failureMilestoneInput } from "../runtime/failure-backstop";
+import { executionStatusChange, failureMilestoneInput } from "../runtime/failure-backstop";
 import type { LocalExecution, Publisher } from "./state-machine";
 
 export interface FailedExecution {
@@ -21,21 +21,17 @@ export interface FailedExecution {
 export async function announceFailure(context: ContextDefinition, publisher: Publisher, failed: FailedExecution): Promise<void> {
   if (!context.failure) return;
   const { execution, cause } = failed;
-  const change: ExecutionStatusChange = {
-    "detail-type": EXECUTION_STATUS_CHANGE,
-    source: "aws.states",
-    detail: {
-      executionArn: execution.executionArn,
-      stateMachineArn: failed.stateMachineArn,
-      status: failed.status,
-      startDate: Date.parse(failed.startTime ?? new Date().toISOString()),
-      stopDate: Date.now(),
-      input: JSON.stringify(execution.input),
-      error: cause.name,
-      cause: cause.message,
-      redriveCount: failed.redriveCount,
-    },
-  };
+  const change = executionStatusChange({
+    executionArn: execution.executionArn,
+    stateMachineArn: failed.stateMachineArn,
+    status: failed.status,
+    startDate: Date.parse(failed.startTime ?? new Date().toISOString()),
+    stopDate: Date.now(),
+    input: JSON.stringify(execution.input),
+    error: cause.name,
+    cause: cause.message,
+    redriveCount: failed.redriveCount,
+  });
   try {
     const input = failureMilestoneInput(context, change);
     if (input) await publisher.publish(input);

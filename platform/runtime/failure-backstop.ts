@@ -30,6 +30,9 @@ export interface ExecutionStatusChange {
   };
 }
 
+/** A status change as Step Functions sends it to EventBridge, around its `detail`. */
+export const executionStatusChange = (detail: ExecutionStatusChange["detail"]): ExecutionStatusChange => ({ "detail-type": EXECUTION_STATUS_CHANGE, source: "aws.states", detail });
+
 /** Whether the publisher was invoked by the reconciliation schedule. */
 export const isReconcileRequest = (event: unknown): boolean => (event as { ensemble?: unknown } | null)?.ensemble === RECONCILE_FAILURES_INPUT.ensemble;
 
@@ -123,10 +126,9 @@ export async function reconcileFailures(context: ContextDefinition, publish: (in
         if ((item.startDate?.getTime() ?? now) < startedSince) nextToken = undefined; // older ones cannot have stopped recently
         if ((item.stopDate?.getTime() ?? 0) < stoppedSince || !item.executionArn) continue;
         const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
-        const input = failureMilestoneInput(context, {
-          "detail-type": EXECUTION_STATUS_CHANGE,
-          source: "aws.states",
-          detail: {
+        const input = failureMilestoneInput(
+          context,
+          executionStatusChange({
             executionArn: item.executionArn,
             status,
             startDate: execution.startDate?.getTime() ?? now,
@@ -135,8 +137,8 @@ export async function reconcileFailures(context: ContextDefinition, publish: (in
             error: execution.error ?? null,
             cause: execution.cause ?? null,
             ...(execution.redriveCount ? { redriveCount: execution.redriveCount } : {}),
-          },
-        });
+          }),
+        );
         if (!input) continue;
         checked++;
         if (!(await publish(input)).alreadyPublished) published++;
