@@ -37,17 +37,20 @@ export const endToEndSection: Section = {
   async run(context) {
     const { options } = context;
     const kafka = benchKafka(context, "e2e");
-    const fixed: Load = { kind: "rate", rate: options.rate, count: options.rate * options.seconds };
+    const fixedLoads: Load[] = options.rates.map((rate) => ({ kind: "rate", rate, count: rate * options.seconds }));
     const saturation: Load = { kind: "saturation", concurrency: options.concurrency, count: options.events };
-    const runs = { fixed: await measure(context, kafka, "fix", fixed), saturation: await measure(context, kafka, "sat", saturation) };
+    const fixed: Sides<EndToEndRun>[] = [];
+    // Labels name topics by their first four characters: "fi<i>" + the side letter keeps every run apart.
+    for (const [i, load] of fixedLoads.entries()) fixed.push(await measure(context, kafka, `fi${i}`, load));
+    const saturated = await measure(context, kafka, "sat", saturation);
     return {
       data: {
-        fixed: { ...fixed, ensemble: runs.fixed.figure, raw: runs.fixed.baseline },
-        saturation: { ...saturation, ensemble: runs.saturation.figure, raw: runs.saturation.baseline },
+        fixed: fixedLoads.map((load, i) => ({ ...load, ensemble: fixed[i]!.figure, raw: fixed[i]!.baseline })),
+        saturation: { ...saturation, ensemble: saturated.figure, raw: saturated.baseline },
       },
       tables: [
-        table(`End to end at ${options.rate} events/s offered for ${options.seconds} s per side: publisher call -> handler entry`, runs.fixed),
-        table(`End to end at saturation (${options.concurrency} publish calls in flight, ${options.events} events per side)`, runs.saturation),
+        ...options.rates.map((rate, i) => table(`End to end at ${rate} events/s offered for ${options.seconds} s per side: publisher call -> handler entry`, fixed[i]!)),
+        table(`End to end at saturation (${options.concurrency} publish calls in flight, ${options.events} events per side)`, saturated),
       ],
     };
   },

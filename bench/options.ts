@@ -16,8 +16,8 @@ export interface BenchOptions {
   readonly warmup: number;
   /** Publish calls in flight in the concurrent and saturation measurements. */
   readonly concurrency: number;
-  /** End to end: offered rate (events/s) and how long it is held. */
-  readonly rate: number;
+  /** End to end: the fixed offered rates (events/s), each held for `seconds` per side. */
+  readonly rates: readonly number[];
   readonly seconds: number;
   /** Records the broker's own producer performance tool sends. */
   readonly ceilingRecords: number;
@@ -33,16 +33,16 @@ type Preset = Omit<BenchOptions, "mode" | "sequentialEvents" | "consumeEvents" |
 
 const PRESETS: Record<Mode, Preset> = {
   // A smoke run: every section, tiny sizes (figures are noise).
-  quick: { events: 400, warmup: 50, concurrency: 32, rate: 100, seconds: 3, ceilingRecords: 20_000, coldStartRuns: 2, pulumiGroups: [10] },
+  quick: { events: 400, warmup: 50, concurrency: 32, rates: [100, 300], seconds: 3, ceilingRecords: 20_000, coldStartRuns: 2, pulumiGroups: [10] },
   // Under 5 minutes on a 2-core machine.
-  default: { events: 5_000, warmup: 200, concurrency: 32, rate: 200, seconds: 10, ceilingRecords: 200_000, coldStartRuns: 5, pulumiGroups: [10, 100, 500] },
+  default: { events: 5_000, warmup: 200, concurrency: 32, rates: [200, 1_000], seconds: 10, ceilingRecords: 200_000, coldStartRuns: 5, pulumiGroups: [10, 100, 500] },
   // Tighter percentiles and a bigger program.
-  long: { events: 50_000, warmup: 1_000, concurrency: 32, rate: 200, seconds: 60, ceilingRecords: 2_000_000, coldStartRuns: 15, pulumiGroups: [10, 100, 500, 1000] },
+  long: { events: 50_000, warmup: 1_000, concurrency: 32, rates: [200, 1_000], seconds: 60, ceilingRecords: 2_000_000, coldStartRuns: 15, pulumiGroups: [10, 100, 500, 1000] },
 };
 
 export interface Overrides {
   events?: number;
-  rate?: number;
+  rates?: number[];
   seconds?: number;
   concurrency?: number;
 }
@@ -58,7 +58,7 @@ export function benchOptions(mode: Mode, overrides: Overrides): BenchOptions {
     consumeEvents: events * 4,
     warmup: Math.min(preset.warmup, events),
     concurrency: overrides.concurrency ?? preset.concurrency,
-    rate: overrides.rate ?? preset.rate,
+    rates: overrides.rates ?? preset.rates,
     seconds: overrides.seconds ?? preset.seconds,
     partitions: 3,
   };

@@ -26,7 +26,7 @@ const program = new Command("npm run bench --")
   .option("--long", "larger sizes for tighter percentiles (tens of minutes)", false)
   .option("--only <sections>", `comma-separated sections to run: ${SECTION_NAMES.join(",")}`, sectionList)
   .option("--events <n>", "events per concurrent publish and end-to-end saturation run; sequential publish runs a fifth, consume four times as many", positiveInt)
-  .option("--rate <n>", "end to end: offered rate, events/s", positiveInt)
+  .option("--rate <n,m>", "end to end: offered rates, events/s, each measured on its own", positiveIntList)
   .option("--seconds <n>", "end to end: how long the offered rate is held", positiveInt)
   .option("--concurrency <n>", "publish calls in flight in the concurrent and saturation runs", positiveInt)
   .addOption(new Option("--broker <path>", "force how the broker is obtained (default: as npm start and the tests)").choices(Object.values(BrokerPath)))
@@ -38,7 +38,7 @@ interface CliOptions {
   long: boolean;
   only?: SectionName[];
   events?: number;
-  rate?: number;
+  rate?: number[];
   seconds?: number;
   concurrency?: number;
   broker?: BrokerPath;
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   const cli = program.parse().opts<CliOptions>();
   if (cli.quick && cli.long) throw new InvalidArgumentError("--quick and --long exclude each other.");
   const mode: Mode = cli.quick ? "quick" : cli.long ? "long" : "default";
-  const options = benchOptions(mode, cli);
+  const options = benchOptions(mode, { ...cli, rates: cli.rate });
   const selected = SECTIONS.filter((section) => !cli.only || cli.only.includes(section.name));
   const machine = describeMachine();
   const startedAt = new Date();
@@ -136,6 +136,10 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
   return n;
+}
+
+function positiveIntList(value: string): number[] {
+  return value.split(",").map((part) => positiveInt(part.trim()));
 }
 
 main().then(
