@@ -15,7 +15,9 @@
  */
 import { createHash } from "node:crypto";
 import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from "@aws-sdk/client-sfn";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { RuntimeError } from "./errors";
+import { contextUnder, fromXRayHeader, toXRayHeader, tracer } from "./trace-context";
 
 /**
  * What to start.
@@ -304,17 +306,30 @@ export class SfnWorkflowStarter implements WorkflowStarter {
     } catch (error) {
       throw startFailure(request, error); // a BigInt or a cycle: no retry will fix it
     }
+    // The started execution's own span, in the caller's trace; Step Functions' X-Ray segment for
+    // the execution comes under it (a no-op without a provider: the header goes on as given).
+    const span = tracer().startSpan(
+      `start ${stateMachine.slice(stateMachine.lastIndexOf(":") + 1)}`,
+      { kind: SpanKind.CLIENT, attributes: { "ensemble.execution": expectedArn, ...(request.eventId ? { "messaging.message.id": request.eventId } : {}) } },
+      contextUnder(fromXRayHeader(traceHeader)),
+    );
     const command: StartExecutionCommandInput = { stateMachineArn: stateMachine, name, input };
-    if (traceHeader !== undefined) command.traceHeader = traceHeader;
+    const header = span.isRecording() ? toXRayHeader(span.spanContext()) : traceHeader;
+    if (header !== undefined) command.traceHeader = header;
     try {
       const output = await this.client.send(new StartExecutionCommand(command));
+      span.setAttribute("ensemble.started", true);
       return { executionId: output.executionArn ?? expectedArn, started: true };
     } catch (error) {
       // By name, not instanceof: robust to two copies of the SDK in one bundle.
       if ((error as { name?: unknown } | null)?.name === "ExecutionAlreadyExists") {
+        span.setAttribute("ensemble.started", false);
         return { executionId: expectedArn, started: false };
       }
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
       throw startFailure(request, error);
+    } finally {
+      span.end();
     }
   }
 }
