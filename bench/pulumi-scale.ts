@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { parse } from "yaml";
 import type { Section } from "./harness";
 import { SectionFailure } from "./harness";
 import { PULUMI_RESULT_PREFIX } from "./options";
@@ -20,6 +22,8 @@ export interface PulumiScaleRun {
   readonly bundles: { readonly built: number; readonly reused: number };
   /** Program start to every registration settled, and the whole process up to then. */
   readonly programMs: number;
+  /** CPU time (user + system) over the same span: steadier than wall time on a loaded machine. */
+  readonly programCpuMs: number;
   readonly wallMs: number;
   readonly maxRssMb: number;
 }
@@ -45,25 +49,26 @@ function scaleTable(runs: readonly PulumiScaleRun[]): Table {
   const [base] = runs;
   return {
     title: "Pulumi program under mocks (stack dev): example contexts + N consumer groups, one process per size",
-    columns: ["groups", "resources", "bundles built/reused", "program s", "vs 0", "peak RSS MB", "vs 0", "process s"],
+    columns: ["groups", "resources", "bundles built/reused", "program s", "vs 0", "program CPU s", "peak RSS MB", "vs 0", "process s"],
     rows: runs.map((r) => [
       r.groups,
       r.resources,
       `${r.bundles.built}/${r.bundles.reused}`,
       round(r.programMs / 1000),
       ratio(r.programMs, base!.programMs),
+      round(r.programCpuMs / 1000),
       round(r.maxRssMb),
       ratio(r.maxRssMb, base!.maxRssMb),
       round(r.wallMs / 1000),
     ]),
-    note: "program s: construct to every registration settled; process s adds node, tsx and module loading. Baseline: 0 groups.",
+    note: "program s: construct to every registration settled (CPU s: user + system over the same span); process s adds node, tsx and module loading. Baseline: 0 groups.",
   };
 }
 
 async function measure(groups: number): Promise<PulumiScaleRun> {
   let stdout: string;
   try {
-    ({ stdout } = await run(process.execPath, ["--import", "tsx", CHILD, String(groups)], {
+    ({ stdout } = await run(process.execPath, [...deployNodeArgs(), "--import", "tsx", CHILD, String(groups)], {
       cwd: ROOT,
       maxBuffer: 64 * 1024 * 1024,
       timeout: 30 * 60_000,
@@ -75,4 +80,10 @@ async function measure(groups: number): Promise<PulumiScaleRun> {
   const line = stdout.split("\n").find((l) => l.startsWith(PULUMI_RESULT_PREFIX));
   if (!line) throw new SectionFailure(`no result from the Pulumi program with ${groups} groups:\n${stdout.slice(-500)}`);
   return JSON.parse(line.slice(PULUMI_RESULT_PREFIX.length)) as PulumiScaleRun;
+}
+
+/** The node arguments `pulumi up` runs the program with (Pulumi.yaml `runtime.options.nodeargs`), so the child measures the same. */
+function deployNodeArgs(): string[] {
+  const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
+  return project.runtime?.options?.nodeargs?.split(/\s+/).filter((arg) => arg.length > 0) ?? [];
 }

@@ -13,6 +13,7 @@ import { AlarmTopic, type AlarmTopicArgs } from "./alarm-topic";
 import type { LogSettings } from "./function";
 import { Observability, type ObservabilityArgs } from "./observability";
 import { shallowStackTraces } from "./shallow-stack-traces";
+import { InvalidComponentArgsError } from "./errors";
 import { StackKey, type StackKeyArgs } from "./stack-key";
 import { PLATFORM_OWNER } from "../model/tags";
 import { openTelemetry } from "./open-telemetry";
@@ -213,6 +214,12 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
     }
 
     function createGroups() {
+      const topicByName = new Map(topology.topics.map((topic, index) => [topic.name, topics[index]!]));
+      const topicNamed = (topicName: string): aws.msk.Topic => {
+        const topic = topicByName.get(topicName);
+        if (!topic) throw new InvalidComponentArgsError(`EnsemblePlatform "${name}": a group uses the topic ${topicName}, which the topology does not declare.`);
+        return topic;
+      };
       return Object.fromEntries(
         planConsumerGroups(topology.consumers, stack, config).map((plan) => [
           plan.name,
@@ -226,7 +233,8 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
               deletionProtection: config.tables.deletionProtection,
               startStateMachineArn: plan.consumer.startWorkflow ? contexts[plan.consumer.startWorkflow.name]?.stateMachineArn : undefined,
               waitingStateMachineArn: plan.consumer.correlates ? contexts[plan.consumer.correlates.name]?.stateMachineArn : undefined,
-              dependsOn: topics,
+              // Only the topics it reads and writes: all of them would be every group's O(groups) wait, O(groups²) in all.
+              dependsOn: [...plan.mappings.map((mapping) => mapping.topic), plan.deadLetterTopic, ...(plan.violationTopic ? [plan.violationTopic] : [])].map(topicNamed),
               logs,
               transform: transform?.group,
             },

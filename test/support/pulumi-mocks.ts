@@ -195,9 +195,10 @@ export function recordResources(options: RecordOptions = {}): PulumiMocks {
       return counts;
     },
     callsOf: (token) => calls.filter((call) => call.token === token),
-    urns: () => engineUrns(registrations),
+    urns: () => registrations.map(engineUrnOf(registrations)).sort(),
     physicalNames: () => {
-      const urnOf = new Map(registrations.map((registration) => [`${registration.type}::${registration.name}`, engineUrns([registration], registrations)[0]!]));
+      const engineUrn = engineUrnOf(registrations);
+      const urnOf = new Map(registrations.map((registration) => [`${registration.type}::${registration.name}`, engineUrn(registration)]));
       return resources
         .flatMap((resource) => {
           const key = PHYSICAL_NAME_INPUTS.find((input) => typeof resource.inputs[input] === "string");
@@ -324,19 +325,18 @@ function seconds(duration: string | undefined): number {
 }
 
 // urn:pulumi:<stack>::<project>::<ancestor types and own type, joined by $>::<name>
-function engineUrns(registrations: Registration[], all = registrations): string[] {
+// One lookup table for all the registrations, so naming every resource stays linear.
+function engineUrnOf(all: Registration[]): (registration: Registration) => string {
   const byMockUrn = new Map(all.map((registration) => [registration.urn, registration]));
   const qualifiedType = (registration: Registration): string => {
     const parent = byMockUrn.get(registration.parent);
     // The engine leaves the root stack out of its children's types.
     return parent && parent.type !== "pulumi:pulumi:Stack" ? `${qualifiedType(parent)}$${registration.type}` : registration.type;
   };
-  return registrations
-    .map((registration) => {
-      const [stackPart, project] = registration.urn.split("::"); // "urn:pulumi:<stack>", "<project>"
-      return [stackPart, project, qualifiedType(registration), registration.name].join("::");
-    })
-    .sort();
+  return (registration) => {
+    const [stackPart, project] = registration.urn.split("::"); // "urn:pulumi:<stack>", "<project>"
+    return [stackPart, project, qualifiedType(registration), registration.name].join("::");
+  };
 }
 
 // Pulumi counts every registration and invoke it starts (even one still waiting for its inputs)
