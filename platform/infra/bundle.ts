@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildFailure, type BuildOptions, buildSync, type Message, type Metafile, type OutputFile } from "esbuild";
+import type { BuildFailure, BuildOptions, Message, Metafile, OutputFile } from "esbuild";
+import { buildTrimmedSync } from "./bundle-sync-build";
 import { BundleError } from "./errors";
 
 // Declared with the other infra errors; exported here too, where callers have always found it.
@@ -85,8 +86,8 @@ export interface Bundle {
   bytes: number;
   /**
    * What makes up `code`: bytes in the output per npm package (`kafkajs`, `@scope/name`) or, for
-   * this repository's own files, per top-level folder pair (`platform/runtime`), largest first;
-   * from esbuild's metafile.
+   * this repository's own files, per top-level folder pair (`platform/runtime`), plus
+   * {@link LEFT_OUT_SOURCE} and {@link LAZY_SOURCE}, largest first; from esbuild's metafile.
    */
   composition: readonly { source: string; bytes: number }[];
 }
@@ -113,7 +114,10 @@ export interface BundleCacheStats {
 
 /**
  * Bundles one Lambda's code with esbuild, synchronously, while the program runs: no closure
- * serialization, one file per function. The same sources give the same bytes wherever
+ * serialization, one file per function. What no function runs is left out of the packages it
+ * reaches (kafkajs' older protocol versions, and its admin and consumer where nothing creates
+ * them; see platform/infra/bundle-trim.ts), the AWS SDK loads on first use, and platform modules
+ * imported but unused are dropped (platform/infra/bundle-lazy.ts). The same sources give the same bytes wherever
  * the repository is checked out, so an unchanged function never shows a diff. Builds are cached
  * for the life of the process by root, entry and externals (checked against the files they
  * read), so functions sharing a handler module cost one esbuild run; {@link bundleCacheStats}
@@ -252,11 +256,19 @@ function buildEntry(name: string, { entry, root, external }: { entry: string; ro
   return { code, sourceMap, sha256, inputs, composition: compositionOf(result.metafile) };
 }
 
+/** In a composition: the stand-ins for what platform/infra/bundle-trim.ts leaves out, and the loaders of lazy externals. */
+export const LEFT_OUT_SOURCE = "(left-out stand-ins)";
+export const LAZY_SOURCE = "(lazy external loaders)";
+
 function compositionOf(metafile: Metafile | undefined): Bundle["composition"] {
   const output = Object.entries(metafile?.outputs ?? {}).find(([file]) => file.endsWith(".js"))?.[1];
   const bytes = new Map<string, number>();
   for (const [file, input] of Object.entries(output?.inputs ?? {})) {
-    const source = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split("/").slice(0, 2).join("/");
+    const source = file.startsWith("left-out:")
+      ? LEFT_OUT_SOURCE
+      : file.startsWith("lazy-external:")
+        ? LAZY_SOURCE
+        : (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split("/").slice(0, 2).join("/"));
     bytes.set(source, (bytes.get(source) ?? 0) + input.bytesInOutput);
   }
   return [...bytes].map(([source, size]) => ({ source, bytes: size })).sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source));
@@ -291,10 +303,13 @@ export function lambdaCode(b: Bundle): pulumi.asset.FileArchive {
   return new pulumi.asset.FileArchive(b.directory);
 }
 
-/** esbuild's output; its errors as one {@link BundleError} naming the function. */
-function build(name: string, options: BuildOptions & { write: false; metafile: true }): { outputFiles: OutputFile[]; metafile?: Metafile } {
+/**
+ * esbuild's output, with the parts of packages no function runs left out and the externals loaded
+ * on first use (platform/infra/bundle-trim.ts); its errors as one {@link BundleError} naming the function.
+ */
+function build(name: string, options: BuildOptions & { absWorkingDir: string; external: string[] }): { outputFiles: Pick<OutputFile, "path" | "text">[]; metafile?: Metafile } {
   try {
-    return buildSync(options);
+    return buildTrimmedSync(options, options.external.filter((pattern) => pattern !== TASK_IMPORTS));
   } catch (error) {
     const messages = (error as Partial<BuildFailure>).errors;
     const detail = messages ? `\n${messages.map((m) => `  - ${formatMessage(m, name)}`).join("\n")}` : ` ${(error as Error).message}`;

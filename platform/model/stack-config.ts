@@ -41,6 +41,11 @@ const Network = NetworkKeys.refine((n) => (n.vpcId === undefined) === (n.private
   message: "give both vpcId and privateSubnetIds to use an existing VPC, or neither to create one",
 });
 
+function atLeastKafka28(version: string): boolean {
+  const [, major, minor] = /^(\d+)\.(\d+)/.exec(version) ?? [];
+  return major !== undefined && (Number(major) > 2 || (Number(major) === 2 && Number(minor) >= 8));
+}
+
 /** The MSK cluster: created here, or an existing one by ARN. */
 const Kafka = z
   .object({
@@ -48,8 +53,15 @@ const Kafka = z
     existingClusterArn: z.string().regex(/^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[^/]+\/[^/]+$/, "expected an MSK cluster ARN").optional(),
     /** Bootstrap brokers (IAM) of the existing cluster; looked up when omitted. */
     existingBootstrapBrokers: z.string().optional(),
-    /** MSK version string, KRaft metadata mode. */
-    version: z.string().default("4.1.x.kraft"),
+    /**
+     * MSK version string, KRaft metadata mode. 2.8 or later: Lambda bundles carry only the highest
+     * version of each Kafka request kafkajs implements (platform/infra/bundle-trim.ts), which
+     * brokers from 2.8 on support.
+     */
+    version: z
+      .string()
+      .refine((v) => atLeastKafka28(v), { message: "expected Kafka 2.8 or later (for example 3.9.x or 4.1.x.kraft): Lambda bundles speak only the newest version of each request kafkajs knows" })
+      .default("4.1.x.kraft"),
     /** Broker nodes: a multiple of the number of private subnets. */
     brokers: positiveInt.default(2),
     instanceType: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, "expected an MSK broker type such as kafka.t3.small").default("kafka.t3.small"),

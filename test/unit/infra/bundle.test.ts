@@ -11,6 +11,7 @@ import {
   LAMBDA_ENVIRONMENT,
   LAMBDA_HANDLER,
   lambdaCode,
+  LEFT_OUT_SOURCE,
 } from "../../../platform/infra/bundle";
 import { type FunctionKind, functionEntries } from "../../../platform/infra/function-entries";
 import { MilestoneErrors } from "../../../platform/runtime/errors";
@@ -24,20 +25,45 @@ const ENTRIES: Record<string, string> = Object.fromEntries(FUNCTIONS.map((f) => 
 const KINDS: Record<string, FunctionKind> = Object.fromEntries(FUNCTIONS.map((f) => [f.functionName, f.kind]));
 
 /**
- * Code only, per kind of function: a ratchet just above today's sizes (publishers 465.5–468.0 KiB,
- * consumers 543.5–552.1 KiB, tasks 2.4–4.3 KiB; the OpenTelemetry trace API and the trace context
- * added 11 KB to each; `npm run bundles -- --composition` shows what makes them up), so growth is
- * a decision rather than an accident; bundling the AWS SDK by mistake adds 0.5–0.6 MB. Failure
- * milestones added ~3.9 KB to every publisher and ~3.7 KB to every consumer reaching a context:
- * the model's failure-milestone code (defineContext adds the Announce states when a context
- * loads), the publisher's backstop for EventBridge's failed-execution events, the new events'
- * schemas; no new package; the reconciliation of failed executions ~1.3 KB more (its SFN client is
- * the runtime's, external). Billing's publisher is the largest (shipping's events and the waitFor
- * code of its AwaitDispatch), the invariants group the largest consumer (its key store, checks
- * and uuid v5 for violation ids: 8 KB over notify-customer). Sizes are deterministic: the same
- * sources, the same bytes.
+ * Code only, per kind of function: a ratchet just above today's sizes (publishers 363.0–365.5 KiB,
+ * consumers 356.1–366.7 KiB, tasks 2.4–4.3 KiB; `npm run bundles -- --composition` shows what
+ * makes them up), so growth is a decision rather than an accident; bundling the AWS SDK by mistake
+ * adds 0.5–0.6 MB. platform/infra/bundle-trim.ts took ~100 KB off publishers and, with the platform
+ * modules a consumer imported through the runtime's barrel but never used (the milestone
+ * publisher; platform/infra/bundle-lazy.ts), ~185 KB off consumers: kafkajs' older request
+ * versions, unused APIs and SASL mechanisms, a consumer's kafkajs admin and consumer, the
+ * CloudEvents SDK's HTTP binding and BigInt parser, zod's JSON Schema generator. What remains is
+ * bounded by kafkajs' producer (~110 KB), zod (~80 KB), a publisher's kafkajs admin and consumer
+ * (its published-check, ~80 KB with their requests) and a consumer's Powertools idempotency and
+ * logger (~55 KB). Sizes are deterministic: the same sources, the same bytes.
  */
-const CODE_BUDGET_BYTES: Record<FunctionKind, number> = { task: 8 * 1024, publisher: 469 * 1024, consumer: 553 * 1024 };
+const CODE_BUDGET_BYTES: Record<FunctionKind, number> = { task: 8 * 1024, publisher: 370 * 1024, consumer: 372 * 1024 };
+
+/**
+ * Files of packages no function runs, left out by platform/infra/bundle-trim.ts: absent from the
+ * map's sources of every bundle reaching the package (per kind where it depends on the function).
+ */
+const LEFT_OUT_FILES = [
+  "node_modules/kafkajs/src/protocol/requests/produce/v0/request.js",
+  "node_modules/kafkajs/src/protocol/requests/metadata/v0/request.js",
+  "node_modules/kafkajs/src/protocol/requests/createTopics/index.js",
+  "node_modules/kafkajs/src/protocol/requests/describeAcls/index.js",
+  "node_modules/kafkajs/src/protocol/requests/endTxn/index.js",
+  "node_modules/kafkajs/src/broker/saslAuthenticator/scram.js",
+  "node_modules/cloudevents/dist/message/http/index.js",
+  "node_modules/cloudevents/dist/transport/http/index.js",
+  "node_modules/json-bigint/index.js",
+  "node_modules/bignumber.js/bignumber.js",
+  "node_modules/zod/v4/core/to-json-schema.js",
+];
+/** Left out of consumer groups only: the publisher's published-check reads the topic with them. */
+const LEFT_OUT_OF_CONSUMERS = [
+  "node_modules/kafkajs/src/admin/index.js",
+  "node_modules/kafkajs/src/consumer/consumerGroup.js",
+  "node_modules/kafkajs/src/protocol/requests/fetch/index.js",
+  "node_modules/kafkajs/src/protocol/requests/joinGroup/index.js",
+  "platform/runtime/publisher.ts",
+];
 
 /** Sizes and build times, for test-results/bundle-sizes.json (the tests print nothing). */
 const measured: Record<string, { codeBytes: number; mapBytes: number; buildMs: number[] }> = {};
@@ -136,6 +162,16 @@ describe.each(Object.keys(ENTRIES))("the bundle of %s", (name) => {
     // The signer's STS client and pure-JavaScript SHA-256 are replaced (platform/infra/bundle-stubs/)
     expect(first.composition.map((part) => part.source)).not.toContain("@aws-crypto/sha256-js");
     expect({ requiresSts: first.code.includes('require("@aws-sdk/client-sts")') }).toEqual({ requiresSts: false });
+    // What no function runs is left out (platform/infra/bundle-trim.ts), stand-ins in its place.
+    const sources = (JSON.parse(first.sourceMap) as { sources: string[] }).sources;
+    if (KINDS[name] !== "task") {
+      const leftOut = [...LEFT_OUT_FILES, ...(KINDS[name] === "consumer" ? LEFT_OUT_OF_CONSUMERS : [])];
+      expect(sources.filter((source) => leftOut.includes(source))).toEqual([]);
+      expect(first.composition.map((part) => part.source)).toEqual(expect.arrayContaining([LEFT_OUT_SOURCE, "kafkajs", "zod"]));
+      expect(first.composition.map((part) => part.source)).not.toEqual(expect.arrayContaining(["json-bigint"]));
+      expect(first.composition.map((part) => part.source)).not.toEqual(expect.arrayContaining(["bignumber.js"]));
+    }
+    if (KINDS[name] === "publisher") expect(sources).toContain("node_modules/kafkajs/src/admin/index.js");
   });
 
   it("holds no path of this checkout: map sources are relative to the repository root", () => {
