@@ -1,4 +1,8 @@
-import { CloudEvent, type CloudEventV1 } from "cloudevents";
+import type { CloudEventV1 } from "cloudevents";
+// The SDK's own check of a 1.0 event (its compiled JSON schema and the attribute-name rule), the
+// one `CloudEvent#validate` runs, called on the attributes without building a `CloudEvent` per
+// record: the constructor copies, defaults and freezes them, and cost as much as the check.
+import { validateCloudEvent } from "cloudevents/dist/event/spec";
 import { PoisonReason } from "../model";
 import { isObject } from "./is-object";
 
@@ -18,8 +22,8 @@ import { isObject } from "./is-object";
  *   id would pass validation and defeat deduplication;
  * - binary mode is recognised only by `ce_id`, so a binary event missing its id is reported as
  *   "No CloudEvent detected" instead of naming the attribute.
- * The SDK still validates the attributes' formats (`CloudEvent#validate`), once the required
- * ones are known to be present. `test/unit/runtime/cloudevent-record.test.ts` pins each case.
+ * The SDK still validates the attributes' formats (`CloudEvent#validate`'s check), once the
+ * required ones are known to be present. `test/unit/runtime/cloudevent-record.test.ts` pins each case.
  */
 
 /** A CloudEvent as read from a record: exactly the attributes the record carries. */
@@ -53,8 +57,14 @@ const CLOUDEVENTS_BATCH = "application/cloudevents-batch";
 /** JSON media types: `application/json`, `text/json`, `*\/*+json`, with or without parameters. */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
-  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  const media = mediaType(contentType);
   return media === "application/json" || media === "text/json" || media.endsWith("+json");
+}
+
+/** The media type of a content type, without parameters, lower case. */
+function mediaType(contentType: string): string {
+  const parameters = contentType.indexOf(";");
+  return (parameters < 0 ? contentType : contentType.slice(0, parameters)).trim().toLowerCase();
 }
 
 /**
@@ -62,9 +72,15 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
  * Every failure says which rule broke and how the producer can fix it.
  */
 export function readCloudEvent(value: Buffer | undefined, headers: Readonly<Record<string, string>>): CloudEventRead {
-  const contentType = headerValue(headers, "content-type");
-  const media = contentType?.split(";")[0]!.trim().toLowerCase();
-  const binary = Object.keys(headers).some((name) => name.toLowerCase().startsWith(BINARY_PREFIX));
+  // One pass over the headers: the first content-type (names compare case-insensitively) and any ce_ header.
+  let contentType: string | undefined;
+  let binary = false;
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (contentType === undefined && lower === "content-type") contentType = headers[name];
+    if (lower.startsWith(BINARY_PREFIX)) binary = true;
+  }
+  const media = contentType === undefined ? undefined : mediaType(contentType);
 
   if (media?.startsWith(CLOUDEVENTS_BATCH)) {
     return poison(PoisonReason.UnsupportedContentType, `content-type "${contentType}" is batched mode, which the Kafka binding does not define; send one event per record.`);
@@ -92,12 +108,15 @@ function readStructured(value: Buffer | undefined): CloudEventRead {
   const parsed = parseJson(value);
   if (!parsed.ok) return poison(PoisonReason.NotJson, `the value is not JSON: ${parsed.error}`);
   if (!isObject(parsed.json)) return poison(PoisonReason.NotCloudEvent, "a structured-mode CloudEvent must be a JSON object");
-  const { data, data_base64: dataBase64, ...attributes } = parsed.json;
+  const { data_base64: dataBase64 } = parsed.json;
   if (dataBase64 !== undefined) {
     if (typeof dataBase64 !== "string") return poison(PoisonReason.NotCloudEvent, "data_base64 must be a base64 string");
+    const { data: _data, data_base64: _dataBase64, ...attributes } = parsed.json;
     return finish("structured", attributes, Buffer.from(dataBase64, "base64"));
   }
-  return finish("structured", attributes, data);
+  // The event object itself is read as the attributes (no copy per record): `data` in it is the
+  // data, not an attribute, and the SDK's check accepts any JSON value there.
+  return finish("structured", parsed.json, parsed.json.data);
 }
 
 function readBinary(value: Buffer | undefined, headers: Readonly<Record<string, string>>, contentType: string | undefined): CloudEventRead {
@@ -111,22 +130,17 @@ function readBinary(value: Buffer | undefined, headers: Readonly<Record<string, 
 
 /** Checks the attributes, then decodes the data by its content type. */
 function finish(mode: ReadCloudEvent["mode"], attributes: Record<string, unknown>, rawData: unknown): CloudEventRead {
-  const where = mode === "binary" ? (name: string) => `header ${BINARY_PREFIX}${name}` : (name: string) => `attribute "${name}"`;
   for (const name of REQUIRED) {
     const value = attributes[name];
     if (typeof value !== "string" || value.length === 0) {
-      return poison(PoisonReason.NotCloudEvent, `${where(name)} is ${value === undefined ? "missing" : "not a non-empty string"}; every CloudEvent needs id, source, specversion and type.`);
+      return poison(PoisonReason.NotCloudEvent, `${mode === "binary" ? `header ${BINARY_PREFIX}${name}` : `attribute "${name}"`} is ${value === undefined ? "missing" : "not a non-empty string"}; every CloudEvent needs id, source, specversion and type.`);
     }
   }
   if (attributes.specversion !== "1.0") {
     return poison(PoisonReason.NotCloudEvent, `specversion "${String(attributes.specversion)}" is not 1.0, the only version Ensemble reads.`);
   }
-  try {
-    // Validated with a stand-in `time` when there is none: the SDK would invent one anyway.
-    new CloudEvent({ ...attributes, time: attributes.time ?? new Date(0).toISOString() } as CloudEventV1<unknown>, false).validate();
-  } catch (error) {
-    return poison(PoisonReason.NotCloudEvent, `not a valid CloudEvent 1.0: ${describe(error)}`);
-  }
+  const invalid = attributeProblem(attributes);
+  if (invalid !== undefined) return poison(PoisonReason.NotCloudEvent, `not a valid CloudEvent 1.0: ${invalid}`);
 
   const contentType = typeof attributes.datacontenttype === "string" ? attributes.datacontenttype : undefined;
   let data = rawData;
@@ -140,29 +154,44 @@ function finish(mode: ReadCloudEvent["mode"], attributes: Record<string, unknown
     data = parsed.json;
   }
 
-  const extensions = Object.fromEntries(Object.entries(attributes).filter(([name]) => !CONTEXT_ATTRIBUTES.has(name)));
-  const optional = (name: string) => (typeof attributes[name] === "string" ? { [name]: attributes[name] as string } : {});
-  return {
-    ok: true,
-    event: {
-      mode,
-      specversion: attributes.specversion as string,
-      id: attributes.id as string,
-      source: attributes.source as string,
-      type: attributes.type as string,
-      ...optional("subject"),
-      ...optional("time"),
-      ...optional("datacontenttype"),
-      ...optional("dataschema"),
-      extensions,
-      data,
-    },
+  const extensions: Record<string, unknown> = {};
+  for (const name in attributes) {
+    if (!CONTEXT_ATTRIBUTES.has(name) && !(mode === "structured" && name === "data")) extensions[name] = attributes[name];
+  }
+  const event: { -readonly [K in keyof ReadCloudEvent]: ReadCloudEvent[K] } = {
+    mode,
+    specversion: attributes.specversion as string,
+    id: attributes.id as string,
+    source: attributes.source as string,
+    type: attributes.type as string,
+    extensions,
+    data,
   };
+  if (typeof attributes.subject === "string") event.subject = attributes.subject;
+  if (typeof attributes.time === "string") event.time = attributes.time;
+  if (typeof attributes.datacontenttype === "string") event.datacontenttype = attributes.datacontenttype;
+  if (typeof attributes.dataschema === "string") event.dataschema = attributes.dataschema;
+  return { ok: true, event };
 }
 
-function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
+/** Stands in for a missing `time` during the check, as `new CloudEvent()` would put now there. */
+const STAND_IN_TIME = new Date(0).toISOString();
+
+/**
+ * What `new CloudEvent(attributes, false).validate()` rejects, in its words; `undefined` when it
+ * accepts them. The constructor's part is done here: a falsy `time` replaced (the SDK invents
+ * one), `schemaurl`, a 0.3 attribute, refused on a 1.0 event, and a `data_base64` attribute (a
+ * binary-mode header) decoded with `atob`, which throws on what is not base64.
+ */
+function attributeProblem(attributes: Record<string, unknown>): string | undefined {
+  if (attributes.schemaurl) return "cannot set schemaurl on version 1.0 event";
+  try {
+    if (attributes.data_base64) atob(String(attributes.data_base64));
+    validateCloudEvent((attributes.time ? attributes : { ...attributes, time: STAND_IN_TIME }) as unknown as CloudEventV1<unknown>);
+    return undefined;
+  } catch (error) {
+    return describe(error);
+  }
 }
 
 function parseJson(bytes: Buffer | undefined): { ok: true; json: unknown } | { ok: false; error: string } {

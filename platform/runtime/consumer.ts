@@ -1,16 +1,15 @@
-import { createHash } from "node:crypto";
 import { channel } from "node:diagnostics_channel";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type SpanContext, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { type Span, type SpanContext, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { Context as LambdaContext } from "aws-lambda";
 import type { Kafka } from "kafkajs";
 import { type ConsumedEvent, type ConsumerDefinition, type ContextEvent, PoisonReason } from "../model";
 import { DeadLetterWriter } from "./dead-letter";
-import { decodeEvent, type FilterReason, type ReceivedEnvelope } from "./envelope";
+import { contentDigest, decodeEvent, type FilterReason, type ReceivedEnvelope } from "./envelope";
 import { RuntimeError } from "./errors";
 import { idempotencyStoreFromEnv, idempotencyTtlFromEnv, once } from "./idempotency";
-import { contextUnder, fromTraceparent, propagated, tracer } from "./trace-context";
+import { contextUnder, fromTraceparent, propagated, tracer, tracingOn } from "./trace-context";
 import { createKafka, kafkaSettingsFromEnv } from "./kafka";
 import {
   isKafkaEvent,
@@ -194,45 +193,22 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
     }
 
     const { event } = decoded;
-    // A Powertools child logger costs about half the wrapper's time per record (measured by
-    // npm run bench): build it only when the handler, or a failure, logs.
-    let recordLogger: Logger | undefined;
-    const loggerOfRecord = () =>
-      (recordLogger ??= logger.createChild({ persistentKeys: { eventId: event.id, eventType: event.type, correlationId: event.correlationId } }));
-    const context: RecordContext = {
-      group,
-      get logger() {
-        return loggerOfRecord();
-      },
-      correlationId: event.correlationId,
-      record: { ...coordinates, key: recordKey(record)?.toString("utf8") },
-      lambdaContext,
-      trace: undefined,
-    };
-    // A span per record, in the producer's trace and linked to its span (a no-op without a provider).
-    const producer = fromTraceparent(event.extensions.traceparent, event.extensions.tracestate);
-    const span = tracer().startSpan(
-      `process ${event.type}`,
-      {
-        kind: SpanKind.CONSUMER,
-        links: producer ? [{ context: producer }] : [],
-        attributes: { "messaging.system": "kafka", "messaging.consumer.group.name": group, "messaging.message.id": event.id, "ensemble.key": event.subject ?? "" },
-      },
-      contextUnder(producer),
-    );
-    (context as { trace: SpanContext | undefined }).trace = producer ? propagated(span.spanContext(), producer) : undefined;
+    const context = new HandlerContext(group, logger, event, { ...coordinates, key: recordKey(record)?.toString("utf8") }, lambdaContext);
+    // A span per record, in the producer's trace and linked to its span; none without a provider,
+    // when the handler's trace is the producer's, read only if the handler asks (context.trace).
+    const span = tracingOn() ? processSpan(group, event, context) : undefined;
     const call = { ran: false, content: contentDigest(event) };
     let result: Handled;
     try {
       result = await handleOnce({ event, context, call }, lambdaContext);
     } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-      span.end();
-      loggerOfRecord().error("handler failed; the record will be retried", { ...coordinates, error: error as Error });
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span?.end();
+      context.logger.error("handler failed; the record will be retried", { ...coordinates, error: error as Error });
       return "failed";
     }
-    span.setAttribute("ensemble.outcome", call.ran ? "handled" : "duplicate");
-    span.end();
+    span?.setAttribute("ensemble.outcome", call.ran ? "handled" : "duplicate");
+    span?.end();
     if (call.ran) return "handled";
     // Remembered before contents were (no `content`): a redelivery, as before.
     if (result.content !== undefined && result.content !== call.content) {
@@ -286,16 +262,57 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
 }
 
 /**
- * What must be equal for two deliveries of one event id to be the same event: type, source,
- * subject and data (not `time`, which a producer's retry may set anew).
+ * The {@link RecordContext} of one record. Its child logger is built on first use: a Powertools
+ * child logger cost about half the wrapper's time per record (npm run bench), and most
+ * handlers never log. A class rather than closures per record, which cost allocations too.
  */
-function contentDigest(event: ReceivedEnvelope): string {
-  const canonical = JSON.stringify([event.type, event.source, event.subject ?? null, sortKeys(event.data)]);
-  return createHash("sha256").update(canonical).digest("base64url").slice(0, 22);
+/** The `process` span of a record, under the producer's; the handler's trace becomes the span's. */
+function processSpan(group: string, event: ReceivedEnvelope, context: HandlerContext): Span {
+  const producer = fromTraceparent(event.extensions.traceparent, event.extensions.tracestate);
+  const span = tracer().startSpan(
+    `process ${event.type}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links: producer ? [{ context: producer }] : [],
+      attributes: { "messaging.system": "kafka", "messaging.consumer.group.name": group, "messaging.message.id": event.id, "ensemble.key": event.subject ?? "" },
+    },
+    contextUnder(producer),
+  );
+  context.trace = producer ? propagated(span.spanContext(), producer) : undefined;
+  return span;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
+class HandlerContext implements RecordContext {
+  readonly correlationId: string | undefined;
+  /** `null` until read or set: without a span, the event's `traceparent` is parsed on first read. */
+  #trace: SpanContext | undefined | null = null;
+  readonly #groupLogger: Logger;
+  readonly #event: ReceivedEnvelope;
+  #logger: Logger | undefined;
+
+  constructor(
+    readonly group: string,
+    groupLogger: Logger,
+    event: ReceivedEnvelope,
+    readonly record: RecordContext["record"],
+    readonly lambdaContext: LambdaContext | undefined,
+  ) {
+    this.#groupLogger = groupLogger;
+    this.#event = event;
+    this.correlationId = event.correlationId;
+  }
+
+  get trace(): SpanContext | undefined {
+    if (this.#trace === null) this.#trace = fromTraceparent(this.#event.extensions.traceparent, this.#event.extensions.tracestate);
+    return this.#trace;
+  }
+
+  set trace(trace: SpanContext | undefined) {
+    this.#trace = trace;
+  }
+
+  get logger(): Logger {
+    const { id: eventId, type: eventType, correlationId } = this.#event;
+    return (this.#logger ??= this.#groupLogger.createChild({ persistentKeys: { eventId, eventType, correlationId } }));
+  }
 }

@@ -1,16 +1,18 @@
 import { FunctionEnvironment } from "../model/function-environment";
 import { IDEMPOTENCY_TABLE_SCHEMA } from "../model/idempotency-table";
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyInconsistentStateError,
   IdempotencyItemAlreadyExistsError,
   IdempotencyItemNotFoundError,
+  IdempotencyPersistenceLayerError,
   IdempotencyRecordStatus,
-  makeIdempotent,
 } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { BasePersistenceLayer, IdempotencyRecord } from "@aws-lambda-powertools/idempotency/persistence";
+import { InMemoryPersistenceLayer } from "./in-memory-idempotency-store";
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import type { Context } from "aws-lambda";
 import { dedupeWindowSeconds, RETENTION_DEFAULTS } from "../model";
@@ -18,6 +20,7 @@ import { RuntimeConfigError, RuntimeError } from "./errors";
 
 /** Where the infra (and the tests) read the table's layout too. */
 export { IDEMPOTENCY_TABLE_SCHEMA };
+export { InMemoryPersistenceLayer };
 
 /**
  * Prefix of every idempotency record id. Constant on purpose: Powertools stores the prefix on
@@ -85,21 +88,32 @@ export class EventInProgressError extends RuntimeError {
   }
 }
 
-/** What Powertools hashes into the record id: the group and the event id, nothing else. */
-interface IdempotencyPayload {
-  readonly event: string;
-  readonly group: string;
+/**
+ * The id of the record that remembers `eventId` for `group`: `ensemble#<md5 of the payload,
+ * base64>`, the payload being `{ event, group }` (the group and the event id, nothing else),
+ * computed as Powertools' `makeIdempotent` computes it (keys sorted, JSON, md5, base64), so
+ * records written before `once` ran the protocol itself are still found.
+ */
+export function idempotencyRecordId(group: string, eventId: string): string {
+  // JSON.stringify({ event, group }) written out (keys in sorted order): no object per record.
+  const payload = `{"event":${JSON.stringify(eventId)},"group":${JSON.stringify(group)}}`;
+  return `${IDEMPOTENCY_KEY_PREFIX}#${hash("md5", payload, "base64")}`;
 }
 
 /**
- * The id of the record that remembers `eventId` for `group`: `ensemble#<md5 of the payload,
- * base64>`, computed as Powertools computes it (keys sorted, JSON, md5, base64). For operators
- * and tests looking a record up; `once` itself lets Powertools compute it.
+ * A persistence layer's record operations. Powertools declares them protected: its own handler
+ * reaches them through `saveInProgress`/`saveSuccess`, which hash the payload again on every
+ * call. `once` and the readers here call them with the record id computed once instead; every
+ * layer (DynamoDB, the in-process one) implements them with its own conditions.
  */
-export function idempotencyRecordId(group: string, eventId: string): string {
-  const payload = JSON.stringify({ event: eventId, group } satisfies IdempotencyPayload);
-  return `${IDEMPOTENCY_KEY_PREFIX}#${createHash("md5").update(payload).digest("base64")}`;
+interface RecordOperations {
+  _putRecord(record: IdempotencyRecord): Promise<void>;
+  _getRecord(idempotencyKey: string): Promise<IdempotencyRecord>;
+  _updateRecord(record: IdempotencyRecord): Promise<void>;
+  _deleteRecord(record: IdempotencyRecord): Promise<void>;
 }
+
+const recordOperations = (store: BasePersistenceLayer) => store as unknown as RecordOperations;
 
 /**
  * Whether `group` has handled `eventId`: the store holds a COMPLETED record for it that has not
@@ -109,108 +123,13 @@ export function idempotencyRecordId(group: string, eventId: string): string {
 export async function hasHandled(store: BasePersistenceLayer, group: string, eventId: string): Promise<boolean> {
   // Every layer reads one record by its id with `_getRecord` (protected in Powertools' types; the
   // DynamoDB layer reads consistently). The id is the one `once` makes Powertools compute.
-  const reader = store as unknown as { _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> };
   try {
-    const record = await reader._getRecord(idempotencyRecordId(group, eventId));
+    const record = await recordOperations(store)._getRecord(idempotencyRecordId(group, eventId));
     return record.getStatus() === IdempotencyRecordStatus.COMPLETED;
   } catch (error) {
     if (error instanceof IdempotencyItemNotFoundError) return false;
     throw error;
   }
-}
-
-/**
- * An idempotency record as the store keeps it: the fields the DynamoDB layer writes, the result
- * as JSON text (so nothing the caller holds is shared with the store, as after a round trip).
- */
-interface StoredRecord {
-  readonly idempotencyKey: string;
-  readonly status: ReturnType<IdempotencyRecord["getStatus"]>;
-  readonly expiryTimestamp?: number;
-  readonly inProgressExpiryTimestamp?: number;
-  readonly responseJson?: string;
-  readonly payloadHash?: string;
-}
-
-/**
- * An in-process idempotency store with the DynamoDB layer's semantics, for local runs and
- * tests: a put fails with `IdempotencyItemAlreadyExistsError` unless there is no record, the
- * record expired (`expiration` < now, in seconds) or it is `INPROGRESS` with an in-progress
- * expiry that passed (in milliseconds); an update is an upsert; expired records are dropped.
- * Records are copied in and out, as a round trip through DynamoDB would.
- */
-export class InMemoryPersistenceLayer extends BasePersistenceLayer {
-  // Insertion order is expiry order: a store has one TTL (Powertools configures it once) and
-  // every write re-inserts, so evicting from the front until a live record is exact and cheap.
-  readonly #records = new Map<string, StoredRecord>();
-
-  protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const now = Date.now();
-    this.#evictExpired(now);
-    const existing = this.#records.get(record.idempotencyKey);
-    if (existing && !isReplaceable(existing, now)) {
-      throw new IdempotencyItemAlreadyExistsError(
-        `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
-        toRecord(existing),
-      );
-    }
-    this.#write({
-      idempotencyKey: record.idempotencyKey,
-      status: record.getStatus(),
-      expiryTimestamp: record.expiryTimestamp,
-      inProgressExpiryTimestamp: record.inProgressExpiryTimestamp,
-      payloadHash: this.isPayloadValidationEnabled() ? record.payloadHash : undefined,
-    });
-  }
-
-  protected override async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    const stored = this.#records.get(idempotencyKey);
-    if (!stored) throw new IdempotencyItemNotFoundError();
-    return toRecord(stored);
-  }
-
-  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    // Like DynamoDB's UpdateItem: sets expiry, status and (when present) the result; keeps the rest.
-    const existing = this.#records.get(record.idempotencyKey);
-    this.#write({
-      ...existing,
-      idempotencyKey: record.idempotencyKey,
-      status: record.getStatus(),
-      expiryTimestamp: record.expiryTimestamp,
-      ...(record.responseData === undefined ? {} : { responseJson: JSON.stringify(record.responseData) }),
-      ...(this.isPayloadValidationEnabled() ? { payloadHash: record.payloadHash } : {}),
-    });
-  }
-
-  protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.#records.delete(record.idempotencyKey);
-  }
-
-  #write(record: StoredRecord): void {
-    this.#records.delete(record.idempotencyKey);
-    this.#records.set(record.idempotencyKey, record);
-  }
-
-  #evictExpired(now: number): void {
-    for (const [key, record] of this.#records) {
-      if (record.expiryTimestamp === undefined || record.expiryTimestamp >= now / 1000) return;
-      this.#records.delete(key);
-    }
-  }
-}
-
-/** The DynamoDB layer's put condition, negated: may a new attempt take this record's place? */
-function isReplaceable(existing: StoredRecord, now: number): boolean {
-  if (existing.expiryTimestamp !== undefined && existing.expiryTimestamp < now / 1000) return true;
-  return (
-    existing.status === "INPROGRESS" &&
-    existing.inProgressExpiryTimestamp !== undefined &&
-    existing.inProgressExpiryTimestamp < now
-  );
-}
-
-function toRecord({ responseJson, ...fields }: StoredRecord): IdempotencyRecord {
-  return new IdempotencyRecord({ ...fields, ...(responseJson === undefined ? {} : { responseData: JSON.parse(responseJson) as IdempotencyRecord["responseData"] }) });
 }
 
 /** How `once` scopes and keeps its records. */
@@ -234,10 +153,11 @@ export interface OnceOptions {
 const storeTtls = new WeakMap<BasePersistenceLayer, number>();
 
 /**
- * Wraps `fn` with Powertools' `makeIdempotent` so that inputs with the same `key` (an event id)
- * have their effect once per `group` within the TTL: the first call runs `fn` and stores its
- * result; a later call returns the stored result without running `fn`. If `fn` throws, the
- * record is deleted and a retry runs `fn` again. Results are stored, so they must be plain
+ * Makes `fn` idempotent, with Powertools' idempotency protocol on its persistence layers, so that
+ * inputs with the same `key` (an event id) have their effect once per `group` within the TTL:
+ * the first call claims the event id (an `INPROGRESS` record), runs `fn` and stores its result
+ * (`COMPLETED`); a later call returns the stored result without running `fn`. If `fn` throws,
+ * the record is deleted and a retry runs `fn` again. Results are stored, so they must be plain
  * JSON-like values (DynamoDB rejects `undefined` inside objects).
  *
  * A duplicate that arrives while the first attempt is still running rejects with
@@ -247,6 +167,12 @@ const storeTtls = new WeakMap<BasePersistenceLayer, number>();
  * An attempt holds its event id until the Lambda's remaining time, passed as `context`, runs
  * out (or {@link DEFAULT_IN_PROGRESS_TIMEOUT_MS} without one), so a timed-out attempt does not
  * block its retries for the whole TTL.
+ *
+ * The protocol is `makeIdempotent`'s (its `IdempotencyHandler`), run here rather than through it:
+ * per call it built a handler, sorted and hashed the payload twice and chained a dozen promises,
+ * which was most of what the consumer wrapper spent on a record (npm run bench, wrapper section).
+ * The record id is the one it computed ({@link idempotencyRecordId}), its errors are Powertools'
+ * own, and `POWERTOOLS_IDEMPOTENCY_DISABLED` still turns it off.
  *
  * @example
  * const handleOnce = once(async (event: ReceivedEnvelope) => notify(event), {
@@ -274,26 +200,17 @@ export function once<T, R>(
     );
   }
   storeTtls.set(store, ttlSeconds);
-
-  // Powertools hashes the first argument and reads the time left from the second (any object
-  // with getRemainingTimeInMillis); the input itself is passed through, never hashed.
-  const idempotent = makeIdempotent(
-    (_payload: IdempotencyPayload, _context: RemainingTime, input: T) => fn(input),
-    {
-      persistenceStore: store,
-      keyPrefix: IDEMPOTENCY_KEY_PREFIX,
-      config: new IdempotencyConfig({ expiresAfterSeconds: ttlSeconds }),
-    },
-  );
+  const config = new IdempotencyConfig({ expiresAfterSeconds: ttlSeconds });
+  if (!config.isEnabled()) return (input) => fn(input);
+  // Configured as makeIdempotent configured it, for whoever reads the store's settings.
+  store.configure({ config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+  const attempt = idempotentAttempt(fn, recordOperations(store), ttlSeconds);
 
   return async (input, context) => {
     const eventId = key(input);
-    const attempt = () => {
-      const remainingMs = context?.getRemainingTimeInMillis() ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS;
-      return idempotent({ event: eventId, group }, { getRemainingTimeInMillis: () => remainingMs }, input);
-    };
+    const recordId = idempotencyRecordId(group, eventId);
     try {
-      return await attempt();
+      return await attempt(recordId, input, remainingTime(context));
     } catch (error) {
       if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
       // Another attempt holds the claim: a concurrent duplicate that is about to finish, or a
@@ -302,15 +219,80 @@ export function once<T, R>(
       // beats failing the record: the mapping would retry at once, and could spend every retry
       // (then dead-letter the event) before the claim is gone.
       const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - CLAIM_WAIT_RESERVE_MS : undefined;
-      if (deadline !== undefined && (await claimReleased(store, idempotencyRecordId(group, eventId), deadline))) {
+      if (deadline !== undefined && (await claimReleased(store, recordId, deadline))) {
         try {
-          return await attempt();
+          return await attempt(recordId, input, remainingTime(context));
         } catch (again) {
           if (!(again instanceof IdempotencyAlreadyInProgressError)) throw again;
         }
       }
       throw new EventInProgressError({ group, eventId, ...describe?.(input) }, { cause: error });
     }
+  };
+}
+
+function remainingTime(context: RemainingTime | undefined): number {
+  return context?.getRemainingTimeInMillis() ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS;
+}
+
+/** Powertools' `MAX_RETRIES`: how often a record that changed under an attempt is claimed again. */
+const INCONSISTENT_STATE_RETRIES = 2;
+
+/**
+ * One idempotent call, as Powertools' `IdempotencyHandler.handle` makes it: claim the record id
+ * (a conditional put of an `INPROGRESS` record; an existing one answers instead), run `fn`,
+ * then store its result, or delete the claim if it threw. Store failures are wrapped in
+ * `IdempotencyPersistenceLayerError` with the messages Powertools uses.
+ */
+function idempotentAttempt<T, R>(fn: (input: T) => Promise<R>, records: RecordOperations, ttlSeconds: number) {
+  const expiry = (now: number) => Math.round(now / 1000 + ttlSeconds);
+
+  // One async function, the claim, the call and the result inline: each await of a layer more
+  // was a promise more per record.
+  return async (recordId: string, input: T, remainingMs: number): Promise<R> => {
+    for (let retry = 0; ; retry++) {
+      const now = Date.now();
+      const claim = new IdempotencyRecord({ idempotencyKey: recordId, status: IdempotencyRecordStatus.INPROGRESS, expiryTimestamp: expiry(now), payloadHash: "" });
+      // As Powertools: no time left (0) means no in-progress expiry, the claim lasts the TTL.
+      if (remainingMs) claim.inProgressExpiryTimestamp = now + remainingMs;
+      let existing: IdempotencyRecord | undefined;
+      try {
+        await records._putRecord(claim);
+      } catch (error) {
+        if (!(error instanceof Error) || error.name !== "IdempotencyItemAlreadyExistsError") {
+          throw new IdempotencyPersistenceLayerError("Failed to save in progress record to idempotency store", { cause: error });
+        }
+        existing = (error as IdempotencyItemAlreadyExistsError).existingRecord ?? (await records._getRecord(recordId));
+      }
+      if (existing === undefined) break;
+      const status = existing.getStatus();
+      if (status === IdempotencyRecordStatus.COMPLETED) return existing.getResponse() as R;
+      const claimExpired = existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < Date.now();
+      if (status === IdempotencyRecordStatus.INPROGRESS && !claimExpired) {
+        throw new IdempotencyAlreadyInProgressError(`There is already an execution in progress with idempotency key: ${recordId}`);
+      }
+      // Expired since the put was refused: claiming again succeeds, as Powertools retries it.
+      if (retry >= INCONSISTENT_STATE_RETRIES) throw new IdempotencyInconsistentStateError("Item has expired during processing and may not longer be valid.");
+    }
+
+    let result: R;
+    try {
+      result = await fn(input);
+    } catch (error) {
+      try {
+        await records._deleteRecord(new IdempotencyRecord({ idempotencyKey: recordId, status: IdempotencyRecordStatus.EXPIRED }));
+      } catch (deleteError) {
+        throw new IdempotencyPersistenceLayerError("Failed to delete record from idempotency store", { cause: deleteError });
+      }
+      throw error;
+    }
+    try {
+      const completed = { idempotencyKey: recordId, status: IdempotencyRecordStatus.COMPLETED, expiryTimestamp: expiry(Date.now()), payloadHash: "" };
+      await records._updateRecord(new IdempotencyRecord({ ...completed, responseData: result as IdempotencyRecord["responseData"] }));
+    } catch (error) {
+      throw new IdempotencyPersistenceLayerError("Failed to update success record to idempotency store", { cause: error });
+    }
+    return result;
   };
 }
 
@@ -324,10 +306,9 @@ const CLAIM_POLL_MS = 200;
  * expiry — or until `deadline`. Resolves whether it was released.
  */
 async function claimReleased(store: BasePersistenceLayer, recordId: string, deadline: number): Promise<boolean> {
-  const reader = store as unknown as { _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> };
   for (;;) {
     try {
-      const record = await reader._getRecord(recordId);
+      const record = await recordOperations(store)._getRecord(recordId);
       const expiry = record.inProgressExpiryTimestamp;
       if (record.getStatus() !== IdempotencyRecordStatus.INPROGRESS || (expiry !== undefined && expiry < Date.now())) return true;
     } catch (error) {

@@ -34,11 +34,10 @@ export function toMskEvent(batches: readonly PartitionMessages[], options: MskEv
 }
 
 function toMskRecord(topic: string, partition: number, message: KafkaMessage): KafkaRecord {
-  const headers = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
-    (Array.isArray(value) ? value : [value])
-      .filter((v): v is Buffer | string => v !== undefined)
-      .map((v) => ({ [name]: [...Buffer.from(v)] })),
-  );
+  const headers: Record<string, number[]>[] = [];
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) headers.push({ [name]: byteArray(v) });
+  }
   const record: KafkaRecord = {
     topic,
     partition,
@@ -50,4 +49,12 @@ function toMskRecord(topic: string, partition: number, message: KafkaMessage): K
   };
   if (message.key) record.key = message.key.toString("base64");
   return record;
+}
+
+/** A header value as the array of bytes MSK delivers; read straight from a Buffer, not copied then spread. */
+function byteArray(value: Buffer | string): number[] {
+  const bytes = typeof value === "string" ? Buffer.from(value) : value;
+  const array = new Array<number>(bytes.length);
+  for (let index = 0; index < bytes.length; index++) array[index] = bytes[index]!;
+  return array;
 }

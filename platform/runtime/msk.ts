@@ -57,7 +57,25 @@ export function recordKey(record: KafkaRecord): Buffer | undefined {
 export function recordHeaders(record: KafkaRecord): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const header of record.headers ?? []) {
-    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes).toString("utf8");
+    for (const name in header) headers[name] = utf8Text(header[name]!);
   }
   return headers;
+}
+
+/** Header values are short and almost always ASCII: read those without a Buffer copy of the array. */
+const SHORT_HEADER_BYTES = 256;
+
+/** UTF-8 bytes as text, as `Buffer.from(bytes).toString("utf8")` reads them. */
+function utf8Text(bytes: readonly number[]): string {
+  if (bytes.length <= SHORT_HEADER_BYTES) {
+    let text = "";
+    for (let index = 0; index < bytes.length; index++) {
+      const byte = bytes[index]!;
+      // Anything else (multi-byte UTF-8, or not a byte) takes Buffer's decoding.
+      if (!(byte >= 0 && byte < 0x80)) return Buffer.from(bytes).toString("utf8");
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  return Buffer.from(bytes).toString("utf8");
 }

@@ -1,4 +1,5 @@
-import { isSpanContextValid, ROOT_CONTEXT, type SpanContext, trace, TraceFlags, type Tracer } from "@opentelemetry/api";
+import { randomFillSync } from "node:crypto";
+import { isSpanContextValid, ProxyTracerProvider, ROOT_CONTEXT, type SpanContext, trace, TraceFlags, type Tracer } from "@opentelemetry/api";
 
 /**
  * Trace context across contexts. An event carries it as the CloudEvents distributed-tracing
@@ -18,6 +19,19 @@ import { isSpanContextValid, ROOT_CONTEXT, type SpanContext, trace, TraceFlags, 
  */
 export const tracer = (): Tracer => (platformTracer ??= trace.getTracer("ensemble"));
 let platformTracer: Tracer | undefined;
+
+/** What the API's global proxy hands out while no provider is registered. */
+const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether spans are recorded: a provider is registered (the collector layer's, or `npm start`'s).
+ * Paths that run per record skip building a no-op span when not, so tracing costs them nothing
+ * by default. A provider registered through another copy of the API counts as registered.
+ */
+export function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;
+}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const XRAY_ROOT = /(?:^|;)\s*Root=1-([0-9a-f]{8})-([0-9a-f]{24})/i;
@@ -74,17 +88,25 @@ export function propagated(spanContext: SpanContext, parent: SpanContext | undef
   return parent ?? newTrace();
 }
 
+const randomPool = Buffer.alloc(4096);
+let poolUsed = randomPool.length;
+
 /**
- * Random hex as the OpenTelemetry SDK's own id generator makes it, from Math.random: ids need to be
- * unlikely to collide, not secret, and crypto.randomBytes cost ~30 µs a publish here (profiled:
- * randomFillSync, a system call per call on this VM).
+ * Random hex from a pool of crypto-random bytes refilled 4 KB at a time: one system call per ~200
+ * new traces. A call per id (crypto.randomBytes) cost ~30 µs a publish here (randomFillSync is a
+ * system call on this VM), and Math.random with string padding ~7 µs when the code runs cold, as it
+ * does after each send's wait at one publish in flight. Ids need to be unlikely to collide, not secret.
  */
 function randomHex(bytes: number): string {
-  let hex = "";
-  for (let i = 0; i < bytes; i += 4) hex += (Math.floor(Math.random() * 0x1_0000_0000) >>> 0).toString(16).padStart(8, "0");
-  hex = hex.slice(0, bytes * 2);
+  if (poolUsed + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    poolUsed = 0;
+  }
+  const start = poolUsed;
+  poolUsed += bytes;
   // All zeros is invalid in W3C Trace Context.
-  return /^0+$/.test(hex) ? randomHex(bytes) : hex;
+  for (let i = start; i < poolUsed; i++) if (randomPool[i] !== 0) return randomPool.toString("hex", start, poolUsed);
+  return randomHex(bytes);
 }
 
 /** A minimal `TraceState` (the API's interface) over the header's text, kept as given. */

@@ -7,8 +7,16 @@ interface FilterLeaf {
   readonly rules: readonly FilterRule[];
 }
 
-const NOT_JSON = Symbol("not JSON");
+/** What a record's value reads as when it is not UTF-8 JSON: it matches no `value` pattern. */
+export const NOT_JSON = Symbol("not JSON");
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A compiled filter: over a record's value, or over its value already read by {@link readValueJson}. */
+export interface RecordFilter {
+  (value: Buffer | string | null | undefined): boolean;
+  /** The same answer for a value read once, so the mapping parses each record's value once. */
+  readonly acceptsJson: (json: unknown) => boolean;
+}
 
 /**
  * Compiles filter patterns into a predicate over a record's value: true when one pattern (they
@@ -24,15 +32,15 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * const accepts = compileFilters(filterPatterns(["orders.OrderPlaced"]));
  * accepts(Buffer.from('{"type":"orders.OrderPlaced"}')); // true
  */
-export function compileFilters(patterns: readonly string[]): (value: Buffer | string | null | undefined) => boolean {
+export function compileFilters(patterns: readonly string[]): RecordFilter {
   const compiled = patterns.map(parsePattern);
-  if (compiled.length === 0) return () => true;
-  return (value) => {
-    const json = decodeJson(value);
+  const acceptsJson = (json: unknown): boolean => {
+    if (compiled.length === 0) return true;
     if (json === NOT_JSON) return false;
     const record = { value: json };
     return compiled.some((leaves) => leaves.every((leaf) => leafMatches(valuesAt(record, leaf.path), leaf.rules)));
   };
+  return Object.assign((value: Buffer | string | null | undefined) => compiled.length === 0 || acceptsJson(readValueJson(value)), { acceptsJson });
 }
 
 function parsePattern(pattern: string): FilterLeaf[] {
@@ -82,7 +90,8 @@ function leafMatches(values: readonly unknown[], rules: readonly FilterRule[]): 
   });
 }
 
-function decodeJson(value: Buffer | string | null | undefined): unknown {
+/** A record's value as the filter reads it: UTF-8 JSON, else {@link NOT_JSON}. */
+export function readValueJson(value: Buffer | string | null | undefined): unknown {
   if (value === null || value === undefined || value.length === 0) return NOT_JSON;
   try {
     return JSON.parse(typeof value === "string" ? value : utf8.decode(value));

@@ -4,8 +4,9 @@ import { createIdempotentProducer, SharedProducer, whenJoined } from "../../runt
 import type { KafkaBatchResponse, KafkaEvent, KafkaRecord } from "../../runtime/msk";
 import { MappingAlreadyStartedError, ThrownValueError } from "../errors";
 import { consumerConfig, MAX_PAYLOAD_BYTES, payloadBytes } from "./batching";
+import { PartitionCommits } from "./commits";
 import { type Outcome, readResponse } from "./batch-response";
-import { compileFilters } from "./filter";
+import { compileFilters, readValueJson, type RecordFilter } from "./filter";
 import { lambdaContext } from "./lambda-context";
 import { toMskEvent } from "../../runtime/msk-event";
 import { describeRecord, type Notify, notifierFor } from "./observer";
@@ -48,7 +49,7 @@ export class LocalEventSourceMapping {
   readonly groupId: string;
   readonly topic: string;
   private readonly settings: Settings;
-  private readonly accepts: (value: Buffer | null) => boolean;
+  private readonly accepts: RecordFilter;
   private readonly eventSource: Pick<KafkaEvent, "eventSourceArn" | "bootstrapServers">;
   private readonly notify: Notify;
   private readonly outcomeHandling: OutcomeHandling;
@@ -122,6 +123,7 @@ export class LocalEventSourceMapping {
     const filtered = items.filter((item) => !item.wanted);
     if (filtered.length > 0) this.notify("onFiltered", filtered.map((item) => item.record));
     const work = new PartitionWork(items);
+    const commits = new PartitionCommits((offset) => this.commit(payload, offset));
 
     while (work.hasWork() && this.running(payload)) {
       const batch = work.next(this.settings.batchSize, MAX_PAYLOAD_BYTES)!;
@@ -134,10 +136,11 @@ export class LocalEventSourceMapping {
       } else {
         await handleOutcome(this.outcomeHandling, work, batch, await this.invoke(topic, partition, batch));
       }
-      await this.commit(payload, work);
+      this.settleOffsets(payload, work, commits);
       if (this.running(payload)) await payload.heartbeat();
     }
-    await this.commit(payload, work);
+    this.settleOffsets(payload, work, commits);
+    await commits.settled();
   }
 
   private running(payload: EachBatchPayload): boolean {
@@ -199,19 +202,24 @@ export class LocalEventSourceMapping {
     this.notify("onFailureDestination", items.map((item) => item.record), reason);
   }
 
-  /** Commits up to the first record not yet settled, when that moved. */
-  private async commit(payload: EachBatchPayload, work: PartitionWork): Promise<void> {
+  /** Resolves and commits up to the first record not yet settled, when that moved. */
+  private settleOffsets(payload: EachBatchPayload, work: PartitionWork, commits: PartitionCommits): void {
     const next = work.commitOffset();
     if (next === undefined) return;
-    const { topic, partition } = payload.batch;
     payload.resolveOffset(String(next - 1));
+    commits.request(next);
+  }
+
+  private async commit(payload: EachBatchPayload, next: number): Promise<void> {
+    const { topic, partition } = payload.batch;
     await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(next) }] }] });
     this.notify("onCommit", { topic, partition, offset: next });
   }
 
   private toItem(topic: string, partition: number, message: KafkaMessage): Item {
-    const wanted = this.accepts(message.value);
-    const record = describeRecord(topic, partition, message);
+    const valueJson = readValueJson(message.value);
+    const wanted = this.accepts.acceptsJson(valueJson);
+    const record = describeRecord(topic, partition, message, valueJson);
     return { message, offset: Number(message.offset), record, wanted, settled: !wanted, invocations: 0, failures: 0, payloadBytes: payloadBytes(message) };
   }
 

@@ -1,5 +1,6 @@
 import type { KafkaMessage } from "kafkajs";
 import type { OnFailureReason } from "../../model";
+import { NOT_JSON } from "./filter";
 
 /** Where a mapping is in one record's life, for the live view and the tests. */
 export interface DeliveredRecord {
@@ -86,8 +87,12 @@ export function notifierFor(observer: MappingObserver | undefined): Notify {
   };
 }
 
-/** A fetched message as the observer sees it: where it is, its key, and its CloudEvent id and type. */
-export function describeRecord(topic: string, partition: number, message: KafkaMessage): DeliveredRecord {
+/**
+ * A fetched message as the observer sees it: where it is, its key, and its CloudEvent id and
+ * type. `valueJson` is the value already parsed (the filter's reading), so it is parsed once;
+ * without it (or when it was not strict UTF-8) the value is read here.
+ */
+export function describeRecord(topic: string, partition: number, message: KafkaMessage, valueJson: unknown = NOT_JSON): DeliveredRecord {
   const offset = Number(message.offset);
   const key = message.key && message.key.length > 0 ? message.key.toString("utf8") : undefined;
   // Binary mode carries them in headers, structured mode in the value.
@@ -95,7 +100,7 @@ export function describeRecord(topic: string, partition: number, message: KafkaM
   let type: unknown = message.headers?.ce_type?.toString();
   if (id === undefined) {
     try {
-      ({ id, type } = JSON.parse(message.value?.toString("utf8") ?? "null") ?? {});
+      ({ id, type } = (valueJson === NOT_JSON ? JSON.parse(message.value?.toString("utf8") ?? "null") : valueJson) ?? {});
     } catch {
       // Not JSON: no id or type to show.
     }

@@ -1,5 +1,7 @@
 import { filterPatterns } from "../../../platform/model/consumer-group-plan";
 import { compileFilters } from "../../../platform/local/event-source-mapping";
+import { readValueJson } from "../../../platform/local/event-source-mapping/filter";
+import { describeRecord } from "../../../platform/local/event-source-mapping/observer";
 
 // The exact patterns the infra gives AWS for a group subscribing to two types of one context.
 const accepts = compileFilters(filterPatterns(["orders.OrderPlaced", "orders.OrderRejected"]));
@@ -93,5 +95,38 @@ describe("compileFilters in general", () => {
     expect(() => compileFilters([JSON.stringify({ value: { type: [{ prefix: "orders." }] } })])).toThrow(/not supported locally/);
     expect(() => compileFilters([JSON.stringify({ key: ["k"] })])).toThrow(/only on "value"/);
     expect(() => compileFilters([JSON.stringify({ value: { type: "orders.OrderPlaced" } })])).toThrow(/arrays of rules/);
+  });
+});
+
+describe("a compiled filter over a value read once", () => {
+  it("answers for the parsed value as for the raw one, non-JSON and invalid UTF-8 included", () => {
+    // Prepare
+    const values = [
+      json({ specversion: "1.0", id: "1", source: "orders", type: "orders.OrderPlaced", data: {} }),
+      json({ specversion: "1.0", id: "1", source: "orders", type: "billing.InvoiceSent", data: {} }),
+      json({ orderId: "o-1" }),
+      Buffer.from("{oops"),
+      Buffer.from([0x7b, 0xff, 0x7d]),
+      Buffer.alloc(0),
+      null,
+    ];
+    const none = compileFilters([]);
+
+    // Act / Assess
+    for (const value of values) {
+      expect(accepts.acceptsJson(readValueJson(value))).toBe(accepts(value));
+      expect(none.acceptsJson(readValueJson(value))).toBe(none(value));
+    }
+  });
+
+  it("lets describeRecord take the parsed value, and read the value itself when it is not strict UTF-8", () => {
+    // Prepare
+    const message = (value: Buffer) => ({ key: Buffer.from("k"), value, offset: "7", timestamp: "0", attributes: 0, headers: {} });
+    const event = json({ specversion: "1.0", id: "e-1", source: "orders", type: "orders.OrderPlaced" });
+    const lenient = Buffer.concat([Buffer.from('{"id":"e-2","type":"t","x":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+
+    // Act / Assess
+    expect(describeRecord("t", 0, message(event), readValueJson(event))).toEqual(describeRecord("t", 0, message(event)));
+    expect(describeRecord("t", 0, message(lenient), readValueJson(lenient))).toEqual({ topic: "t", partition: 0, offset: 7, key: "k", id: "e-2", type: "t" });
   });
 });

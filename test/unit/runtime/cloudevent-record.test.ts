@@ -1,4 +1,4 @@
-import { Kafka } from "cloudevents";
+import { CloudEvent, type CloudEventV1, Kafka } from "cloudevents";
 import * as z from "zod";
 import { defineContext, defineEvent, PoisonReason } from "../../../platform/model";
 import { readCloudEvent } from "../../../platform/runtime/cloudevent-record";
@@ -152,5 +152,52 @@ describe("readCloudEvent on records that are not valid CloudEvents", () => {
     // Assess
     expect(bare).toMatchObject({ ok: true, event: { mode: "binary", data: undefined } });
     expect(base64).toMatchObject({ ok: true, event: { mode: "structured", data: { orderId: "o-1", totalCents: 1 } } });
+  });
+});
+
+describe("readCloudEvent's attribute check, beside the SDK's CloudEvent#validate it stands for", () => {
+  const valid = { specversion: "1.0", id: "e-1", source: "partner", type: "partner.OrderPlaced" };
+  /** What the SDK answered before readCloudEvent called its check directly. */
+  const sdkAccepts = (attributes: Record<string, unknown>) => {
+    try {
+      new CloudEvent({ ...attributes, time: attributes.time ?? new Date(0).toISOString() } as CloudEventV1<unknown>, false).validate();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([
+    ["the required attributes only", {}],
+    ["an RFC 3339 time", { time: "2025-01-01T00:00:00.000Z" }],
+    ["a time that is no time", { time: "yesterday" }],
+    ["an empty time (the SDK invents one)", { time: "" }],
+    ["a source that is a URI reference", { source: "/sensors/tn-1234567/alerts" }],
+    ["a source that is no URI reference", { source: "a b\\c" }],
+    ["a dataschema that is a URI", { dataschema: "urn:ensemble:schema:orders.OrderPlaced:v1" }],
+    ["a dataschema that is no absolute URI", { dataschema: "orders/OrderPlaced" }],
+    ["an empty subject", { subject: "" }],
+    ["a null datacontenttype", { datacontenttype: null }],
+    ["a lower-case extension", { correlationid: "x", traceparent: "00-abc" }],
+    ["an extension with capitals", { correlationId: "x" }],
+    ["an extension with a dash", { "partition-key": "x" }],
+    ["schemaurl, a 0.3 attribute", { schemaurl: "https://example.com/schema" }],
+    ["a numeric id", { id: 7 }],
+    ["a binary data_base64 header that is base64", { data_base64: "eyJhIjoxfQ==" }],
+    ["a binary data_base64 header that is not", { data_base64: "!!not base64!!" }],
+  ])("agrees with the SDK on %s", (_, extra) => {
+    // Prepare
+    const attributes: Record<string, unknown> = { ...valid, ...extra };
+    const headers = Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`ce_${name}`, value === null ? "" : String(value)]));
+
+    // Act
+    const structured = readCloudEvent(Buffer.from(JSON.stringify(attributes)), { "content-type": "application/cloudevents+json" });
+    const binary = readCloudEvent(undefined, headers);
+
+    // Assess
+    // Structured mode reads data_base64 as the data, not as an attribute; a number reads as no id.
+    if (typeof attributes.id === "string" && !("data_base64" in extra)) expect(structured.ok).toBe(sdkAccepts(attributes));
+    const binaryAttributes = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.slice(3).toLowerCase(), value]));
+    expect(binary.ok).toBe(sdkAccepts(binaryAttributes));
   });
 });

@@ -1,7 +1,8 @@
 import * as z from "zod";
 import { defineContext, defineEvent } from "../../../platform/model";
 import { PoisonReason } from "../../../platform/runtime/dead-letter";
-import { dataSchema, decodeEvent, eventId, toCloudEvent, toKafkaRecord } from "../../../platform/runtime/envelope";
+import { createHash } from "node:crypto";
+import { contentDigest, dataSchema, decodeEvent, eventId, toCloudEvent, toKafkaRecord } from "../../../platform/runtime/envelope";
 
 const Placed = defineEvent({ name: "OrderPlaced", schema: z.object({ orderId: z.string(), totalCents: z.number().int() }) });
 const orders = defineContext({ name: "orders", events: [Placed] });
@@ -119,5 +120,45 @@ describe("decodeEvent", () => {
     const decoded = decodeEvent(value, headers, subscribed);
     expect(decoded).toMatchObject({ verdict: "poison", reason: PoisonReason.SchemaInvalid });
     expect(decoded.verdict === "poison" && decoded.detail).toMatch(/^orders\.OrderPlaced data: totalCents: /);
+  });
+});
+
+describe("contentDigest", () => {
+  // The digest as first defined: the idempotency store keeps digests for days, so it must not change.
+  const sortKeys = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sortKeys);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
+  };
+  const firstDefinition = (event: { type: string; source: string; subject?: string | undefined; data: unknown }) =>
+    createHash("sha256")
+      .update(JSON.stringify([event.type, event.source, event.subject ?? null, sortKeys(event.data)]))
+      .digest("base64url")
+      .slice(0, 22);
+
+  class Money {
+    constructor(readonly cents: number) {}
+  }
+
+  it.each([
+    ["an order", { orderId: "o-1", lines: [{ sku: "B", quantity: 2 }, { sku: "A", quantity: 1 }], totalCents: 12345, currency: "EUR" }],
+    ["nested objects with unsorted keys", { z: { y: 1, x: [{ b: 2, a: 1 }] }, a: null, m: "ünïcødé \u2028 \"quoted\"" }],
+    ["undefined members and array holes", { kept: 1, dropped: undefined, list: [undefined, 1, () => 1], fn: () => 1 }],
+    ["numbers JSON cannot write", { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, negativeZero: -0, small: 1e-7, big: 1e21 }],
+    ["integer-like keys, which a plain object orders first", { b: 1, 10: "ten", 9: "nine", a: 2 }],
+    ["a Date and a class instance", { at: new Date("2025-01-01T00:00:00Z"), money: new Money(5) }],
+    ["an object with its own toJSON", { custom: { toJSON: () => "custom", a: 1 } }],
+    ["an object without a prototype", Object.assign(Object.create(null) as object, { b: 2, a: 1 })],
+    ["a bare string", "text"],
+    ["nothing", undefined],
+    ["an empty object and array", { o: {}, a: [] }],
+    ["an own __proto__ key, as JSON.parse makes it", JSON.parse('{"b":1,"__proto__":{"x":1},"a":2}') as unknown],
+  ])("is the first definition's digest for %s", (_, data) => {
+    // Prepare
+    const event = { type: "orders.OrderPlaced", source: "orders", subject: "o-1", data };
+
+    // Act / Assess
+    expect(contentDigest(event)).toBe(firstDefinition(event));
+    expect(contentDigest({ ...event, subject: undefined })).toBe(firstDefinition({ ...event, subject: undefined }));
   });
 });

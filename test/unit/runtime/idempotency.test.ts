@@ -1,4 +1,4 @@
-import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { RuntimeConfigError } from "../../../platform/runtime/errors";
 import {
@@ -61,6 +61,26 @@ describe("once on the in-process store", () => {
     expect(record.idempotencyKey).toBe(idempotencyRecordId("notify-customer", "evt-1"));
     expect(record.getStatus()).toBe("COMPLETED");
     expect(record.expiryTimestamp).toBe(Date.now() / 1000 + DEFAULT_IDEMPOTENCY_TTL_SECONDS);
+  });
+
+  it("returns the result Powertools' makeIdempotent stored for the event id, without running again", async () => {
+    // Prepare: a record written the way once wrote them before it ran the protocol itself
+    const store = new InMemoryPersistenceLayer();
+    const before = makeIdempotent(async (_payload: { event: string; group: string }, _context: { getRemainingTimeInMillis(): number }) => ({ run: 0, amount: 10 }), {
+      persistenceStore: store,
+      keyPrefix: "ensemble",
+      config: new IdempotencyConfig({ expiresAfterSeconds: DEFAULT_IDEMPOTENCY_TTL_SECONDS }),
+    });
+    await before({ event: "evt-1", group: "notify-customer" }, { getRemainingTimeInMillis: () => 60_000 });
+    const { fn, runs } = countingHandler();
+    const handle = once(fn, { group: "notify-customer", store, ...byId });
+
+    // Act
+    const result = await handle({ id: "evt-1", amount: 10 });
+
+    // Assess
+    expect(runs).toHaveLength(0);
+    expect(result).toEqual({ run: 0, amount: 10 });
   });
 
   it("gives each consumer group its own effect for the same event id", async () => {

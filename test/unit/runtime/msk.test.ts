@@ -29,6 +29,19 @@ describe("the MSK event shape", () => {
     expect(recordKey(record)).toBeInstanceOf(Buffer);
   });
 
+  it("reads header values as UTF-8 text, multi-byte, invalid and long ones included, as Buffer decodes them", () => {
+    // Prepare
+    const values = ["", "application/cloudevents+json", "Zürich ✓ 𝄞", "x".repeat(300) + "é", "a".repeat(1000)].map((text) => [...Buffer.from(text)]);
+    const invalid = [0x61, 0xff, 0xc3];
+    const record = { topic: "t", partition: 0, offset: 0, timestamp: 0, timestampType: "CREATE_TIME", value: "", headers: [...values, invalid].map((bytes, index) => ({ [`h${index}`]: bytes })) };
+
+    // Act
+    const headers = recordHeaders(record as KafkaEvent["records"][string][number]);
+
+    // Assess
+    expect(Object.values(headers)).toEqual([...values, invalid].map((bytes) => Buffer.from(bytes).toString("utf8")));
+  });
+
   it("is what the local event source mapping builds from kafkajs messages", () => {
     // Prepare
     const documented = loadFixture<KafkaEvent>("msk/aws-docs-event.json");

@@ -37,6 +37,22 @@ describe("trace context", () => {
     expect(Math.abs(Number.parseInt(traceId.slice(0, 8), 16) - Date.now() / 1000)).toBeLessThan(5);
   });
 
+  it("gives every new trace its own valid ids, across refills of the random pool", () => {
+    // Act: 4 KB of random bytes serve ~200 traces (12 + 8 bytes each); this crosses several refills.
+    const traces = Array.from({ length: 1_000 }, () => newTrace());
+
+    // Assess
+    for (const { traceId, spanId } of traces) {
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(spanId).not.toMatch(/^0+$/);
+    }
+    expect(new Set(traces.map((t) => t.traceId.slice(8))).size).toBe(traces.length);
+    expect(new Set(traces.map((t) => t.spanId)).size).toBe(traces.length);
+    // A header without Parent gets a random one of its own.
+    expect(fromXRayHeader("Root=1-5759e988-bd862e3fe1be46a994272793")!.spanId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it("records nothing while no OpenTelemetry provider is registered", () => {
     const span = tracer().startSpan("publish x");
     expect(span.isRecording()).toBe(false);
