@@ -7,6 +7,7 @@ import { consume, type RecordContext } from "../platform/runtime/consumer";
 import { InMemoryPersistenceLayer } from "../platform/runtime/idempotency";
 import { toCloudEvent, toKafkaRecord, type KafkaRecordOut } from "../platform/runtime/envelope";
 import type { MilestoneInput } from "../platform/runtime/publisher";
+import { newTrace, toTraceparent } from "../platform/runtime/trace-context";
 import { silentLogger } from "./logger";
 
 /**
@@ -80,12 +81,14 @@ export function milestoneInput(context: BenchContext, index: number): MilestoneI
 
 /**
  * The record the milestone publisher sends for order `index`, built the way it builds it (schema
- * parse, CloudEvent, structured-mode Kafka binding): the raw baselines send these exact bytes.
+ * parse, CloudEvent with a new trace's `traceparent`, structured-mode Kafka binding): the raw
+ * baselines send these bytes, identical but for the random trace and span ids.
  */
 export function encodedRecord(context: BenchContext, index: number): KafkaRecordOut {
   const input = milestoneInput(context, index);
   const event = context.events.OrderPlaced;
-  return toKafkaRecord(toCloudEvent({ ...input, event, data: event.schema.parse(input.data), mapIndex: undefined }));
+  const trace = { traceparent: toTraceparent(newTrace()) };
+  return toKafkaRecord(toCloudEvent({ ...input, event, data: event.schema.parse(input.data), mapIndex: undefined, trace }));
 }
 
 export function encodedRecords(context: BenchContext, count: number): KafkaRecordOut[] {

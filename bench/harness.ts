@@ -69,6 +69,12 @@ export interface Driven {
   /** Per-call latency in ms, by call index. */
   readonly latencies: Float64Array;
   readonly seconds: number;
+  /**
+   * The process's CPU time (user + system, every thread: the JIT's too) over the run, in ms. Less
+   * noisy than wall time on a shared machine, and on a 2-core machine shared with the broker a
+   * side's extra CPU per call is what most of its extra latency is made of.
+   */
+  readonly cpuMs: number;
 }
 
 /**
@@ -78,6 +84,7 @@ export interface Driven {
 export async function drive(count: number, concurrency: number, call: (index: number) => Promise<unknown>): Promise<Driven> {
   const latencies = new Float64Array(count);
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const worker = async () => {
     for (let index = next++; index < count; index = next++) {
@@ -87,7 +94,9 @@ export async function drive(count: number, concurrency: number, call: (index: nu
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return { latencies, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { latencies, seconds, cpuMs: (used.user + used.system) / 1000 };
 }
 
 /** Sends record `index` of what it was given, and releases what it holds. */
@@ -117,12 +126,15 @@ export async function timeSenders(senders: Sides<Sender>, warmup: number, count:
 export interface SendRun {
   readonly eventsPerSecond: number;
   readonly latencyMs: Latency;
+  /** The process's CPU time per call, in µs (both sides run in the one bench process). */
+  readonly cpuMicrosPerCall: number;
 }
 
 export function summarizeSends(runs: readonly Driven[]): SendRun {
   const latencyMs = latency(runs.flatMap((run) => [...run.latencies]));
   const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
-  return { eventsPerSecond: round(latencyMs.count / seconds), latencyMs: { ...latencyMs, mean: round(latencyMs.mean) } };
+  const cpuMs = runs.reduce((sum, run) => sum + run.cpuMs, 0);
+  return { eventsPerSecond: round(latencyMs.count / seconds), latencyMs: { ...latencyMs, mean: round(latencyMs.mean) }, cpuMicrosPerCall: round((1000 * cpuMs) / latencyMs.count) };
 }
 
 /** Puts `records` on `topic` once, 500 to a send: how fast does not matter here. */

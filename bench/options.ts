@@ -1,5 +1,5 @@
 /** The sections, in the order they run; `--only` takes these names. */
-export const SECTION_NAMES = ["publish", "consume", "wrapper", "end-to-end", "broker-ceiling", "clients", "cold-start", "pulumi-scale"] as const;
+export const SECTION_NAMES = ["publish", "consume", "wrapper", "end-to-end", "broker-ceiling", "clients", "tracing", "cold-start", "pulumi-scale"] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export type Mode = "quick" | "default" | "long";

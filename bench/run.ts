@@ -13,10 +13,11 @@ import { describeMachine, machineLine } from "./machine";
 import { benchOptions, type Mode, SECTION_NAMES, type SectionName } from "./options";
 import { publishSection } from "./publish";
 import { pulumiScaleSection } from "./pulumi-scale";
+import { tracingSection } from "./tracing";
 import { wrapperSection } from "./wrapper";
 import { formatTable } from "./report";
 
-const SECTIONS: readonly Section[] = [publishSection, consumeSection, wrapperSection, endToEndSection, brokerCeilingSection, clientsSection, coldStartSection, pulumiScaleSection];
+const SECTIONS: readonly Section[] = [publishSection, consumeSection, wrapperSection, endToEndSection, brokerCeilingSection, clientsSection, tracingSection, coldStartSection, pulumiScaleSection];
 
 const program = new Command("npm run bench --")
   .description(

@@ -23,7 +23,8 @@ export interface WrapperRun {
  * hand-written loop over the same batches doing the same checks a record needs: base64 decode,
  * JSON parse, the CloudEvent's required attributes, the subscription, the event's schema, and a
  * remembered id with its content digest. What is left between the two is the wrapper's own cost
- * per record: Powertools idempotency, the logger, stats and the partial batch response.
+ * per record: the idempotency protocol (claim, then result, in the store), the CloudEvents SDK's
+ * attribute check, the key-sorted digest, the trace span, stats and the partial batch response.
  */
 export const wrapperSection: Section = {
   name: "wrapper",
@@ -57,7 +58,7 @@ export const wrapperSection: Section = {
 };
 
 /** MSK events of `size` records each, spread over 3 partitions as a mapping delivers them, one per invocation. */
-function preparedBatches(bench: BenchContext, count: number, size: number): KafkaEvent[] {
+export function preparedBatches(bench: BenchContext, count: number, size: number): KafkaEvent[] {
   const batches: KafkaEvent[] = [];
   for (let first = 0; first < count; first += size) {
     const messages: KafkaMessage[] = [];
@@ -77,7 +78,7 @@ function preparedBatches(bench: BenchContext, count: number, size: number): Kafk
   return batches;
 }
 
-async function wrapperPass(bench: BenchContext, batches: readonly KafkaEvent[]): Promise<number> {
+export async function wrapperPass(bench: BenchContext, batches: readonly KafkaEvent[]): Promise<number> {
   let handled = 0;
   // A fresh store per pass: every id is new to it, as in a first delivery.
   const handler = consume(benchConsumer(bench, "wrapper"), () => void handled++, { logger: silentLogger(), idempotency: new InMemoryPersistenceLayer() });
