@@ -1,12 +1,14 @@
 import { hash } from "node:crypto";
 import { CloudEvent, Kafka as CloudEventsKafka } from "cloudevents";
-import { v5 as uuidv5 } from "uuid";
+import { parse as uuidParse, v5 as uuidv5 } from "uuid";
 import { type ContextEvent, names, PoisonReason } from "../model";
 import { readCloudEvent } from "./cloudevent-record";
 import { schemaProblems } from "./schema";
 
 /** Namespace of Ensemble's name-based (v5) event ids; never change it, or ids stop matching. */
 const EVENT_ID_NAMESPACE = "7d7f4c52-5b0e-4c4a-9a7e-1f2c0e3b9d41";
+/** The namespace as bytes, parsed once: uuid parses a string namespace again on every call. */
+const EVENT_ID_NAMESPACE_BYTES = uuidParse(EVENT_ID_NAMESPACE);
 
 /** CloudEvents structured mode: the whole event is JSON in the record value. */
 export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8";
@@ -37,7 +39,7 @@ export function eventId(origin: MilestoneOrigin): string {
     // Marked, so an occurrence can never read as a Map index.
     ...(origin.occurrence === undefined ? [] : [`#${String(origin.occurrence)}`]),
   ];
-  return uuidv5(place.join("\u0000"), EVENT_ID_NAMESPACE);
+  return uuidv5(place.join("\u0000"), EVENT_ID_NAMESPACE_BYTES);
 }
 
 /** `dataschema` of an event: names the event and its schema version (`names.dataSchema`). */
@@ -56,22 +58,30 @@ export interface EnvelopeInput<D> extends MilestoneOrigin {
   readonly trace?: { readonly traceparent: string; readonly tracestate?: string | undefined };
 }
 
-/** The CloudEvent a milestone publishes. `correlationid` carries the execution id. */
+/**
+ * The CloudEvent a milestone publishes. `correlationid` carries the execution id. Built without
+ * the SDK's per-event validation (`strict` false): every attribute comes from checked parts (the
+ * model's names, a v5 id, an ISO time, a zod-checked key), and test/unit/runtime/envelope.test.ts
+ * holds the envelope to the SDK's strict check; what a consumer receives is validated there.
+ */
 export function toCloudEvent<D>(input: EnvelopeInput<D>): CloudEvent<D> {
-  return new CloudEvent<D>({
-    specversion: "1.0",
-    id: eventId(input),
-    type: input.event.type,
-    source: input.event.context,
-    subject: input.key,
-    time: new Date(input.time ?? Date.now()).toISOString(),
-    datacontenttype: "application/json",
-    dataschema: dataSchema(input.event),
-    data: input.data,
-    correlationid: input.executionId,
-    partitionkey: input.key,
-    ...(input.trace ? { traceparent: input.trace.traceparent, ...(input.trace.tracestate ? { tracestate: input.trace.tracestate } : {}) } : {}),
-  });
+  return new CloudEvent<D>(
+    {
+      specversion: "1.0",
+      id: eventId(input),
+      type: input.event.type,
+      source: input.event.context,
+      subject: input.key,
+      time: new Date(input.time ?? Date.now()).toISOString(),
+      datacontenttype: "application/json",
+      dataschema: dataSchema(input.event),
+      data: input.data,
+      correlationid: input.executionId,
+      partitionkey: input.key,
+      ...(input.trace ? { traceparent: input.trace.traceparent, ...(input.trace.tracestate ? { tracestate: input.trace.tracestate } : {}) } : {}),
+    },
+    false,
+  );
 }
 
 export interface KafkaRecordOut {

@@ -1,3 +1,4 @@
+import { CloudEvent } from "cloudevents";
 import * as z from "zod";
 import { defineContext, defineEvent } from "../../../platform/model";
 import { PoisonReason } from "../../../platform/runtime/dead-letter";
@@ -37,6 +38,18 @@ describe("eventId", () => {
 });
 
 describe("toCloudEvent / toKafkaRecord", () => {
+  it.each([
+    ["a plain milestone", {}],
+    ["inside a Map, with its trace", { mapIndex: "2.0", trace: { traceparent: "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01", tracestate: "vendor=1" } }],
+    ["a loop's pass, a key with spaces and slashes", { occurrence: 3, key: "order 7/a" }],
+  ])("builds an event the SDK's strict check passes: %s", (_, extra) => {
+    // Act: built without the SDK's per-event validation
+    const event = toCloudEvent({ event: orders.events.OrderPlaced, key: "o-1", data: { orderId: "o-1", totalCents: 100 }, executionId: EXECUTION, state: "Placed", ...extra });
+
+    // Assess: the strict constructor validates, and would throw
+    expect(new CloudEvent({ ...event.toJSON() }).validate()).toBe(true);
+  });
+
   it("builds a structured-mode CloudEvent keyed by the entity", () => {
     // Act
     const event = toCloudEvent({
