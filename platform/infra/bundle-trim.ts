@@ -31,11 +31,12 @@ export interface KafkaUses {
 
 /**
  * Whether a bundle's own sources (the repository's files it includes, not packages') create a
- * kafkajs admin or consumer: a plain search for `.admin()` and `.consumer({` calls. A miss would
- * cost a LeftOutOfBundle error naming the client on its first use, never a silent fault.
+ * kafkajs admin or consumer: a plain search for any `.admin(` or `.consumer(` call, however its
+ * arguments are written (a handler of the user's that makes one keeps it). A false positive costs
+ * only bytes; a miss would cost a LeftOutOfBundle error naming the client on its first use.
  */
 export function kafkaUsesOf(sources: readonly string[]): KafkaUses {
-  return { admin: sources.some((text) => /\.admin\(\s*\)/.test(text)), consumer: sources.some((text) => /\.consumer\(\s*\{/.test(text)) };
+  return { admin: sources.some((text) => /\.admin\s*\(/.test(text)), consumer: sources.some((text) => /\.consumer\s*\(/.test(text)) };
 }
 
 /**

@@ -132,9 +132,10 @@ describe("bundle-trim's rules, against the installed packages", () => {
 });
 
 describe("kafkaUsesOf", () => {
-  it("finds kafka.admin() and kafka.consumer({ ... }) calls, and nothing else", () => {
+  it("finds any .admin( and .consumer( call, however its arguments are written, and nothing else", () => {
     expect(kafkaUsesOf([`const admin = kafka.admin();`, `kafka.consumer({ groupId })`])).toEqual({ admin: true, consumer: true });
-    expect(kafkaUsesOf([`import { consumer } from "./x"; names.consumer("a"); kafka.producer()`])).toEqual({ admin: false, consumer: false });
+    expect(kafkaUsesOf([`const c = client.consumer (options);`])).toEqual({ admin: false, consumer: true });
+    expect(kafkaUsesOf([`import { consumer } from "./x"; names.consumerFunction("a"); consumer(); kafka.producer()`])).toEqual({ admin: false, consumer: false });
   });
 });
 
