@@ -15,7 +15,9 @@ let worker: Worker | undefined;
 
 /**
  * The worker, started on first use: its own source bundled by esbuild (so it loads the same way
- * under ts-node, tsx and Jest), unref'd so it never keeps a process alive.
+ * under ts-node, tsx and Jest), unref'd so it never keeps a process alive. One per module
+ * instance: under Jest, each test file that bundles starts one (and its esbuild service), which
+ * lasts until that Jest worker process exits.
  */
 function buildWorker(): Worker {
   if (worker) return worker;

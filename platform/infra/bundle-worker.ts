@@ -28,12 +28,20 @@ export type WorkerBuildAnswer =
 const esbuild = require((workerData as { esbuild: string }).esbuild) as typeof import("esbuild");
 
 parentPort!.on("message", (request: WorkerBuildRequest) => {
-  void answer(request).then((reply) => {
+  void answer(request).then((reply) => send(request, reply));
+});
+
+/** Posts the answer and always wakes the caller: an answer that cannot be posted becomes a failure that can. */
+function send(request: WorkerBuildRequest, reply: WorkerBuildAnswer): void {
+  try {
     request.port.postMessage(reply);
+  } catch (error) {
+    request.port.postMessage({ ok: false, message: `The build's answer could not be passed back: ${(error as Error).message}` } satisfies WorkerBuildAnswer);
+  } finally {
     Atomics.store(request.signal, 0, 1);
     Atomics.notify(request.signal, 0);
-  });
-});
+  }
+}
 
 async function answer({ options, lazyExternals: lazy }: WorkerBuildRequest): Promise<WorkerBuildAnswer> {
   try {

@@ -24,6 +24,9 @@ export const LAMBDA_HANDLER = "index.handler";
  */
 export const LAMBDA_ENVIRONMENT: Readonly<Record<string, string>> = {};
 
+/** Set to "1" at build time in every bundle (esbuild's `define`), never in a checkout. */
+const BUNDLED_VARIABLE = "ENSEMBLE_BUNDLED";
+
 /** Imported last by every bundle's entry: maps its stack traces lazily (see the module). */
 const STACK_TRACE_MODULE = "./platform/runtime/lazy-source-maps";
 
@@ -31,8 +34,10 @@ const STACK_TRACE_MODULE = "./platform/runtime/lazy-source-maps";
  * Left out of the bundle by default: the `nodejs22.x` runtime provides AWS SDK v3 (`@aws-sdk/*`
  * and the `@smithy/*` packages it is built on), and bundling it adds 0.5–0.6 MB per function.
  * The price: functions run the runtime's SDK version, not the lockfile's, and a package the
- * runtime does not ship fails at cold start (one is aliased below). Pass `external: []` to
- * bundle a pinned SDK instead.
+ * runtime does not ship fails when first used (one is aliased below): a bundle loads its SDK
+ * packages on first use, not at init (platform/infra/bundle-lazy.ts), so a rarely taken path
+ * would be the first to find out. test/unit/infra/bundle.test.ts loads every package each
+ * bundle names. Pass `external: []` to bundle a pinned SDK instead.
  */
 export const AWS_SDK_EXTERNALS: readonly string[] = ["@aws-sdk/*", "@smithy/*"];
 
@@ -243,6 +248,9 @@ function buildEntry(name: string, { entry, root, external }: { entry: string; ro
     legalComments: "none",
     external: [...external, TASK_IMPORTS],
     alias: { ...SDK_ALIASES },
+    // What the model's definitions read to skip, inside a bundle, work only a checkout needs
+    // (where a definition was declared: platform/model/source.ts).
+    define: { [`process.env.${BUNDLED_VARIABLE}`]: JSON.stringify("1") },
     metafile: true,
     logLevel: "silent",
   });
