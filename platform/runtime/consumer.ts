@@ -261,11 +261,6 @@ export function consume<C extends ConsumerDefinition>(consumer: C, handler: Even
   return Object.assign(invoke, { close: () => deadLetters.close() });
 }
 
-/**
- * The {@link RecordContext} of one record. Its child logger is built on first use: a Powertools
- * child logger cost about half the wrapper's time per record (npm run bench), and most
- * handlers never log. A class rather than closures per record, which cost allocations too.
- */
 /** The `process` span of a record, under the producer's; the handler's trace becomes the span's. */
 function processSpan(group: string, event: ReceivedEnvelope, context: HandlerContext): Span {
   const producer = fromTraceparent(event.extensions.traceparent, event.extensions.tracestate);
@@ -282,6 +277,11 @@ function processSpan(group: string, event: ReceivedEnvelope, context: HandlerCon
   return span;
 }
 
+/**
+ * The {@link RecordContext} of one record. Its child logger is built on first use: a Powertools
+ * child logger cost about half the wrapper's time per record (npm run bench), and most
+ * handlers never log. A class rather than closures per record, which cost allocations too.
+ */
 class HandlerContext implements RecordContext {
   readonly correlationId: string | undefined;
   /** `null` until read or set: without a span, the event's `traceparent` is parsed on first read. */

@@ -253,8 +253,9 @@ function idempotentAttempt<T, R>(fn: (input: T) => Promise<R>, records: RecordOp
     for (let retry = 0; ; retry++) {
       const now = Date.now();
       const claim = new IdempotencyRecord({ idempotencyKey: recordId, status: IdempotencyRecordStatus.INPROGRESS, expiryTimestamp: expiry(now), payloadHash: "" });
-      // As Powertools: no time left (0) means no in-progress expiry, the claim lasts the TTL.
-      if (remainingMs) claim.inProgressExpiryTimestamp = now + remainingMs;
+      // The claim lasts until the invocation's deadline. Unlike Powertools, no time left (0 or
+      // less) does not make it last the whole TTL: a killed attempt would block its retries for days.
+      claim.inProgressExpiryTimestamp = now + Math.max(remainingMs, 1);
       let existing: IdempotencyRecord | undefined;
       try {
         await records._putRecord(claim);

@@ -125,6 +125,16 @@ export class LocalEventSourceMapping {
     const work = new PartitionWork(items);
     const commits = new PartitionCommits((offset) => this.commit(payload, offset));
 
+    try {
+      await this.consumeWork(payload, work, commits);
+    } finally {
+      // Settled even when a batch threw: a commit left in flight could land after kafkajs' retry of the batch commits a lower offset.
+      await commits.settled().catch(() => undefined);
+    }
+  }
+
+  private async consumeWork(payload: EachBatchPayload, work: PartitionWork, commits: PartitionCommits): Promise<void> {
+    const { topic, partition } = payload.batch;
     while (work.hasWork() && this.running(payload)) {
       const batch = work.next(this.settings.batchSize, MAX_PAYLOAD_BYTES)!;
       const tooOld = batch.items.filter((item) => this.isTooOld(item));

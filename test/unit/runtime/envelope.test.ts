@@ -16,6 +16,11 @@ function encoded(event = toCloudEvent({ event: orders.events.OrderPlaced, key: "
 }
 
 describe("eventId", () => {
+  it("never changes: consumers deduplicate on it, and a redrive must find the ids already published", () => {
+    expect(eventId({ executionId: EXECUTION, state: "Placed" })).toBe("d93d8c7f-5a7d-5d26-ba8f-860987270cf7");
+    expect(eventId({ executionId: EXECUTION, state: "Placed", mapIndex: "2.0", occurrence: 3 })).toBe("9b4f5baf-dc18-5394-90b2-7d955938d058");
+  });
+
   it("is the same for the same execution, state and map index", () => {
     expect(eventId({ executionId: EXECUTION, state: "Placed" })).toBe(eventId({ executionId: EXECUTION, state: "Placed" }));
     expect(eventId({ executionId: EXECUTION, state: "Placed", mapIndex: 2 })).toBe(eventId({ executionId: EXECUTION, state: "Placed", mapIndex: 2 }));

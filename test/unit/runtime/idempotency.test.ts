@@ -241,6 +241,31 @@ describe("once on the in-process store", () => {
     await first;
   });
 
+  it("lets a retry run once an attempt that started with no Lambda time left has gone, not after the whole TTL", async () => {
+    // Prepare: an attempt that began with 0 ms left, and never finishes
+    const store = new InMemoryPersistenceLayer();
+    const hung = deferred();
+    let runs = 0;
+    const handle = once(
+      async (delivery: Delivery) => {
+        runs++;
+        if (runs === 1) await hung.promise;
+        return { handled: delivery.id, run: runs };
+      },
+      { group: "notify-customer", store, ...byId },
+    );
+    const first = handle({ id: "evt-1", amount: 10 }, { getRemainingTimeInMillis: () => 0 });
+
+    // Act: a retry a moment later
+    jest.advanceTimersByTime(2);
+    const retried = await handle({ id: "evt-1", amount: 10 }, { getRemainingTimeInMillis: () => 3_000 });
+
+    // Assess
+    expect(retried).toEqual({ handled: "evt-1", run: 2 });
+    hung.resolve();
+    await first;
+  });
+
   it("refuses a second TTL on a store that already has one", () => {
     // Prepare
     const store = new InMemoryPersistenceLayer();
