@@ -94,7 +94,7 @@ export class EnsemblePlatform extends pulumi.ComponentResource {
     const parent = this;
     const { topology, stack, config, transform } = args;
 
-    // Declaring thousands of resources; an error thrown before the restore ends the program anyway.
+    // Declaring thousands of resources without capturing stacks (restored after, or if a declaration throws).
     const restoreStackTraces = shallowStackTraces();
     const key = new StackKey(
       `${name}Key`,

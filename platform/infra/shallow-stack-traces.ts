@@ -11,7 +11,7 @@ export const PROGRAM_STACK_FRAMES = 0;
 
 /**
  * Lowers `Error.stackTraceLimit` to {@link PROGRAM_STACK_FRAMES} (never raises it) and returns
- * the function that puts it back.
+ * the function that puts it back; it is put back after the current synchronous code in any case.
  *
  * @example
  * const restore = shallowStackTraces();
@@ -22,7 +22,14 @@ export function shallowStackTraces(env: NodeJS.ProcessEnv = process.env): () => 
   const previous = Error.stackTraceLimit;
   const asked = env.ENSEMBLE_PROGRAM_STACK_FRAMES ? Number(env.ENSEMBLE_PROGRAM_STACK_FRAMES) : Number.NaN;
   Error.stackTraceLimit = asked >= 0 ? asked : Math.min(previous, PROGRAM_STACK_FRAMES);
-  return () => {
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
     Error.stackTraceLimit = previous;
   };
+  // Declaring resources is synchronous: should it throw before `restore()`, the limit comes back
+  // as soon as the code that called this has run, instead of staying low for the process.
+  queueMicrotask(restore);
+  return restore;
 }

@@ -27,4 +27,18 @@ describe("shallowStackTraces", () => {
 
     expect({ asked: asked > 20, restored: Error.stackTraceLimit }).toEqual({ asked: true, restored: 1 });
   });
+
+  it("puts the limit back once the synchronous code that lowered it has run, even when that code threw before restoring", async () => {
+    Error.stackTraceLimit = 10;
+
+    const declare = () => {
+      shallowStackTraces({});
+      throw new Error("a component's args were refused");
+    };
+    expect(declare).toThrow("a component's args were refused");
+    const during = Error.stackTraceLimit;
+    await Promise.resolve();
+
+    expect({ during, after: Error.stackTraceLimit }).toEqual({ during: PROGRAM_STACK_FRAMES, after: 10 });
+  });
 });
