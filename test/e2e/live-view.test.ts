@@ -144,7 +144,16 @@ describe("the live view of a local run, in headless Chromium", () => {
     await producer.connect();
     await producer.send({ topic: valid.topics.find((t) => t.purpose === "events" && t.owner === "orders")!.name, acks: -1, messages: [toKafkaRecord(poison)] });
     await producer.disconnect();
-    await page.waitForFunction((n) => document.querySelectorAll("#dead-letters tbody tr").length >= n, subscribed.length, { timeout: 20_000 }).catch(() => {});
+    // The rows come from the .dlq topics, the counts from the groups' invocations: wait for both.
+    await page
+      .waitForFunction(
+        (groups) =>
+          document.querySelectorAll("#dead-letters tbody tr").length >= groups.length &&
+          groups.every((name) => document.querySelector(`[data-count="group:${name}:dead-lettered"]`)?.textContent === "1"),
+        subscribed,
+        { timeout: 20_000 },
+      )
+      .catch(() => {});
     const deadLetterRows = await page
       .locator("#dead-letters tbody tr")
       .evaluateAll((rows) => rows.map((row) => ({ group: row.cells[1]!.textContent, reason: row.cells[2]!.textContent, events: row.cells[4]!.textContent })));
